@@ -1,0 +1,482 @@
+/**
+ * One client connection: parses requests as bytes arrive, runs one exchange at a time
+ * (pipelined requests wait in the buffer, so responses go out strictly in order), feeds
+ * request bodies with backpressure, and enforces the per-connection limits and timeouts.
+ */
+import type { Socket } from 'node:net';
+import { HttpError, httpError } from '../shared/errors.js';
+import { ChunkedDecoder } from './chunked-decoder.js';
+import { analyzeHead, type Framing } from './framing.js';
+import { parseHead, type ParsedHead } from './head-parser.js';
+import { FieldList } from './headers.js';
+import type { EngineOptions } from './options.js';
+import { BodyStream, Request } from './request.js';
+import { requestIdFor } from './request-id.js';
+import { Response, type Exchange } from './response.js';
+import { decodePath, hostnameOf, parseTarget } from './target.js';
+import type { Handler } from './types.js';
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly options: EngineOptions;
+  readonly handler: Handler;
+  readonly closing: boolean;
+  bodyLimit(method: string, path: string): number;
+  requestDone(req: Request, res: Response): void;
+  handlerFailed(err: unknown, req: Request | undefined): void;
+  released(conn: Connection): void;
+}
+
+interface BodyState {
+  stream: BodyStream | null;
+  /** Content-Length bytes still to come; -1 for chunked. */
+  remaining: number;
+  decoder: ChunkedDecoder | null;
+  /** Undecoded tail of a chunked body (a partial size line). */
+  pending: Buffer | null;
+  received: number;
+  limit: number;
+  done: boolean;
+  /** Still waiting to send "100 Continue" (sent on the first read). */
+  continuePending: boolean;
+  /** The consumer asked us to stop (push returned false). */
+  paused: boolean;
+  /** Bytes we may still read and drop after the response finished. */
+  discardBudget: number;
+}
+
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+export class Connection {
+  readonly #socket: Socket;
+  readonly #host: ConnectionHost;
+  readonly #opts: EngineOptions;
+  #buf: Buffer | null = null;
+  #current: { req: Request; res: Response; keepAlive: boolean } | null = null;
+  #body: BodyState | null = null;
+  #served = 0;
+  #closeAfter = false;
+  #closed = false;
+  #inLoop = false;
+  /** When the current phase started (idle, head or last body byte), in ms. */
+  #since = Date.now();
+  #headStarted = 0;
+
+  constructor(socket: Socket, host: ConnectionHost) {
+    this.#socket = socket;
+    this.#host = host;
+    this.#opts = host.options;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', () => { /* 'close' follows; nothing to answer */ });
+    socket.on('end', () => this.#onEnd());
+    socket.on('close', () => this.#onClose());
+  }
+
+  get busy(): boolean {
+    return this.#current !== null || this.#buf !== null;
+  }
+
+  /** Periodic check from the server's timer: header, body and keep-alive timeouts. */
+  checkTimeouts(now: number): void {
+    if (this.#closed) return;
+    const o = this.#opts;
+    const b = this.#body;
+    if (b !== null && !b.done) {
+      const waitingForClient = !b.paused && !b.continuePending && !this.#socket.isPaused();
+      if (waitingForClient && now - this.#since > o.bodyTimeoutMs) {
+        this.#fail(httpError('REQUEST_TIMEOUT', `no body bytes for ${o.bodyTimeoutMs} ms`));
+      }
+      return;
+    }
+    if (this.#current !== null) return; // the handler is working: not the client's fault
+    if (this.#buf !== null) {
+      if (now - this.#headStarted > o.headerTimeoutMs) {
+        this.#fail(httpError('REQUEST_TIMEOUT', `request head not received within ${o.headerTimeoutMs} ms`));
+      }
+    } else if (now - this.#since > o.keepAliveTimeoutMs || this.#host.closing) {
+      this.#destroy();
+    }
+  }
+
+  /** Graceful shutdown: idle connections close now, busy ones after their response. */
+  shutdown(): void {
+    this.#closeAfter = true;
+    if (this.#current === null && this.#buf === null && this.#body === null) this.#destroy();
+  }
+
+  destroy(): void {
+    this.#destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return;
+    let rest: Buffer | null = chunk;
+    if (this.#body !== null && !this.#body.done) {
+      this.#since = Date.now();
+      rest = this.#feedBody(chunk);
+      if (rest === null) return;
+    }
+    if (this.#buf === null) {
+      this.#buf = rest;
+      this.#headStarted = Date.now();
+    } else {
+      this.#buf = Buffer.concat([this.#buf, rest]);
+    }
+    if (this.#current === null && (this.#body === null || this.#body.done)) {
+      this.#loop();
+    } else if (this.#buf !== null && this.#buf.length > this.#opts.maxHeaderBytes + this.#opts.maxUriBytes) {
+      // Pipelined bytes pile up while an exchange runs: stop reading until it ends.
+      this.#socket.pause();
+    }
+  }
+
+  #onEnd(): void {
+    // The client half-closed. Finish what is in flight, then close our side.
+    if (this.#current === null && (this.#body === null || this.#body.done)) {
+      if (this.#buf !== null) this.#loop();
+      if (this.#current === null) this.#socket.end();
+    } else {
+      this.#closeAfter = true;
+    }
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const b = this.#body;
+    if (b !== null && !b.done && b.stream !== null) {
+      b.stream.destroy(httpError('BAD_REQUEST', 'client closed the connection before the body was complete'));
+    }
+    if (this.#current !== null) {
+      this.#current.req.abort();
+      this.#current.res.abandon();
+    }
+    this.#buf = null;
+    this.#host.released(this);
+  }
+
+  /** Parses and runs requests from the buffer until one is still running or bytes run out. */
+  #loop(): void {
+    if (this.#inLoop) return;
+    this.#inLoop = true;
+    const s = this.#socket;
+    // Corking batches the responses of pipelined requests handled synchronously into one write.
+    s.cork();
+    try {
+      while (this.#current === null && this.#buf !== null && !this.#closed && !this.#closeAfter) {
+        if (this.#body !== null && !this.#body.done) break;
+        let head: ParsedHead | null;
+        try {
+          head = parseHead(this.#buf, this.#opts);
+        } catch (err) {
+          this.#fail(err);
+          break;
+        }
+        if (head === null) break;
+        const rest = head.end < this.#buf.length ? this.#buf.subarray(head.end) : null;
+        this.#buf = null;
+        try {
+          this.#start(head);
+        } catch (err) {
+          this.#fail(err);
+          break;
+        }
+        if (rest !== null) {
+          if (this.#body !== null && !this.#body.done) {
+            const after = this.#feedBody(rest);
+            if (after !== null) this.#buf = after;
+          } else {
+            this.#buf = rest;
+          }
+          if (this.#buf !== null) this.#headStarted = Date.now();
+        }
+      }
+    } finally {
+      this.#inLoop = false;
+      s.uncork();
+    }
+    if (this.#current === null && this.#buf === null && !this.#closed) {
+      this.#since = Date.now();
+      if (this.#closeAfter) this.#socket.end();
+      else if (this.#socket.isPaused()) this.#socket.resume();
+    }
+  }
+
+  #start(head: ParsedHead): void {
+    const framing = analyzeHead(head);
+    if (head.method === 'CONNECT') throw httpError('NOT_IMPLEMENTED', 'CONNECT is not supported');
+    const t = parseTarget(head.method, head.target);
+    const path = t.rawPath === '*' ? '*' : decodePath(t.rawPath);
+    const limit = this.#host.bodyLimit(head.method, path);
+    if (framing.body === 'length' && framing.contentLength > limit) {
+      throw new HttpError('PAYLOAD_TOO_LARGE', `body of ${framing.contentLength} bytes exceeds the limit of ${limit} bytes`);
+    }
+    const stream = framing.body === 'none' ? null : this.#openBody(framing, limit);
+    const s = this.#socket;
+    const req = new Request({
+      method: head.method,
+      target: head.target,
+      path,
+      rawPath: t.rawPath,
+      rawQuery: t.rawQuery,
+      httpMinor: head.httpMinor,
+      headers: new FieldList(head.fields),
+      hostname: hostnameOf(t.authority ?? framing.host),
+      remoteAddress: s.remoteAddress ?? '',
+      remotePort: s.remotePort ?? 0,
+      id: requestIdFor(framing.requestId),
+      contentLength: framing.body === 'chunked' ? null : framing.contentLength,
+      body: stream,
+    });
+    const res = new Response(this.#exchange(req, framing));
+    this.#current = { req, res, keepAlive: framing.keepAlive };
+    this.#served++;
+    this.#run(req, res);
+  }
+
+  #openBody(framing: Framing, limit: number): BodyStream {
+    const stream = new BodyStream(() => this.#pullBody());
+    this.#since = Date.now();
+    this.#body = {
+      stream,
+      remaining: framing.body === 'length' ? framing.contentLength : -1,
+      decoder: framing.body === 'chunked' ? new ChunkedDecoder(this.#opts) : null,
+      pending: null,
+      received: 0,
+      limit,
+      done: false,
+      continuePending: framing.expectContinue,
+      paused: false,
+      discardBudget: 0,
+    };
+    return stream;
+  }
+
+  #run(req: Request, res: Response): void {
+    let result: void | Promise<void>;
+    try {
+      result = this.#host.handler(req, res);
+    } catch (err) {
+      this.#handlerError(err, req, res);
+      return;
+    }
+    if (result !== undefined && typeof result.then === 'function') {
+      result.then(
+        () => this.#settled(req, res),
+        (err: unknown) => this.#handlerError(err, req, res),
+      );
+    } else {
+      this.#settled(req, res);
+    }
+  }
+
+  /** A handler returned: a response it left unstarted is a bug (500); a started one is ended. */
+  #settled(req: Request, res: Response): void {
+    if (res.finished) return;
+    if (res.headersSent) res.end();
+    else this.#handlerError(new Error(`handler for ${req.method} ${req.path} returned without responding`), req, res);
+  }
+
+  #handlerError(err: unknown, req: Request, res: Response): void {
+    if (res.finished) return;
+    const httpErr = err instanceof HttpError ? err : undefined;
+    if (httpErr === undefined || httpErr.status >= 500) this.#host.handlerFailed(err, req);
+    if (res.headersSent) {
+      // Too late for an error response: cut the connection so the client sees a broken body.
+      res.abandon();
+      this.#destroy();
+      return;
+    }
+    res.sendError(httpErr ?? httpError('INTERNAL', 'internal server error'));
+  }
+
+  #exchange(req: Request, framing: Framing): Exchange {
+    return {
+      socket: this.#socket,
+      isHead: req.method === 'HEAD',
+      httpMinor: req.httpMinor,
+      requestId: req.id,
+      keepAliveFor: (status, closeDelimited) => this.#decideKeepAlive(framing, status, closeDelimited),
+      responseFinished: () => this.#finished(),
+    };
+  }
+
+  #decideKeepAlive(framing: Framing, status: number, closeDelimited: boolean): boolean {
+    const o = this.#opts;
+    let keep = framing.keepAlive && !closeDelimited && !this.#closeAfter && !this.#host.closing;
+    if (o.maxRequestsPerConnection > 0 && this.#served >= o.maxRequestsPerConnection) keep = false;
+    const b = this.#body;
+    if (keep && b !== null && !b.done) {
+      // An unread body must be read and dropped to find the next request. Do that only
+      // when it is small and the client will send it (not waiting for 100 Continue).
+      if (b.continuePending) keep = false;
+      else if (b.remaining > o.maxDiscardBytes) keep = false;
+    }
+    if (status === 408 || status === 413) keep = false;
+    if (!keep) this.#closeAfter = true;
+    return keep;
+  }
+
+  #finished(): void {
+    const cur = this.#current;
+    if (cur === null) return;
+    this.#current = null;
+    this.#host.requestDone(cur.req, cur.res);
+    const b = this.#body;
+    if (b !== null && !b.done) {
+      if (this.#closeAfter) {
+        this.#endSoon();
+        return;
+      }
+      // Discard the rest of the body, within budget, then go on with the next request.
+      b.stream = null;
+      b.paused = false;
+      b.discardBudget = this.#opts.maxDiscardBytes;
+      if (this.#socket.isPaused()) this.#socket.resume();
+      return;
+    }
+    this.#body = null;
+    if (this.#closeAfter) {
+      this.#endSoon();
+      return;
+    }
+    this.#since = Date.now();
+    if (this.#buf !== null) {
+      // Continue with pipelined requests on the next tick: keeps stacks shallow and lets I/O in.
+      if (this.#inLoop) return;
+      queueMicrotask(() => this.#loop());
+    } else if (this.#socket.isPaused()) {
+      this.#socket.resume();
+    }
+  }
+
+  /** Returns the bytes after the body (the next request), or null if all were body bytes. */
+  #feedBody(chunk: Buffer): Buffer | null {
+    const b = this.#body as BodyState;
+    try {
+      if (b.decoder === null) {
+        const n = Math.min(b.remaining, chunk.length);
+        b.remaining -= n;
+        this.#deliver(b, n === chunk.length ? chunk : chunk.subarray(0, n));
+        if (b.remaining === 0) this.#bodyDone(b);
+        return n < chunk.length ? chunk.subarray(n) : null;
+      }
+      const input = b.pending === null ? chunk : Buffer.concat([b.pending, chunk]);
+      b.pending = null;
+      const used = b.decoder.feed(input, 0, (data) => this.#deliver(b, data));
+      if (b.decoder.done) {
+        this.#bodyDone(b);
+        return used < input.length ? input.subarray(used) : null;
+      }
+      if (used < input.length) b.pending = input.subarray(used);
+      return null;
+    } catch (err) {
+      this.#bodyFailed(b, err instanceof HttpError ? err : httpError('BAD_REQUEST', 'malformed body'));
+      return null;
+    }
+  }
+
+  #deliver(b: BodyState, data: Buffer): void {
+    if (data.length === 0) return;
+    b.received += data.length;
+    if (b.received > b.limit) {
+      throw httpError('PAYLOAD_TOO_LARGE', `body exceeds the limit of ${b.limit} bytes`);
+    }
+    if (b.stream === null) {
+      b.discardBudget -= data.length;
+      if (b.discardBudget < 0) throw httpError('PAYLOAD_TOO_LARGE', 'unread body too large to discard');
+      return;
+    }
+    if (!b.stream.push(data)) {
+      b.paused = true;
+      this.#socket.pause();
+    }
+  }
+
+  #bodyDone(b: BodyState): void {
+    b.done = true;
+    if (b.stream !== null) {
+      b.stream.push(null);
+      return;
+    }
+    // A discarded body ended: the exchange is already over, go on.
+    this.#body = null;
+    this.#since = Date.now();
+    if (this.#closeAfter) this.#endSoon();
+    else if (this.#buf !== null) queueMicrotask(() => this.#loop());
+  }
+
+  #bodyFailed(b: BodyState, err: HttpError): void {
+    b.done = true;
+    this.#closeAfter = true;
+    this.#socket.pause();
+    if (b.stream !== null && this.#current !== null) {
+      // The handler learns it from the stream and answers (or not); the connection closes after.
+      b.stream.destroy(err);
+      if (this.#current.res.headersSent) this.#destroy();
+    } else {
+      this.#destroy();
+    }
+  }
+
+  #pullBody(): void {
+    const b = this.#body;
+    if (b === null || b.done) return;
+    if (b.continuePending) {
+      b.continuePending = false;
+      this.#since = Date.now();
+      if (!this.#socket.destroyed) this.#socket.write(CONTINUE);
+    }
+    if (b.paused) {
+      b.paused = false;
+      this.#since = Date.now();
+    }
+    if (this.#socket.isPaused()) this.#socket.resume();
+  }
+
+  /** Answers an error that is not tied to a running handler, then closes. */
+  #fail(err: unknown): void {
+    if (this.#closed) return;
+    const e = err instanceof HttpError ? err : httpError('BAD_REQUEST', 'malformed request');
+    if (!(err instanceof HttpError)) this.#host.handlerFailed(err, undefined);
+    this.#closeAfter = true;
+    this.#buf = null;
+    const b = this.#body;
+    if (b !== null && !b.done) {
+      b.done = true;
+      b.stream?.destroy(e);
+    }
+    const cur = this.#current;
+    if (cur !== null) {
+      if (cur.res.headersSent) {
+        this.#destroy();
+        return;
+      }
+      cur.res.sendError(e);
+      return;
+    }
+    const res = new Response({
+      socket: this.#socket,
+      isHead: false,
+      httpMinor: 1,
+      requestId: requestIdFor(undefined),
+      keepAliveFor: () => false,
+      responseFinished: () => this.#endSoon(),
+    });
+    res.sendError(e);
+  }
+
+  /** Half-close after the queued bytes are flushed; force it if the client never reads. */
+  #endSoon(): void {
+    if (this.#closed) return;
+    this.#socket.end();
+    const t = setTimeout(() => this.#destroy(), 2000);
+    t.unref();
+    this.#socket.once('close', () => clearTimeout(t));
+  }
+
+  #destroy(): void {
+    if (!this.#socket.destroyed) this.#socket.destroy();
+  }
+}

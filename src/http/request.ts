@@ -1,0 +1,102 @@
+/** The request object handed to handlers, and its body stream. */
+import { Readable } from 'node:stream';
+import type { HeaderMap, HttpRequest } from './types.js';
+
+/** A request body: the connection pushes decoded bytes; reading pulls from the socket. */
+export class BodyStream extends Readable {
+  readonly #pull: () => void;
+
+  constructor(pull: () => void) {
+    super({ highWaterMark: 64 * 1024 });
+    this.#pull = pull;
+    // Body errors (413, 408, client gone) must never crash the process when a handler
+    // ignores its body; consumers that read it still see the error (pipeline, for await).
+    this.on('error', () => {});
+  }
+
+  override _read(): void {
+    this.#pull();
+  }
+}
+
+export interface RequestInit {
+  method: string;
+  target: string;
+  path: string;
+  rawPath: string;
+  rawQuery: string;
+  httpMinor: 0 | 1;
+  headers: HeaderMap;
+  hostname: string;
+  remoteAddress: string;
+  remotePort: number;
+  id: string;
+  contentLength: number | null;
+  body: Readable | null;
+}
+
+export class Request implements HttpRequest {
+  readonly method: string;
+  readonly target: string;
+  readonly path: string;
+  readonly rawPath: string;
+  readonly rawQuery: string;
+  params: Record<string, string> = {};
+  readonly httpMinor: 0 | 1;
+  readonly headers: HeaderMap;
+  readonly hostname: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly id: string;
+  readonly contentLength: number | null;
+  readonly hasBody: boolean;
+  readonly startedAt: number;
+  #query: URLSearchParams | undefined;
+  #body: Readable | null;
+  #abort: AbortController | undefined;
+  #aborted = false;
+
+  constructor(init: RequestInit) {
+    this.method = init.method;
+    this.target = init.target;
+    this.path = init.path;
+    this.rawPath = init.rawPath;
+    this.rawQuery = init.rawQuery;
+    this.httpMinor = init.httpMinor;
+    this.headers = init.headers;
+    this.hostname = init.hostname;
+    this.remoteAddress = init.remoteAddress;
+    this.remotePort = init.remotePort;
+    this.id = init.id;
+    this.contentLength = init.contentLength;
+    this.hasBody = init.body !== null;
+    this.#body = init.body;
+    this.startedAt = performance.now();
+  }
+
+  // Lazy: most requests never look at their query, body or signal, and each costs an allocation.
+  get query(): URLSearchParams {
+    return (this.#query ??= new URLSearchParams(this.rawQuery));
+  }
+
+  get body(): Readable {
+    if (this.#body === null) {
+      this.#body = new Readable({ read() { this.push(null); } });
+    }
+    return this.#body;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController();
+      if (this.#aborted) this.#abort.abort();
+    }
+    return this.#abort.signal;
+  }
+
+  /** Called by the connection when the client goes away before the response is done. */
+  abort(): void {
+    this.#aborted = true;
+    this.#abort?.abort();
+  }
+}
