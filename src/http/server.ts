@@ -42,7 +42,7 @@ export class HttpServer implements ConnectionHost {
     this.#bodyLimit = bodyLimit;
     this.#onResponse = onResponse;
     this.#onError = onError;
-    this.#server = net.createServer({ noDelay: true }, (s) => this.#accept(s));
+    this.#server = net.createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.#accept(s));
   }
 
   get connectionCount(): number {
@@ -107,8 +107,12 @@ export class HttpServer implements ConnectionHost {
     if (this.#conns.size >= this.options.maxConnections || this.closing) {
       this.#refused++;
       socket.on('error', () => {});
+      // Read and drop what the client sends so its FIN is seen and the socket closes now.
+      socket.resume();
+      socket.on('end', () => socket.destroy());
       socket.end(OVERLOADED);
-      setTimeout(() => socket.destroy(), 1000).unref();
+      const t = setTimeout(() => socket.destroy(), 1000);
+      socket.once('close', () => clearTimeout(t));
       return;
     }
     this.#conns.add(new Connection(socket, this));
