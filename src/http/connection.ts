@@ -132,7 +132,13 @@ export class Connection {
   }
 
   #onEnd(): void {
-    // The client half-closed. Finish what is in flight, then close our side.
+    // The client half-closed. A body cut short can never complete: fail it.
+    const b = this.#body;
+    if (b !== null && !b.done) {
+      this.#bodyFailed(b, httpError('BAD_REQUEST', 'connection closed before the body was complete'));
+      return;
+    }
+    // Otherwise finish what is in flight, then close our side.
     if (this.#current === null && (this.#body === null || this.#body.done)) {
       if (this.#buf !== null) this.#loop();
       if (this.#current === null) this.#socket.end();
