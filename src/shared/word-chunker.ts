@@ -1,0 +1,148 @@
+/**
+ * Cuts a byte stream into chunks of about `targetBytes` at word boundaries only (SPEC §4),
+ * so each chunk can be counted on its own and the counts summed.
+ *
+ * A cut is made just after a separator that is not an apostrophe: no word can run across
+ * it, and no apostrophe can join across it. ASCII separators are found by a byte scan
+ * (an ASCII byte never occurs inside a multi-byte UTF-8 sequence, and a decoder is always
+ * back in its initial state after one); only text without them (CJK, Thai…) pays for a
+ * UTF-8 walk that follows the WHATWG decoder step by step, so its cut positions are the
+ * positions a whole-stream decoder passes through.
+ */
+
+/** A stream cutter; the dispatcher and the worker's stream helper depend on this shape only. */
+export interface Chunker {
+  /** Takes the next bytes; returns the chunks that are complete. */
+  push(bytes: Uint8Array): Buffer[];
+  /** The rest of the input as a last chunk, or null when nothing is left. */
+  end(): Buffer | null;
+}
+
+export interface WordChunkerOptions {
+  /**
+   * Preferred chunk size. Chunks are cut at the last boundary at or before it, or the
+   * first one after it when a word is longer (a chunk grows until a boundary or the end).
+   * @default 1048576 (1 MiB)
+   */
+  targetBytes?: number;
+}
+
+export const WORD_CHUNKER_DEFAULTS = Object.freeze({ targetBytes: 1024 * 1024 });
+
+/** ASCII bytes after which a cut is unsafe: [A-Za-z0-9']. */
+const ASCII_WORDISH = new Uint8Array(128);
+for (let b = 0; b < 128; b++) {
+  const c = String.fromCharCode(b);
+  ASCII_WORDISH[b] = /[A-Za-z0-9']/.test(c) ? 1 : 0;
+}
+
+/** Lazily filled per code point: 0 unknown, 1 word char or apostrophe, 2 separator. */
+let cpClass: Uint8Array | undefined;
+const WORDISH_CP = /^[\p{L}\p{M}\p{N}\u2019]$/u;
+
+function isSeparatorCp(cp: number): boolean {
+  cpClass ??= new Uint8Array(0x110000);
+  let cls = cpClass[cp];
+  if (cls === 0) cpClass[cp] = cls = WORDISH_CP.test(String.fromCodePoint(cp)) ? 1 : 2;
+  return cls === 2;
+}
+
+export class WordChunker implements Chunker {
+  readonly #target: number;
+  #parts: Buffer[] = [];
+  #length = 0;
+  /** Leading pending bytes known to hold no cut; always a decoder-initial position. */
+  #scanned = 0;
+
+  constructor(options: WordChunkerOptions = {}) {
+    const target = options.targetBytes ?? WORD_CHUNKER_DEFAULTS.targetBytes;
+    if (!Number.isSafeInteger(target) || target < 1) {
+      throw new RangeError(`WordChunker: targetBytes must be an integer >= 1 (got ${target})`);
+    }
+    this.#target = target;
+  }
+
+  push(bytes: Uint8Array): Buffer[] {
+    if (bytes.length === 0) return [];
+    this.#parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    this.#length += bytes.length;
+    const out: Buffer[] = [];
+    if (this.#length < this.#target) return out;
+    let buf = this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, this.#length);
+    while (buf.length >= this.#target) {
+      const cut = this.#findCut(buf);
+      if (cut < 0) break;
+      out.push(buf.subarray(0, cut));
+      buf = buf.subarray(cut);
+      this.#scanned = 0;
+    }
+    this.#parts = buf.length > 0 ? [buf] : [];
+    this.#length = buf.length;
+    return out;
+  }
+
+  end(): Buffer | null {
+    const rest = this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, this.#length);
+    this.#parts = [];
+    this.#length = 0;
+    this.#scanned = 0;
+    return rest.length > 0 ? rest : null;
+  }
+
+  /** The cut offset in `buf`, or -1 when it holds no boundary yet (#scanned is advanced). */
+  #findCut(buf: Buffer): number {
+    const target = this.#target;
+    for (let i = target - 1; i >= this.#scanned; i--) {
+      const b = buf[i];
+      if (b < 0x80 && ASCII_WORDISH[b] === 0) return i + 1;
+    }
+    return this.#walk(buf);
+  }
+
+  /** Decodes from #scanned: the last cut at or before the target, else the first after it. */
+  #walk(buf: Buffer): number {
+    const target = this.#target;
+    const n = buf.length;
+    let best = -1;
+    let p = this.#scanned;
+    while (p < n) {
+      if (p > target && best >= 0) return best;
+      const start = p;
+      const b = buf[p++];
+      let separator: boolean;
+      if (b < 0x80) {
+        separator = ASCII_WORDISH[b] === 0;
+      } else {
+        let need: number;
+        let cp: number;
+        let lo = 0x80;
+        let hi = 0xbf;
+        if (b >= 0xc2 && b <= 0xdf) { need = 1; cp = b & 0x1f; }
+        else if (b >= 0xe0 && b <= 0xef) {
+          need = 2; cp = b & 0x0f;
+          if (b === 0xe0) lo = 0xa0; else if (b === 0xed) hi = 0x9f;
+        } else if (b >= 0xf0 && b <= 0xf4) {
+          need = 3; cp = b & 0x07;
+          if (b === 0xf0) lo = 0x90; else if (b === 0xf4) hi = 0x8f;
+        } else { need = 0; cp = 0xfffd; }
+        let broken = false;
+        while (need > 0) {
+          if (p >= n) { this.#scanned = start; return -1; }
+          const c = buf[p];
+          // A bad continuation ends the sequence as U+FFFD and is itself read again.
+          if (c < lo || c > hi) { broken = true; break; }
+          cp = (cp << 6) | (c & 0x3f);
+          lo = 0x80; hi = 0xbf; p++; need--;
+        }
+        separator = broken || isSeparatorCp(cp);
+      }
+      if (separator) {
+        if (p <= target) best = p;
+        else return best >= 0 ? best : p;
+      }
+    }
+    if (best >= 0) return best;
+    this.#scanned = p;
+    return -1;
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The worker's compute pool: CPU-bound tasks run in piscina threads so the event loop
+ * stays free for /ping and I/O. The pool keeps its own FIFO in front of piscina and hands
+ * piscina at most `threads` tasks at a time, which gives it an exact queue bound
+ * (QUEUE_FULL → 503), per-task timeouts that count running time only, and cancellation
+ * of a task whose client went away (piscina terminates a thread whose task is aborted
+ * and starts a fresh one).
+ */
+import { channel } from 'node:diagnostics_channel';
+import { availableParallelism } from 'node:os';
+import type { Readable } from 'node:stream';
+import { Piscina } from 'piscina';
+import { httpError } from '../shared/errors.js';
+import { WordChunker } from '../shared/word-chunker.js';
+import { mergeInto, type WordCounts } from '../shared/words.js';
+import type { TaskArgs, TaskName, TaskResult } from './tasks/entry.js';
+
+export type { TaskArgs, TaskName, TaskResult } from './tasks/entry.js';
+
+export interface ComputePoolOptions {
+  /** Worker threads, all started up front. @default os.availableParallelism() */
+  threads?: number;
+  /** Tasks that may wait beyond the running ones; one more is refused with QUEUE_FULL. @default 64 */
+  queueSize?: number;
+  /**
+   * Longest a task may run before TASK_TIMEOUT. The clock starts when the task leaves the
+   * queue for a thread, so it excludes queue time but includes starting a replacement thread.
+   * @default 60000
+   */
+  taskTimeoutMs?: number;
+}
+
+export const COMPUTE_POOL_DEFAULTS = Object.freeze({
+  threads: availableParallelism(),
+  queueSize: 64,
+  taskTimeoutMs: 60_000,
+});
+
+export interface RunOptions {
+  /** Aborting it (the client went away) drops a waiting task or stops a running one. */
+  signal?: AbortSignal;
+  /** Overrides the pool's taskTimeoutMs for this task. */
+  timeoutMs?: number;
+  /** ArrayBuffers moved to the thread instead of copied; unusable by the caller afterwards. */
+  transfer?: ArrayBuffer[];
+}
+
+export interface ComputePoolStats {
+  threads: number;
+  active: number;
+  queued: number;
+  completed: number;
+}
+
+interface Job {
+  task: TaskName;
+  args: unknown;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  transfer: ArrayBuffer[];
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+  onQueuedAbort: (() => void) | undefined;
+}
+
+/** Under tsx the task file is TypeScript; compiled, it is the .js beside this file. */
+const TASK_FILE = new URL(`./tasks/entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+const TIMED_OUT = Symbol('timed out');
+
+/** Thread errors outside any task (e.g. a thread that failed to start): `{ error }`. */
+export const computePoolErrorChannel = channel('dhttp:compute-pool:error');
+
+function positiveInt(field: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`compute pool: ${field} must be an integer >= ${min} (got ${value})`);
+  }
+  return value;
+}
+
+function cancelled(reason: unknown): Error {
+  const err = new Error('compute task cancelled', { cause: reason });
+  err.name = 'AbortError';
+  return err;
+}
+
+export class ComputePool {
+  readonly #options: Readonly<Required<ComputePoolOptions>>;
+  readonly #piscina: Piscina;
+  /** A Set keeps FIFO order and lets an aborted waiter leave from the middle in O(1). */
+  readonly #queue = new Set<Job>();
+  #running = 0;
+  #completed = 0;
+  #closed = false;
+
+  constructor(options: ComputePoolOptions = {}) {
+    const o = { ...COMPUTE_POOL_DEFAULTS, ...options };
+    this.#options = Object.freeze({
+      threads: positiveInt('threads', o.threads, 1),
+      queueSize: positiveInt('queueSize', o.queueSize, 0),
+      taskTimeoutMs: positiveInt('taskTimeoutMs', o.taskTimeoutMs, 1),
+    });
+    this.#piscina = new Piscina({
+      filename: TASK_FILE.href,
+      minThreads: this.#options.threads,
+      maxThreads: this.#options.threads,
+      idleTimeout: Infinity,
+    });
+    // piscina re-emits thread errors as 'error' events, which would crash the process unheard.
+    this.#piscina.on('error', (error: unknown) => computePoolErrorChannel.publish({ error }));
+  }
+
+  run<K extends TaskName>(task: K, args: TaskArgs<K>, opts: RunOptions = {}): Promise<TaskResult<K>> {
+    if (this.#closed) return Promise.reject(httpError('SHUTTING_DOWN', 'the compute pool is closed', { 'Retry-After': '1' }));
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.reject(cancelled(signal.reason));
+    const { threads, queueSize, taskTimeoutMs } = this.#options;
+    if (this.#running >= threads && this.#queue.size >= queueSize) {
+      return Promise.reject(httpError('QUEUE_FULL', `compute queue is full (${queueSize} waiting)`, { 'Retry-After': '1' }));
+    }
+    return new Promise<TaskResult<K>>((resolve, reject) => {
+      const job: Job = {
+        task, args, signal, reject,
+        resolve: resolve as (value: unknown) => void,
+        timeoutMs: opts.timeoutMs ?? taskTimeoutMs,
+        transfer: opts.transfer ?? [],
+        onQueuedAbort: undefined,
+      };
+      if (signal !== undefined) {
+        job.onQueuedAbort = () => {
+          if (this.#queue.delete(job)) reject(cancelled(signal.reason));
+        };
+        signal.addEventListener('abort', job.onQueuedAbort, { once: true });
+      }
+      this.#queue.add(job);
+      this.#drain();
+    });
+  }
+
+  stats(): ComputePoolStats {
+    return { threads: this.#options.threads, active: this.#running, queued: this.#queue.size, completed: this.#completed };
+  }
+
+  /**
+   * Refuses new tasks and drops waiting ones (SHUTTING_DOWN). Running tasks finish
+   * first, unless `force`, which stops their threads at once.
+   */
+  async close({ force = false }: { force?: boolean } = {}): Promise<void> {
+    this.#closed = true;
+    for (const job of this.#queue) {
+      if (job.onQueuedAbort !== undefined) job.signal?.removeEventListener('abort', job.onQueuedAbort);
+      job.reject(httpError('SHUTTING_DOWN', 'the compute pool is closing', { 'Retry-After': '1' }));
+    }
+    this.#queue.clear();
+    await (force ? this.#piscina.destroy() : this.#piscina.close());
+  }
+
+  #drain(): void {
+    while (this.#running < this.#options.threads && this.#queue.size > 0) {
+      const job = this.#queue.values().next().value as Job;
+      this.#queue.delete(job);
+      this.#start(job);
+    }
+  }
+
+  #start(job: Job): void {
+    this.#running++;
+    const { signal } = job;
+    if (signal !== undefined && job.onQueuedAbort !== undefined) signal.removeEventListener('abort', job.onQueuedAbort);
+    // One controller carries both reasons to stop: the timeout and the caller's abort.
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(TIMED_OUT), job.timeoutMs);
+    const onAbort = (): void => stop.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#piscina.run(job.args, { name: job.task, signal: stop.signal, transferList: job.transfer })
+      .then(job.resolve, (err: unknown) => {
+        if (stop.signal.aborted && stop.signal.reason === TIMED_OUT) {
+          job.reject(httpError('TASK_TIMEOUT', `compute task ${job.task} exceeded ${job.timeoutMs} ms`));
+        } else if (stop.signal.aborted) {
+          job.reject(cancelled(signal?.reason));
+        } else if (this.#closed) {
+          job.reject(httpError('SHUTTING_DOWN', 'the compute pool closed during the task', { 'Retry-After': '1' }));
+        } else {
+          job.reject(err);
+        }
+      })
+      .finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#running--;
+        this.#completed++;
+        this.#drain();
+      });
+  }
+}
+
+export interface CountWordsStreamOptions {
+  /** Size of the batches cut at word boundaries and counted in the pool. @default 1048576 (1 MiB) */
+  batchBytes?: number;
+  /** Batches counted at once; the body is not read further meanwhile. @default the pool's threads */
+  maxInFlight?: number;
+  /** Stops reading and cancels the batches in flight. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Counts the words of a streamed body in the pool: the main thread only cuts batches at
+ * word boundaries and merges maps. At most `maxInFlight` batches are out at once and the
+ * body is not read meanwhile, so memory stays flat whatever the body's size.
+ */
+export async function countWordsStream(
+  body: AsyncIterable<Uint8Array> | Readable,
+  pool: ComputePool,
+  options: CountWordsStreamOptions = {},
+): Promise<WordCounts> {
+  const chunker = new WordChunker({ targetBytes: options.batchBytes ?? 1024 * 1024 });
+  const limit = positiveInt('maxInFlight', options.maxInFlight ?? pool.stats().threads, 1);
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const total: WordCounts = new Map();
+  const inFlight = new Set<Promise<void>>();
+  let failure: { err: unknown } | undefined;
+
+  const submit = async (batch: Buffer): Promise<void> => {
+    while (inFlight.size >= limit) await Promise.race(inFlight);
+    if (failure !== undefined) return;
+    // A tight copy that owns its ArrayBuffer can be moved, not cloned, to the thread.
+    const data = new Uint8Array(batch);
+    const p: Promise<void> = pool.run('countwords', { data }, { signal: stop.signal, transfer: [data.buffer] })
+      .then((counts) => { mergeInto(total, counts); }, (err: unknown) => {
+        failure ??= { err };
+        stop.abort(err);
+      })
+      .finally(() => { inFlight.delete(p); });
+    inFlight.add(p);
+  };
+
+  try {
+    for await (const piece of body as AsyncIterable<Uint8Array>) {
+      if (failure !== undefined || stop.signal.aborted) break;
+      for (const batch of chunker.push(piece)) await submit(batch);
+    }
+    const last = chunker.end();
+    if (last !== null && failure === undefined && !stop.signal.aborted) await submit(last);
+    await Promise.all(inFlight);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    if (failure !== undefined || stop.signal.aborted) stop.abort();
+    await Promise.allSettled(inFlight);
+  }
+  if (failure !== undefined) throw failure.err;
+  if (options.signal?.aborted) throw cancelled(options.signal.reason);
+  return total;
+}

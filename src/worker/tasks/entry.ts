@@ -1,0 +1,51 @@
+/**
+ * The piscina task file: one named export per task, each taking one argument object.
+ * Runs inside worker threads; the main thread only imports its types.
+ */
+import { fibonacci as fib } from './fibonacci.js';
+import { reverseGraphemes } from './reverse-graphemes.js';
+import { montecarlo as mcJob, montecarloChunk as mcChunk } from './montecarlo.js';
+import { simulateCpu } from './simulate-cpu.js';
+import { countWords, type WordCounts } from '../../shared/words.js';
+
+/** Every task: its argument object and its result. */
+export interface TaskMap {
+  fibonacci: { args: { n: number }; result: string };
+  reverse: { args: { text: string }; result: string };
+  /** A whole job in this thread; `seed` must already be normalised. */
+  montecarlo: { args: { points: number; chunkSize: number; seed?: string }; result: number };
+  /** One chunk of a distributed job. */
+  montecarloChunk: { args: { points: number; chunkIndex: number; seed?: string }; result: number };
+  /** Returns elapsed milliseconds. */
+  simulate: { args: { seconds: number; task: string }; result: number };
+  /** `data` is one chunk cut at word boundaries (or a whole body). */
+  countwords: { args: { data: Uint8Array }; result: WordCounts };
+  /** POST /api/v1/compute/intensive: number². */
+  compute: { args: { number: number }; result: number };
+}
+
+export type TaskName = keyof TaskMap;
+export type TaskArgs<K extends TaskName> = TaskMap[K]['args'];
+export type TaskResult<K extends TaskName> = TaskMap[K]['result'];
+
+type Handlers = { [K in TaskName]: (args: TaskArgs<K>) => TaskResult<K> };
+
+export const fibonacci: Handlers['fibonacci'] = ({ n }) => fib(n);
+export const reverse: Handlers['reverse'] = ({ text }) => reverseGraphemes(text);
+export const montecarlo: Handlers['montecarlo'] = ({ points, chunkSize, seed }) => mcJob(points, chunkSize, seed);
+export const montecarloChunk: Handlers['montecarloChunk'] = ({ points, chunkIndex, seed }) => mcChunk(points, seed, chunkIndex);
+export const simulate: Handlers['simulate'] = ({ seconds, task }) => simulateCpu(seconds, task);
+export const countwords: Handlers['countwords'] = ({ data }) => countWords(data);
+export const compute: Handlers['compute'] = ({ number }) => number * number;
+
+const HANDLERS: Handlers = { fibonacci, reverse, montecarlo, montecarloChunk, simulate, countwords, compute };
+
+/**
+ * `{ task, args }` dispatch. Besides being usable on its own, it matters to piscina: a
+ * thread first loads the file under the name "default", and without this export under tsx
+ * that probe falls through to an ESM import() the workers cannot do for .ts files.
+ */
+export default function runTask<K extends TaskName>({ task, args }: { task: K; args: TaskArgs<K> }): TaskResult<K> {
+  if (!Object.hasOwn(HANDLERS, task)) throw new TypeError(`unknown compute task ${String(task)}`);
+  return (HANDLERS[task] as (a: TaskArgs<K>) => TaskResult<K>)(args);
+}

@@ -1,0 +1,166 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { ComputePool, countWordsStream } from '../../src/worker/compute-pool.js';
+import { HttpError } from '../../src/shared/errors.js';
+import { countWords } from '../../src/shared/words.js';
+import { montecarloChunk } from '../../src/worker/tasks/montecarlo.js';
+
+const isCode = (code: string) => (err: unknown): boolean => err instanceof HttpError && err.code === code;
+
+/** Rejects if `p` has not settled within `ms`: proves a thread was freed, not how fast. */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`not settled in ${ms} ms`)), ms); });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+test('runs every task in real threads', async () => {
+  const pool = new ComputePool({ threads: 2 });
+  try {
+    assert.equal(await pool.run('fibonacci', { n: 100 }), '354224848179261915075');
+    assert.equal(await pool.run('reverse', { text: 'e\u0301👍🏽' }), '👍🏽e\u0301');
+    assert.equal(await pool.run('compute', { number: 9 }), 81);
+    assert.equal(await pool.run('montecarloChunk', { points: 20_000, chunkIndex: 7, seed: 's' }), montecarloChunk(20_000, 's', 7));
+    assert.equal(await pool.run('montecarlo', { points: 100_000, chunkSize: 100_000, seed: 'dhttp' }), 78546);
+    const counts = await pool.run('countwords', { data: Buffer.from("Don't DON'T stop") });
+    assert.deepEqual(Object.fromEntries(counts), { "don't": 2, stop: 1 });
+    const all = await Promise.all(Array.from({ length: 6 }, (_, n) => pool.run('fibonacci', { n })));
+    assert.deepEqual(all, ['0', '1', '1', '2', '3', '5']);
+    assert.deepEqual(pool.stats(), { threads: 2, active: 0, queued: 0, completed: 12 });
+    await assert.rejects(pool.run('fibonacci', { n: -1 }), /n must be an integer/);
+  } finally {
+    await pool.close({ force: true });
+  }
+});
+
+test('a full queue is refused at once with QUEUE_FULL, and the pool works afterwards', async () => {
+  const pool = new ComputePool({ threads: 1, queueSize: 2 });
+  try {
+    const accepted = Array.from({ length: 3 }, () => pool.run('simulate', { seconds: 0.2, task: 'flood' }));
+    const refused = Array.from({ length: 5 }, () => pool.run('simulate', { seconds: 0.2, task: 'flood' }));
+    assert.deepEqual(pool.stats(), { threads: 1, active: 1, queued: 2, completed: 0 });
+    let firstDone = false;
+    void accepted[0].then(() => { firstDone = true; });
+    for (const r of refused) {
+      await assert.rejects(r, (err: unknown) => {
+        assert.ok(isCode('QUEUE_FULL')(err));
+        assert.equal((err as HttpError).status, 503);
+        assert.equal((err as HttpError).headers['Retry-After'], '1');
+        return true;
+      });
+    }
+    assert.equal(firstDone, false, 'refusals came before the running task ended');
+    for (const ms of await Promise.all(accepted)) assert.ok(ms >= 200);
+    assert.equal(await pool.run('fibonacci', { n: 10 }), '55');
+  } finally {
+    await pool.close({ force: true });
+  }
+});
+
+test('a task past its timeout gets TASK_TIMEOUT and its thread is replaced', async () => {
+  const pool = new ComputePool({ threads: 1, taskTimeoutMs: 150 });
+  try {
+    await assert.rejects(pool.run('simulate', { seconds: 30, task: 'stuck' }), isCode('TASK_TIMEOUT'));
+    // The next task's clock includes starting the new thread (slow under tsx): give it room.
+    // One thread only: this answers only if the stuck thread was stopped.
+    assert.equal(await within(pool.run('fibonacci', { n: 20 }, { timeoutMs: 20_000 }), 10_000), '6765');
+    await assert.rejects(pool.run('simulate', { seconds: 30, task: 'stuck' }, { timeoutMs: 100 }), isCode('TASK_TIMEOUT'));
+    assert.equal(await within(pool.run('fibonacci', { n: 20 }, { timeoutMs: 20_000 }), 10_000), '6765');
+  } finally {
+    await pool.close({ force: true });
+  }
+});
+
+test('the caller aborting cancels a running or a waiting task', async () => {
+  const pool = new ComputePool({ threads: 1, queueSize: 4 });
+  try {
+    const running = new AbortController();
+    const waiting = new AbortController();
+    const p1 = pool.run('simulate', { seconds: 30, task: 'gone' }, { signal: running.signal });
+    const p2 = pool.run('simulate', { seconds: 30, task: 'gone' }, { signal: waiting.signal });
+    assert.equal(pool.stats().queued, 1);
+    waiting.abort();
+    await assert.rejects(p2, { name: 'AbortError' });
+    assert.equal(pool.stats().queued, 0);
+    running.abort();
+    await assert.rejects(p1, { name: 'AbortError' });
+    assert.equal(await within(pool.run('fibonacci', { n: 30 }), 10_000), '832040');
+    await assert.rejects(pool.run('fibonacci', { n: 1 }, { signal: AbortSignal.abort() }), { name: 'AbortError' });
+  } finally {
+    await pool.close({ force: true });
+  }
+});
+
+test('close refuses new work and drops waiting tasks', async () => {
+  const pool = new ComputePool({ threads: 1 });
+  const running = pool.run('simulate', { seconds: 0.1, task: 'last' });
+  const waiting = pool.run('fibonacci', { n: 5 });
+  const closing = pool.close();
+  await assert.rejects(waiting, isCode('SHUTTING_DOWN'));
+  await assert.rejects(pool.run('fibonacci', { n: 5 }), isCode('SHUTTING_DOWN'));
+  assert.ok((await running) >= 100);
+  await closing;
+});
+
+test('options are validated, naming the field', () => {
+  assert.throws(() => new ComputePool({ threads: 0 }), /threads/);
+  assert.throws(() => new ComputePool({ queueSize: -1 }), /queueSize/);
+  assert.throws(() => new ComputePool({ taskTimeoutMs: 1.5 }), /taskTimeoutMs/);
+});
+
+function sampleBody(bytes: number): Buffer {
+  const vocab = ['the', 'The', "don't", 'rock’n’roll', 'café', 'cafe\u0301', 'ΟΔΟΣ', '中文', '😀', 'x²', "dogs'", '42', 'naïve'];
+  const seps = [' ', '\n', ', ', '. ', '、', ' — ', "''"];
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const s = vocab[(i * 7) % vocab.length] + (i % 97 === 0 ? `w${i}` : '') + seps[(i * 3) % seps.length];
+    parts.push(s);
+    size += Buffer.byteLength(s);
+  }
+  return Buffer.from(parts.join(''));
+}
+
+test('countWordsStream counts a multi-MB body in the pool, a few batches at a time', async () => {
+  const pool = new ComputePool({ threads: 2 });
+  try {
+    const body = sampleBody(3 * 1024 * 1024);
+    let maxOut = 0;
+    async function* pieces(): AsyncGenerator<Buffer> {
+      for (let o = 0, i = 0; o < body.length; i++) {
+        const s = pool.stats();
+        maxOut = Math.max(maxOut, s.active + s.queued);
+        const n = 1000 + ((i * 7919) % 60_000);
+        yield body.subarray(o, o + n);
+        o += n;
+      }
+    }
+    const counts = await countWordsStream(pieces(), pool, { batchBytes: 64 * 1024 });
+    assert.deepEqual(counts, countWords(body));
+    assert.ok(maxOut <= 2, `at most threads batches out at once (saw ${maxOut})`);
+    assert.ok(pool.stats().completed >= 40);
+    const fromReadable = await countWordsStream(Readable.from([body.subarray(0, 5), body.subarray(5)]), pool);
+    assert.deepEqual(fromReadable, countWords(body));
+    assert.deepEqual(await countWordsStream(Readable.from([]), pool), new Map());
+  } finally {
+    await pool.close({ force: true });
+  }
+});
+
+test('countWordsStream stops when its signal aborts', async () => {
+  const pool = new ComputePool({ threads: 1 });
+  try {
+    const ac = new AbortController();
+    async function* endless(): AsyncGenerator<Buffer> {
+      for (let i = 0; ; i++) {
+        if (i === 20) ac.abort();
+        yield Buffer.from('word '.repeat(2000));
+      }
+    }
+    await assert.rejects(countWordsStream(endless(), pool, { batchBytes: 4096, signal: ac.signal }), { name: 'AbortError' });
+    assert.equal(await pool.run('fibonacci', { n: 3 }), '2');
+  } finally {
+    await pool.close({ force: true });
+  }
+});
