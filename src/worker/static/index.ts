@@ -1,0 +1,1 @@
+export { createStaticHandler, STATIC_DEFAULTS, type StaticOptions } from './handler.js';
