@@ -1,0 +1,148 @@
+/**
+ * The typed, validated, frozen configs each command receives. Durations are milliseconds,
+ * sizes bytes. Meanings and bounds live in schema.ts (and docs/configuration.md); a
+ * compile-time check in options.ts keeps these field lists equal to the schema's.
+ */
+import type { HostPort } from './schema.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type BalancePolicy = 'round-robin' | 'least-load' | 'p2c';
+
+/** Limits of the HTTP engine, shared by every server process. */
+export interface EngineConfig {
+  /** @default '0.0.0.0' */
+  readonly host: string;
+  /** @default 8080 (dispatcher, start), 8081 (worker) */
+  readonly port: number;
+  /** @default 8192 (8KiB) */
+  readonly maxUri: number;
+  /** @default 16384 (16KiB) */
+  readonly maxHeaderBytes: number;
+  /** @default 200 */
+  readonly maxHeaders: number;
+  /** @default 1048576 (1MiB) */
+  readonly maxBody: number;
+  /** @default 10000 (10s) */
+  readonly headerTimeout: number;
+  /** @default 30000 (30s) */
+  readonly bodyTimeout: number;
+  /** @default 5000 (5s) */
+  readonly keepAliveTimeout: number;
+  /** 0 = unlimited. @default 1000 */
+  readonly maxRequestsPerConnection: number;
+  /** @default 20000 */
+  readonly maxConnections: number;
+  /** 0 = cut connections at once. @default 10000 (10s) */
+  readonly shutdownTimeout: number;
+  /** @default 'info' */
+  readonly logLevel: LogLevel;
+}
+
+/** Options a worker and the dispatcher both use for rate limiting and jobs. */
+export interface SharedJobConfig {
+  /** Absolute path. @default resolve('./data') */
+  readonly dataDir: string;
+  /** Requests/s per client address; 0 = off. @default 0 */
+  readonly rateLimit: number;
+  /** @default max(10, 2 × rateLimit) */
+  readonly rateBurst: number;
+  /** @default 4294967296 (4GiB) */
+  readonly maxCountwordsBytes: number;
+  /** @default 1000000 */
+  readonly montecarloChunk: number;
+}
+
+/** Worker options `dhttp start` passes on to its children. */
+export interface WorkerPoolConfig {
+  /** Absolute path. @default resolve('./www') */
+  readonly www: string;
+  /** @default os.availableParallelism() (worker); max(1, ⌊cores / workers⌋) (start) */
+  readonly threads: number;
+  /** @default 64 */
+  readonly queueSize: number;
+  /** 0 = off. @default 60000 (60s) */
+  readonly taskTimeout: number;
+  /** 0 = off. @default 33554432 (32MiB) */
+  readonly staticCacheBytes: number;
+}
+
+export interface WorkerConfig extends EngineConfig, SharedJobConfig, WorkerPoolConfig {
+  /** Dispatcher URL to register with. @default undefined (no registration) */
+  readonly register: string | undefined;
+  /** URL announced to the dispatcher. @default undefined (the listen address) */
+  readonly advertise: string | undefined;
+  /** @default 3000 (3s) */
+  readonly registerInterval: number;
+  /** @default undefined (derived by the worker from host and port) */
+  readonly id: string | undefined;
+}
+
+export interface DispatcherConfig extends EngineConfig, SharedJobConfig {
+  /** Normalised http(s) URLs without trailing slash. @default [] */
+  readonly upstreams: readonly string[];
+  /** @default undefined */
+  readonly discover: HostPort | undefined;
+  /** @default 5000 (5s) */
+  readonly discoverInterval: number;
+  /** @default 'p2c' */
+  readonly balance: BalancePolicy;
+  /** @default 1000 (1s) */
+  readonly healthInterval: number;
+  /** @default 500 */
+  readonly healthTimeout: number;
+  /** @default 2 */
+  readonly healthFails: number;
+  /** @default 1 */
+  readonly healthPasses: number;
+  /** 0 = do not hold. @default 30000 (30s) */
+  readonly tryDuration: number;
+  /** @default 10 */
+  readonly tryInterval: number;
+  /** @default 3 */
+  readonly retries: number;
+  /** 0 = off. @default 60000 (60s) */
+  readonly upstreamTimeout: number;
+  /** @default 4194304 (4MiB) */
+  readonly countwordsChunk: number;
+}
+
+/** `dhttp start`: the dispatcher's options, the workers' pass-through options, and the supervisor's. */
+export interface ClusterConfig extends DispatcherConfig, WorkerPoolConfig {
+  /** @default max(2, os.availableParallelism()) */
+  readonly workers: number;
+  /** First restart delay; doubles per crash in a row. @default 250 */
+  readonly restartBackoff: number;
+  /** @default 10000 (10s) */
+  readonly restartBackoffMax: number;
+}
+
+export interface BenchConfig {
+  /** http:// URL (positional). */
+  readonly url: string;
+  /** @default 100 */
+  readonly connections: number;
+  /** 0 = no limit. @default 0 */
+  readonly requests: number;
+  /** 0 = no limit. @default 10000 when requests is 0, else 0 */
+  readonly duration: number;
+  /** @default 0 */
+  readonly warmup: number;
+  /** Upper-cased token. @default 'GET' */
+  readonly method: string;
+  /** Absolute path of the body file. @default undefined */
+  readonly body: string | undefined;
+  /** "Name: value" lines. @default [] */
+  readonly header: readonly string[];
+  /** @default 10000 (10s) */
+  readonly timeout: number;
+  /** @default false */
+  readonly json: boolean;
+}
+
+export type ParsedCommand =
+  | { readonly command: 'worker'; readonly config: WorkerConfig }
+  | { readonly command: 'dispatcher'; readonly config: DispatcherConfig }
+  | { readonly command: 'start'; readonly config: ClusterConfig }
+  | { readonly command: 'bench'; readonly config: BenchConfig };
+
+export type ParseResult = ParsedCommand | { readonly help: string };
