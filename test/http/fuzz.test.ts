@@ -56,7 +56,7 @@ after(() => server.close());
 test('mutated requests: parseable responses or a close, never a hang or crash', async () => {
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...SEEDS), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 3 }), async (seed, muts, splitEvery) => {
-      const bytes = muts.reduce((b, m) => apply(b, m), Buffer.from(seed, 'latin1'));
+      const bytes = muts.reduce<Buffer>((b, m) => apply(b, m), Buffer.from(seed, "latin1"));
       const parts = splitEvery === 0 ? [bytes] : Array.from({ length: Math.ceil(bytes.length / (splitEvery * 7)) }, (_, i) => bytes.subarray(i * splitEvery * 7, (i + 1) * splitEvery * 7));
       // parseResponses throws on an unparseable response; the exchange must end (close or idle timeout).
       const ex = await sendRaw(port, parts, { timeoutMs: 1500, pauseMs: splitEvery === 0 ? 0 : 1 });
