@@ -1,0 +1,80 @@
+/**
+ * Header rewriting of the forwarder: hop-by-hop fields (RFC 9110 §7.6.1) are dropped in
+ * both directions, the proxy fields (X-Forwarded-*, Forwarded, X-Request-Id) are added.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { HttpRequest, HttpResponse } from '../http/types.js';
+
+/** Hop-by-hop fields, plus those of Go's and Caddy's reverse proxies (Proxy-*). */
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection', 'proxy-connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'proxy-authenticate', 'proxy-authorization',
+]);
+
+/** Request fields the forwarder rebuilds itself, or that undici must not be given. */
+const REBUILT: ReadonlySet<string> = new Set([
+  'x-forwarded-for', 'x-forwarded-proto', 'forwarded', 'x-request-id',
+  // The engine answers 100-continue when the body is read; undici refuses the field.
+  'expect',
+]);
+
+/** Response fields the engine sets itself. */
+const ENGINE_OWNED: ReadonlySet<string> = new Set(['date', 'x-request-id']);
+
+/** The field names listed in Connection headers (lower-cased). */
+export function connectionTokens(values: Iterable<string>): Set<string> {
+  const tokens = new Set<string>();
+  for (const value of values) {
+    for (const token of value.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t !== '') tokens.add(t);
+    }
+  }
+  return tokens;
+}
+
+function clientAddress(req: HttpRequest): string {
+  const a = req.remoteAddress;
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
+/** RFC 7239 node: IPv6 goes in quotes and brackets. */
+function forwardedNode(address: string): string {
+  return address.includes(':') ? `"[${address}]"` : address;
+}
+
+/** The upstream request's headers as a flat `[name, value…]` list, in the client's order. */
+export function upstreamRequestHeaders(req: HttpRequest): string[] {
+  const dropped = connectionTokens(req.headers.getAll('connection'));
+  const out: string[] = [];
+  for (const [name, value] of req.headers.entries()) {
+    if (HOP_BY_HOP.has(name) || REBUILT.has(name) || dropped.has(name)) continue;
+    out.push(name, value);
+  }
+  const client = clientAddress(req);
+  const xff = req.headers.get('x-forwarded-for');
+  out.push('x-forwarded-for', xff ? `${xff}, ${client}` : client);
+  out.push('x-forwarded-proto', 'http');
+  const fwd = req.headers.get('forwarded');
+  const node = `for=${forwardedNode(client)};proto=http`;
+  out.push('forwarded', fwd ? `${fwd}, ${node}` : node);
+  out.push('x-request-id', req.id);
+  return out;
+}
+
+/** Copies the upstream response's end-to-end fields onto `res` (Content-Length kept). */
+export function copyResponseHeaders(headers: IncomingHttpHeaders, res: HttpResponse): void {
+  const connection = headers.connection;
+  const dropped = connectionTokens(connection === undefined ? [] : [connection]);
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || ENGINE_OWNED.has(name) || dropped.has(name)) continue;
+    res.setHeader(name, value);
+  }
+}
+
+/** The request-target in origin form (`/path?query`), as an upstream expects it. */
+export function originForm(req: HttpRequest): string {
+  if (req.target.startsWith('/')) return req.target;
+  const path = req.rawPath.startsWith('/') ? req.rawPath : '/';
+  return req.rawQuery === '' ? path : `${path}?${req.rawQuery}`;
+}

@@ -1,0 +1,166 @@
+/**
+ * The one retry rule of the dispatcher (STYLE habit 5): what is retryable, how often,
+ * for how long. The forwarder and the parallel-jobs code both use it.
+ *
+ * What:
+ *  - nothing is retried once response bytes reached the client;
+ *  - a *connect* failure (refused, unreachable, connect timeout) is always retried on
+ *    another upstream: nothing reached the worker;
+ *  - a *reset* (ECONNRESET, EPIPE, socket closed) before any byte of the upstream's
+ *    response is retried for every method (SPEC §5) - but only if the request body was
+ *    not streamed yet: a streamed body is not buffered, so it cannot be replayed;
+ *  - anything else (response timeout, reset after the response began, …) is retried only
+ *    for idempotent methods, and likewise only while the body was not streamed;
+ *  - failures caused by the client (its body errored, it went away) are never retried.
+ * How often / how long: `retries` bounds retries after failures that reached a worker;
+ * connect failures do not spend it (each failed upstream is excluded and marked down, so
+ * they are bounded by the number of upstreams). Everything is bounded by `tryDurationMs`,
+ * which is also how long a request is held while no upstream is available, re-checking
+ * every `tryIntervalMs`.
+ */
+import { setTimeout as sleepFor } from 'node:timers/promises';
+
+export type FailureKind = 'connect' | 'reset' | 'timeout' | 'client' | 'other';
+
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL',
+  'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT',
+]);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+/** Marks an error as the client's doing (its body failed, it went away): never retried. */
+export class ClientSideError extends Error {
+  constructor(readonly original: unknown) {
+    super('client side failure', { cause: original });
+    this.name = 'ClientSideError';
+  }
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function classify(err: unknown): FailureKind {
+  if (err instanceof ClientSideError) return 'client';
+  // Happy Eyeballs (autoSelectFamily) reports every failed address in an AggregateError.
+  if (err instanceof AggregateError && err.errors.length > 0 && err.errors.every((e) => classify(e) === 'connect')) {
+    return 'connect';
+  }
+  const code = errorCode(err);
+  if (code !== undefined) {
+    if (CONNECT_CODES.has(code)) return 'connect';
+    if (RESET_CODES.has(code)) return 'reset';
+    if (TIMEOUT_CODES.has(code)) return 'timeout';
+  }
+  if (err instanceof Error && err.name === 'TimeoutError') return 'timeout';
+  return 'other';
+}
+
+export interface AttemptState {
+  method: string;
+  /** Bytes of the response (even just its head) were sent to the client. */
+  responseStarted: boolean;
+  /** Any byte of the request body was handed to the upstream connection. */
+  requestBodySent: boolean;
+  /** The upstream's response head had arrived when the failure happened. */
+  upstreamResponded?: boolean;
+}
+
+/** The rule (see the file comment). */
+export function isRetryable(err: unknown, state: AttemptState): boolean {
+  if (state.responseStarted) return false;
+  const kind = classify(err);
+  if (kind === 'client') return false;
+  if (kind === 'connect') return true;
+  if (state.requestBodySent) return false;
+  if (kind === 'reset' && !(state.upstreamResponded ?? false)) return true;
+  return IDEMPOTENT_METHODS.has(state.method.toUpperCase());
+}
+
+export interface RetryOptions {
+  /** Retries after failures that reached a worker. @default 2 */
+  retries?: number;
+  /** Upper bound on all retrying and holding, per request; 0 = no holding. @default 30000 */
+  tryDurationMs?: number;
+  /** How often a held request re-checks for an available upstream. @default 10 */
+  tryIntervalMs?: number;
+}
+
+export const RETRY_DEFAULTS = Object.freeze({ retries: 2, tryDurationMs: 30_000, tryIntervalMs: 10 } satisfies Required<RetryOptions>);
+
+export type Clock = () => number;
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+const defaultSleep: Sleep = (ms, signal) => sleepFor(ms, undefined, { signal });
+
+/** The retry budget of one request. */
+export class RetryBudget {
+  readonly #opts: Required<RetryOptions>;
+  readonly #clock: Clock;
+  readonly #startedAt: number;
+  #retriesUsed = 0;
+
+  constructor(options: RetryOptions = {}, clock: Clock = () => performance.now()) {
+    this.#opts = {
+      retries: options.retries ?? RETRY_DEFAULTS.retries,
+      tryDurationMs: options.tryDurationMs ?? RETRY_DEFAULTS.tryDurationMs,
+      tryIntervalMs: options.tryIntervalMs ?? RETRY_DEFAULTS.tryIntervalMs,
+    };
+    this.#clock = clock;
+    this.#startedAt = clock();
+  }
+
+  get elapsedMs(): number {
+    return this.#clock() - this.#startedAt;
+  }
+
+  get retriesUsed(): number {
+    return this.#retriesUsed;
+  }
+
+  /**
+   * Records a retryable failure of `kind`; true if another attempt may follow. With
+   * `tryDurationMs` 0, only the count bounds retries.
+   */
+  spend(kind: FailureKind): boolean {
+    if (kind !== 'connect') this.#retriesUsed++;
+    if (this.#retriesUsed > this.#opts.retries) return false;
+    return this.#opts.tryDurationMs === 0 || this.elapsedMs < this.#opts.tryDurationMs;
+  }
+
+  /**
+   * Holds while `isAvailable()` is false, re-checking every `tryIntervalMs`. Resolves true
+   * once available, false when `tryDurationMs` is spent or `signal` aborts.
+   */
+  async hold(isAvailable: () => boolean, signal?: AbortSignal, sleep: Sleep = defaultSleep): Promise<boolean> {
+    const { tryDurationMs, tryIntervalMs } = this.#opts;
+    const interval = Math.max(1, tryIntervalMs);
+    // Bounded even under a fake clock that never advances.
+    const maxRounds = Math.ceil(tryDurationMs / interval) + 1;
+    for (let round = 0; round <= maxRounds; round++) {
+      if (isAvailable()) return true;
+      if (signal?.aborted || this.elapsedMs + interval > tryDurationMs) return false;
+      try {
+        await sleep(interval, signal);
+      } catch {
+        return false; // aborted
+      }
+    }
+    return isAvailable();
+  }
+}
+
+/** A short `CODE: message` for logs and error messages. */
+export function describeError(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return describeError(err.errors[0]);
+  if (err instanceof Error) {
+    const code = errorCode(err);
+    return code !== undefined && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,42 @@
+/**
+ * One HTTP request to one upstream over its keep-alive pool. Shared by the forwarder,
+ * the health checker and the parallel-jobs code, so they all use the same connections
+ * and the same timeout semantics.
+ */
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { Upstream } from './upstream.js';
+
+export interface UpstreamRequestOptions {
+  method: string;
+  /** Origin-form path with query, e.g. `/ping` or `/fibonacci?num=10`. */
+  path: string;
+  /** Flat `[name, value, name, value…]` list (keeps order and repeats) or a record. */
+  headers?: string[] | Record<string, string | string[]>;
+  body?: string | Buffer | Uint8Array | Readable | AsyncIterable<Uint8Array> | null;
+  signal?: AbortSignal;
+  /**
+   * Max wait for the response head once the request is on the wire, and max idle time
+   * between body chunks; 0 disables. @default 30000
+   */
+  timeoutMs?: number;
+  /** `probe` uses the upstream's dedicated health-check connection. @default 'pool' */
+  via?: 'pool' | 'probe';
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+export function upstreamRequest(upstream: Upstream, options: UpstreamRequestOptions): Promise<UpstreamResponse> {
+  const timeout = options.timeoutMs ?? 30_000;
+  const dispatcher: Dispatcher = options.via === 'probe' ? upstream.probeClient : upstream.pool;
+  return dispatcher.request<null>({
+    method: options.method as Dispatcher.HttpMethod,
+    path: options.path,
+    headers: options.headers ?? null,
+    // undici streams any (async) iterable body; its typings only list Readable.
+    body: (options.body ?? null) as Dispatcher.RequestOptions['body'],
+    signal: options.signal ?? null,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+  });
+}
