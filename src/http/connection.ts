@@ -12,7 +12,7 @@ import { FieldList } from './headers.js';
 import type { EngineOptions } from './options.js';
 import { BodyStream, Request } from './request.js';
 import { requestIdFor } from './request-id.js';
-import { Response, type Exchange } from './response.js';
+import { Response, type ResponseSink } from './response.js';
 import { decodePath, hostnameOf, parseTarget } from './target.js';
 import type { Handler } from './types.js';
 
@@ -47,12 +47,15 @@ interface BodyState {
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
-export class Connection {
+export class Connection implements ResponseSink {
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
   readonly #opts: EngineOptions;
   #buf: Buffer | null = null;
-  #current: { req: Request; res: Response; keepAlive: boolean } | null = null;
+  #current: { req: Request; res: Response; framing: Framing } | null = null;
+  /** Response bytes produced while parsing one read, written with one syscall at its end. */
+  #out = '';
+  #batching = false;
   #body: BodyState | null = null;
   #served = 0;
   #closeAfter = false;
@@ -71,6 +74,36 @@ export class Connection {
     socket.on('error', () => { /* 'close' follows; nothing to answer */ });
     socket.on('end', () => this.#onEnd());
     socket.on('close', () => this.#onClose());
+  }
+
+  get socket(): Socket {
+    return this.#socket;
+  }
+
+  output(data: string | Buffer): boolean {
+    const s = this.#socket;
+    if (s.destroyed) return false;
+    if (this.#batching && typeof data === 'string') {
+      this.#out += data;
+      return true;
+    }
+    if (this.#out !== '') this.#flush();
+    return s.write(data);
+  }
+
+  keepAliveFor(status: number, closeDelimited: boolean): boolean {
+    const cur = this.#current;
+    return cur !== null && this.#decideKeepAlive(cur.framing, status, closeDelimited);
+  }
+
+  responseFinished(): void {
+    this.#finished();
+  }
+
+  #flush(): void {
+    const out = this.#out;
+    this.#out = '';
+    if (!this.#socket.destroyed) this.#socket.write(out);
   }
 
   get busy(): boolean {
@@ -166,9 +199,8 @@ export class Connection {
   #loop(): void {
     if (this.#inLoop) return;
     this.#inLoop = true;
-    const s = this.#socket;
-    // Corking batches the responses of pipelined requests handled synchronously into one write.
-    s.cork();
+    // Responses of requests handled synchronously in this pass go out in one write.
+    this.#batching = true;
     try {
       while (this.#current === null && this.#buf !== null && !this.#closed && !this.#closeAfter) {
         if (this.#body !== null && !this.#body.done) break;
@@ -200,7 +232,8 @@ export class Connection {
       }
     } finally {
       this.#inLoop = false;
-      s.uncork();
+      this.#batching = false;
+      if (this.#out !== '') this.#flush();
     }
     if (this.#current === null && this.#buf === null && !this.#closed) {
       this.#since = Date.now();
@@ -235,8 +268,8 @@ export class Connection {
       contentLength: framing.body === 'chunked' ? null : framing.contentLength,
       body: stream,
     });
-    const res = new Response(this.#exchange(req, framing));
-    this.#current = { req, res, keepAlive: framing.keepAlive };
+    const res = new Response(this, req.method === 'HEAD', req.httpMinor, req.id);
+    this.#current = { req, res, framing };
     this.#served++;
     this.#run(req, res);
   }
@@ -295,17 +328,6 @@ export class Connection {
       return;
     }
     res.sendError(httpErr ?? httpError('INTERNAL', 'internal server error'));
-  }
-
-  #exchange(req: Request, framing: Framing): Exchange {
-    return {
-      socket: this.#socket,
-      isHead: req.method === 'HEAD',
-      httpMinor: req.httpMinor,
-      requestId: req.id,
-      keepAliveFor: (status, closeDelimited) => this.#decideKeepAlive(framing, status, closeDelimited),
-      responseFinished: () => this.#finished(),
-    };
   }
 
   #decideKeepAlive(framing: Framing, status: number, closeDelimited: boolean): boolean {
@@ -462,20 +484,19 @@ export class Connection {
       cur.res.sendError(e);
       return;
     }
-    const res = new Response({
+    const sink: ResponseSink = {
       socket: this.#socket,
-      isHead: false,
-      httpMinor: 1,
-      requestId: requestIdFor(undefined),
       keepAliveFor: () => false,
+      output: (data) => this.output(data),
       responseFinished: () => this.#endSoon(),
-    });
-    res.sendError(e);
+    };
+    new Response(sink, false, 1, requestIdFor(undefined)).sendError(e);
   }
 
   /** Half-close after the queued bytes are flushed; force it if the client never reads. */
   #endSoon(): void {
     if (this.#closed) return;
+    if (this.#out !== '') this.#flush();
     this.#socket.end();
     const t = setTimeout(() => this.#destroy(), 2000);
     t.unref();

@@ -1,9 +1,12 @@
 /**
- * Incremental parser of a request head (request line + field lines, RFC 9112 §2–§5).
- * It is called with everything buffered so far and either returns the parsed head,
- * returns null ("need more bytes"), or throws an HttpError (the connection then answers
- * it and closes). Re-scanning a partial head on the next call is cheap for heads of a
- * few hundred bytes and keeps the parser stateless, hence correct for any split.
+ * Parser of a request head (request line + field lines, RFC 9112 §2–§5).
+ *
+ * Called with everything buffered so far; returns the parsed head, null ("need more
+ * bytes"), or throws an HttpError (the connection answers it and closes). A complete
+ * head is found with one native search for CRLFCRLF and decoded once (latin1), then
+ * parsed as a string: that is what makes the common case cheap. An incomplete head is
+ * only checked for what must fail early (a bad request line, bare CR/LF, sizes), so a
+ * client can never make the server wait on input that is already invalid.
  */
 import { httpError } from '../shared/errors.js';
 import { CR, FIELD_VALUE, HTAB, LF, SP, TARGET, TOKEN } from './chars.js';
@@ -25,8 +28,7 @@ export interface ParsedHead {
 }
 
 const COLON = 0x3a;
-const VERSION_RE = /^HTTP\/(\d)\.(\d)$/;
-
+const END_OF_HEAD = Buffer.from('\r\n\r\n', 'latin1');
 /** Room for method, two spaces and the version around a maximal target. */
 const REQUEST_LINE_SLACK = 64;
 
@@ -39,75 +41,121 @@ export function parseHead(buf: Buffer, limits: HeadLimits): ParsedHead | null {
   // Reject garbage at once instead of waiting for a line end that may never come.
   if (TOKEN[buf[pos]] !== 1) throw httpError('BAD_REQUEST', 'malformed request line');
 
+  const blank = buf.indexOf(END_OF_HEAD, pos);
+  if (blank === -1) {
+    checkPartial(buf, pos, limits);
+    return null;
+  }
+  const s = buf.toString('latin1', pos, blank + 2);
+  const lineEnd = s.indexOf('\r\n');
+  const rl = parseRequestLine(s, lineEnd, limits);
+  const fields = parseFields(s, lineEnd + 2, limits);
+  return { method: rl.method, target: rl.target, httpMinor: rl.httpMinor, fields, end: blank + 4 };
+}
+
+interface RequestLine {
+  method: string;
+  target: string;
+  httpMinor: 0 | 1;
+}
+
+/** Validates "METHOD SP target SP HTTP/x.y" in s[0, end). */
+function parseRequestLine(s: string, end: number, limits: HeadLimits): RequestLine {
+  let i = 0;
+  while (i < end && TOKEN[s.charCodeAt(i)] === 1) i++;
+  if (i === 0 || s.charCodeAt(i) !== SP) throw httpError('BAD_REQUEST', 'malformed request line');
+  const ts = i + 1;
+  let j = ts;
+  while (j < end && TARGET[s.charCodeAt(j)] === 1) j++;
+  if (j - ts > limits.maxUriBytes) throw httpError('URI_TOO_LONG', `request-target exceeds ${limits.maxUriBytes} bytes`);
+  if (j === ts || j >= end || s.charCodeAt(j) !== SP) throw httpError('BAD_REQUEST', 'malformed request line');
+  return { method: s.slice(0, i), target: s.slice(ts, j), httpMinor: parseVersion(s, j + 1, end) };
+}
+
+/** "HTTP/" DIGIT "." DIGIT exactly; a major other than 1 is 505, a higher 1.x minor is 1.1. */
+function parseVersion(s: string, v: number, end: number): 0 | 1 {
+  const ok =
+    end - v === 8 &&
+    s.startsWith('HTTP/', v) &&
+    isDigit(s.charCodeAt(v + 5)) &&
+    s.charCodeAt(v + 6) === 0x2e &&
+    isDigit(s.charCodeAt(v + 7));
+  if (!ok) throw httpError('BAD_REQUEST', 'malformed HTTP version');
+  const major = s.charCodeAt(v + 5);
+  if (major !== 0x31) throw httpError('VERSION_NOT_SUPPORTED', `HTTP/${s.slice(v + 5, end)} is not supported; use HTTP/1.1`);
+  return s.charCodeAt(v + 7) === 0x30 ? 0 : 1;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Field lines from s[start..], which ends with the CRLF of the last line. */
+function parseFields(s: string, start: number, limits: HeadLimits): string[] {
+  const fields: string[] = [];
+  if (s.length - start > limits.maxHeaderBytes) throw headersTooLarge(limits);
+  let p = start;
+  let count = 0;
+  while (p < s.length) {
+    const le = s.indexOf('\r\n', p);
+    if (++count > limits.maxHeaders) throw httpError('HEADERS_TOO_LARGE', `more than ${limits.maxHeaders} header fields`);
+    const c = s.charCodeAt(p);
+    if (c === SP || c === HTAB) throw httpError('BAD_REQUEST', 'obsolete line folding or whitespace before a field is not allowed');
+    let q = p;
+    while (TOKEN[s.charCodeAt(q)] === 1) q++;
+    if (q === p || s.charCodeAt(q) !== COLON) throw httpError('BAD_REQUEST', 'malformed header field name');
+    let vs = q + 1;
+    let ve = le;
+    while (vs < ve && isOwsCode(s.charCodeAt(vs))) vs++;
+    while (ve > vs && isOwsCode(s.charCodeAt(ve - 1))) ve--;
+    for (let k = vs; k < ve; k++) {
+      if (FIELD_VALUE[s.charCodeAt(k)] !== 1) throw httpError('BAD_REQUEST', 'invalid character in header field value');
+    }
+    fields.push(lowerName(s.slice(p, q)), s.slice(vs, ve));
+    p = le + 2;
+  }
+  return fields;
+}
+
+function isOwsCode(c: number): boolean {
+  return c === SP || c === HTAB;
+}
+
+/** Most clients send canonical names; lower-casing only when needed saves an allocation. */
+function lowerName(n: string): string {
+  for (let i = 0; i < n.length; i++) {
+    const c = n.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return n.toLowerCase();
+  }
+  return n;
+}
+
+/**
+ * The head is not complete yet: fail now if what arrived is already invalid or too big
+ * (a request line without a version, bare CR or LF, an over-long line or section).
+ */
+function checkPartial(buf: Buffer, pos: number, limits: HeadLimits): void {
+  const len = buf.length;
   const lineEnd = buf.indexOf(LF, pos);
   if (lineEnd === -1) {
     if (len - pos > limits.maxUriBytes + REQUEST_LINE_SLACK) throw tooLongLine(buf, pos, limits);
-    return null;
+    checkBareCr(buf, pos, len);
+    return;
   }
-  const cr = lineEnd - 1;
-  if (cr < pos || buf[cr] !== CR) throw httpError('BAD_REQUEST', 'request line must end with CRLF');
-
-  let i = pos;
-  while (TOKEN[buf[i]] === 1) i++;
-  if (buf[i] !== SP) throw httpError('BAD_REQUEST', 'malformed request line');
-  const method = buf.toString('latin1', pos, i);
-
-  const targetStart = i + 1;
-  let j = targetStart;
-  while (TARGET[buf[j]] === 1) j++;
-  if (j - targetStart > limits.maxUriBytes) {
-    throw httpError('URI_TOO_LONG', `request-target exceeds ${limits.maxUriBytes} bytes`);
+  if (lineEnd === pos || buf[lineEnd - 1] !== CR) throw httpError('BAD_REQUEST', 'request line must end with CRLF');
+  parseRequestLine(buf.toString('latin1', pos, lineEnd - 1), lineEnd - 1 - pos, limits);
+  if (len - (lineEnd + 1) > limits.maxHeaderBytes) throw headersTooLarge(limits);
+  // Every LF in the field lines must follow a CR, and no CR may stand alone.
+  for (let lf = buf.indexOf(LF, lineEnd + 1); lf !== -1; lf = buf.indexOf(LF, lf + 1)) {
+    if (buf[lf - 1] !== CR) throw httpError('BAD_REQUEST', 'header line must end with CRLF');
   }
-  if (j === targetStart || buf[j] !== SP || j >= cr) {
-    throw httpError('BAD_REQUEST', 'malformed request line');
-  }
-  const target = buf.toString('latin1', targetStart, j);
-
-  const m = VERSION_RE.exec(buf.toString('latin1', j + 1, cr));
-  if (m === null) throw httpError('BAD_REQUEST', 'malformed HTTP version');
-  if (m[1] !== '1') throw httpError('VERSION_NOT_SUPPORTED', `HTTP/${m[1]}.${m[2]} is not supported; use HTTP/1.1`);
-  // A higher 1.x minor is answered as 1.1 (RFC 9110 §6.2).
-  const httpMinor: 0 | 1 = m[2] === '0' ? 0 : 1;
-
-  const fields: string[] = [];
-  const headerStart = lineEnd + 1;
-  let p = headerStart;
-  let count = 0;
-  for (;;) {
-    if (p >= len) return incomplete(len - headerStart, limits);
-    const c = buf[p];
-    if (c === CR) {
-      if (p + 1 >= len) return incomplete(len - headerStart, limits);
-      if (buf[p + 1] !== LF) throw httpError('BAD_REQUEST', 'bare CR in header section');
-      return { method, target, httpMinor, fields, end: p + 2 };
-    }
-    if (c === LF) throw httpError('BAD_REQUEST', 'header line must end with CRLF');
-    const le = buf.indexOf(LF, p);
-    if (le === -1) return incomplete(len - headerStart, limits);
-    if (le + 1 - headerStart > limits.maxHeaderBytes) throw headersTooLarge(limits);
-    if (buf[le - 1] !== CR) throw httpError('BAD_REQUEST', 'header line must end with CRLF');
-    if (++count > limits.maxHeaders) {
-      throw httpError('HEADERS_TOO_LARGE', `more than ${limits.maxHeaders} header fields`);
-    }
-    if (c === SP || c === HTAB) throw httpError('BAD_REQUEST', 'obsolete line folding or whitespace before a field is not allowed');
-    let q = p;
-    while (TOKEN[buf[q]] === 1) q++;
-    if (q === p || buf[q] !== COLON) throw httpError('BAD_REQUEST', 'malformed header field name');
-    let vs = q + 1;
-    let ve = le - 1;
-    while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
-    while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-    for (let k = vs; k < ve; k++) {
-      if (FIELD_VALUE[buf[k]] !== 1) throw httpError('BAD_REQUEST', 'invalid character in header field value');
-    }
-    fields.push(buf.toString('latin1', p, q).toLowerCase(), buf.toString('latin1', vs, ve));
-    p = le + 1;
-  }
+  checkBareCr(buf, lineEnd + 1, len);
 }
 
-function incomplete(headerBytes: number, limits: HeadLimits): null {
-  if (headerBytes > limits.maxHeaderBytes) throw headersTooLarge(limits);
-  return null;
+function checkBareCr(buf: Buffer, from: number, len: number): void {
+  for (let cr = buf.indexOf(CR, from); cr !== -1 && cr + 1 < len; cr = buf.indexOf(CR, cr + 1)) {
+    if (buf[cr + 1] !== LF) throw httpError('BAD_REQUEST', 'bare CR in request head');
+  }
 }
 
 function headersTooLarge(limits: HeadLimits) {

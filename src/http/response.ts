@@ -1,6 +1,8 @@
 /**
- * Response serializer. A whole body goes out as head + body in one socket write; a
- * streamed body uses chunked framing (HTTP/1.1) or is close-delimited (HTTP/1.0).
+ * Response serializer. A whole body goes out as head + body in one write; a streamed
+ * body uses chunked framing (HTTP/1.1) or is close-delimited (HTTP/1.0). Writes go
+ * through the connection, which batches the responses of one read into one syscall.
+ * The common path (json/send with no extra headers) allocates no header collection.
  */
 import type { Socket } from 'node:net';
 import { errorBody, type HttpError } from '../shared/errors.js';
@@ -11,14 +13,13 @@ import type { HttpResponse } from './types.js';
 type HeaderValue = string | number | readonly string[];
 
 /** What a response needs from its connection. */
-export interface Exchange {
+export interface ResponseSink {
   readonly socket: Socket;
-  readonly isHead: boolean;
-  readonly httpMinor: 0 | 1;
-  readonly requestId: string;
   /** Decides persistence when the head is written; false adds "Connection: close". */
   keepAliveFor(status: number, closeDelimited: boolean): boolean;
-  /** The whole response has been handed to the socket. */
+  /** Writes (or batches) response bytes in order; false = socket buffer full. */
+  output(data: string | Buffer): boolean;
+  /** The whole response has been handed over. */
   responseFinished(): void;
 }
 
@@ -31,57 +32,58 @@ export class Response implements HttpResponse {
   headersSent = false;
   finished = false;
   bytesWritten = 0;
-  readonly #ex: Exchange;
-  #headers = new Map<string, [string, HeaderValue]>();
+  readonly #sink: ResponseSink;
+  readonly #isHead: boolean;
+  readonly #httpMinor: 0 | 1;
+  readonly #requestId: string;
+  #headers: Map<string, [string, HeaderValue]> | null = null;
   #chunked = false;
   #bodyless = false;
 
-  constructor(ex: Exchange) {
-    this.#ex = ex;
+  constructor(sink: ResponseSink, isHead: boolean, httpMinor: 0 | 1, requestId: string) {
+    this.#sink = sink;
+    this.#isHead = isHead;
+    this.#httpMinor = httpMinor;
+    this.#requestId = requestId;
   }
 
   setHeader(name: string, value: HeaderValue): this {
-    const v = typeof value === 'number' ? value : value;
-    if (typeof v === 'string' ? BAD_HEADER_VALUE.test(v) : typeof v !== 'number' && v.some((x) => BAD_HEADER_VALUE.test(x))) {
+    if (typeof value === 'string' ? BAD_HEADER_VALUE.test(value) : typeof value !== 'number' && value.some((x) => BAD_HEADER_VALUE.test(x))) {
       throw new TypeError(`invalid characters in header ${name}`);
     }
-    this.#headers.set(name.toLowerCase(), [name, value]);
+    (this.#headers ??= new Map()).set(name.toLowerCase(), [name, value]);
     return this;
   }
 
   getHeader(name: string): HeaderValue | undefined {
-    return this.#headers.get(name.toLowerCase())?.[1];
+    return this.#headers?.get(name.toLowerCase())?.[1];
   }
 
   removeHeader(name: string): this {
-    this.#headers.delete(name.toLowerCase());
+    this.#headers?.delete(name.toLowerCase());
     return this;
   }
 
   /** Drops everything a handler set, so an error response starts clean. */
   resetHeaders(): void {
-    this.#headers.clear();
+    this.#headers = null;
   }
 
   write(chunk: Buffer | string): boolean {
     if (this.finished) return false;
     if (!this.headersSent) this.#writeStreamingHead();
     const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    if (this.#bodyless || len === 0) return !this.#ex.socket.writableNeedDrain;
+    if (this.#bodyless || len === 0) return !this.#sink.socket.writableNeedDrain;
     this.bytesWritten += len;
-    const s = this.#ex.socket;
-    if (s.destroyed) return false;
-    if (!this.#chunked) return s.write(chunk);
-    s.cork();
-    s.write(`${len.toString(16)}\r\n`);
-    s.write(chunk);
-    const ok = s.write('\r\n');
-    s.uncork();
-    return ok;
+    if (!this.#chunked) return this.#sink.output(chunk);
+    if (typeof chunk === 'string') return this.#sink.output(`${len.toString(16)}\r\n${chunk}\r\n`);
+    this.#sink.output(`${len.toString(16)}\r\n`);
+    this.#sink.output(chunk);
+    return this.#sink.output('\r\n');
   }
 
   drain(): Promise<void> {
-    const s = this.#ex.socket;
+    const s = this.#sink.socket;
     if (!s.writableNeedDrain || s.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
@@ -96,33 +98,13 @@ export class Response implements HttpResponse {
 
   end(chunk?: Buffer | string): void {
     if (this.finished) return;
-    const s = this.#ex.socket;
     if (!this.headersSent) {
-      const body = chunk ?? '';
-      const len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-      if (!this.#headers.has('content-length') && statusHasBody(this.status)) this.setHeader('Content-Length', len);
-      const head = this.#head('');
-      this.#bodyless = this.#ex.isHead || !statusHasBody(this.status);
-      if (this.#bodyless || len === 0) {
-        if (!s.destroyed) s.write(head);
-      } else if (typeof body === 'string') {
-        if (!s.destroyed) s.write(head + body);
-        this.bytesWritten += len;
-      } else {
-        if (!s.destroyed) {
-          s.cork();
-          s.write(head);
-          s.write(body);
-          s.uncork();
-        }
-        this.bytesWritten += len;
-      }
-    } else {
-      if (chunk !== undefined) this.write(chunk);
-      if (this.#chunked && !this.#bodyless && !s.destroyed) s.write(LAST_CHUNK);
+      this.#whole(chunk ?? '', undefined);
+      return;
     }
-    this.finished = true;
-    this.#ex.responseFinished();
+    if (chunk !== undefined) this.write(chunk);
+    if (this.#chunked && !this.#bodyless) this.#sink.output(LAST_CHUNK);
+    this.#done();
   }
 
   json(status: number, value: unknown): void {
@@ -130,16 +112,21 @@ export class Response implements HttpResponse {
   }
 
   send(status: number, body: Buffer | string, contentType = 'text/plain; charset=utf-8'): void {
+    if (this.finished) return;
+    if (this.headersSent) {
+      this.end(body);
+      return;
+    }
     this.status = status;
-    this.setHeader('Content-Type', contentType);
-    this.end(body);
+    this.#headers?.delete('content-type');
+    this.#whole(body, contentType);
   }
 
   /** The SPEC §2 error response; previously set headers are dropped. */
   sendError(err: HttpError): void {
     this.resetHeaders();
-    for (const [k, v] of Object.entries(err.headers)) this.setHeader(k, v);
-    this.send(err.status, errorBody(err.code, err.message, this.#ex.requestId), JSON_TYPE);
+    for (const k in err.headers) this.setHeader(k, err.headers[k]);
+    this.send(err.status, errorBody(err.code, err.message, this.#requestId), JSON_TYPE);
   }
 
   /** Marks the response dead without writing (the socket is gone). */
@@ -147,32 +134,63 @@ export class Response implements HttpResponse {
     this.finished = true;
   }
 
-  #writeStreamingHead(): void {
-    this.#bodyless = this.#ex.isHead || !statusHasBody(this.status);
-    let framing = '';
-    if (!this.#headers.has('content-length') && statusHasBody(this.status)) {
-      if (this.#ex.httpMinor === 1) {
-        this.#chunked = true;
-        framing = 'Transfer-Encoding: chunked\r\n';
-      }
+  /** A whole response: head and body in one output call. */
+  #whole(body: Buffer | string, contentType: string | undefined): void {
+    const st = this.status;
+    const hasBody = statusHasBody(st);
+    const len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    let extra = contentType === undefined ? '' : `Content-Type: ${contentType}\r\n`;
+    if (hasBody && this.#headers?.has('content-length') !== true) extra += `Content-Length: ${len}\r\n`;
+    const head = this.#head(extra, false);
+    this.#bodyless = this.#isHead || !hasBody;
+    if (this.#bodyless || len === 0) {
+      this.#sink.output(head);
+    } else if (typeof body === 'string') {
+      this.#sink.output(head + body);
+      this.bytesWritten = len;
+    } else {
+      this.#sink.output(head);
+      this.#sink.output(body);
+      this.bytesWritten = len;
     }
-    const head = this.#head(framing);
-    if (!this.#ex.socket.destroyed) this.#ex.socket.write(head);
+    this.#done();
   }
 
-  #head(framing: string): string {
+  #done(): void {
+    this.finished = true;
+    this.#sink.responseFinished();
+  }
+
+  #writeStreamingHead(): void {
+    const hasBody = statusHasBody(this.status);
+    this.#bodyless = this.#isHead || !hasBody;
+    let framing = '';
+    let closeDelimited = false;
+    if (hasBody && this.#headers?.has('content-length') !== true) {
+      if (this.#httpMinor === 1) {
+        this.#chunked = true;
+        framing = 'Transfer-Encoding: chunked\r\n';
+      } else {
+        closeDelimited = !this.#isHead;
+      }
+    }
+    this.#sink.output(this.#head(framing, closeDelimited));
+  }
+
+  #head(extra: string, closeDelimited: boolean): string {
     this.headersSent = true;
     const st = this.status;
     let h = `HTTP/1.1 ${st} ${reasonPhrase(st)}\r\n`;
-    for (const [, [name, v]] of this.#headers) {
-      if (typeof v === 'object') for (const x of v) h += `${name}: ${x}\r\n`;
-      else h += `${name}: ${v}\r\n`;
+    if (this.#headers !== null) {
+      for (const [, [name, v]] of this.#headers) {
+        if (typeof v === 'object') for (const x of v) h += `${name}: ${x}\r\n`;
+        else h += `${name}: ${v}\r\n`;
+      }
     }
-    const closeDelimited = framing === '' && !this.#headers.has('content-length') && statusHasBody(st) && !this.#ex.isHead;
-    const keepAlive = this.#ex.keepAliveFor(st, closeDelimited);
-    h += `Date: ${httpDate()}\r\nX-Request-Id: ${this.#ex.requestId}\r\n`;
+    const keepAlive = this.#sink.keepAliveFor(st, closeDelimited);
+    h += `${extra}Date: ${httpDate()}\r\nX-Request-Id: ${this.#requestId}\r\n`;
     if (!keepAlive) h += 'Connection: close\r\n';
-    else if (this.#ex.httpMinor === 0) h += 'Connection: keep-alive\r\n';
-    return `${h}${framing}\r\n`;
+    else if (this.#httpMinor === 0) h += 'Connection: keep-alive\r\n';
+    return `${h}\r\n`;
   }
 }

@@ -1,0 +1,15 @@
+/**
+ * The bare engine answering GET /ping with the peers' JSON, for the engine-vs-node:http
+ * benchmark (bench/engine.sh). Same router, serializer and request ids as the worker,
+ * without the worker's metrics and logs, which bench/worker.sh measures separately.
+ */
+import { Router } from '../../src/http/router.js';
+import { createHttpServer } from '../../src/http/server.js';
+
+const port = Number(process.env.PORT ?? process.argv[2] ?? 18090);
+const router = new Router().get('/ping', (_req, res) => res.json(200, { status: 'ok', load: 0 }));
+const server = createHttpServer({}, router.handle);
+await server.listen(port, '127.0.0.1');
+const stop = (): void => void server.close().then(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
