@@ -3,6 +3,7 @@
  * holding while no worker is available. Request and response bodies are streamed with
  * backpressure, never buffered.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpRequest, HttpResponse } from '../http/types.js';
 import { HttpError, httpError } from '../shared/errors.js';
 import type { Upstream } from './upstream.js';
@@ -113,6 +114,7 @@ export class Forwarder {
     const tried = new Set<Upstream>();
     let last: Failure | undefined;
     let held = false;
+    let resetSeen = false;
     // Bounded: each pass either holds (bounded by tryDuration), adds an upstream to
     // `tried` (bounded by the set) or spends the retry budget; the cap is a backstop.
     const maxPasses = 10_000;
@@ -120,7 +122,17 @@ export class Forwarder {
       if (req.signal.aborted) return;
       const upstream = this.#policy.pick(this.#set.list(), tried);
       if (upstream === undefined) {
-        if (this.#set.available().length > 0) throw this.#failure(req, last);
+        if (this.#set.available().length > 0) {
+          // Every available worker already failed this request. After a reset that is most
+          // often a worker that has just died and is not marked down yet: try again after one
+          // try-interval, within the retry budget. A dead one then refuses the connection,
+          // which marks it down (spending nothing) and leads to the hold below.
+          if (!resetSeen) throw this.#failure(req, last);
+          resetSeen = false;
+          await sleep(this.#retry.tryIntervalMs, undefined, { signal: req.signal }).catch(() => {});
+          tried.clear();
+          continue;
+        }
         if (!held) this.#log.warn({ event: 'hold', request_id: req.id }, 'no worker available; holding request');
         held = true;
         const available = await budget.hold(() => this.#set.available().length > 0, req.signal);
@@ -152,6 +164,7 @@ export class Forwarder {
         }
         if (kind === 'connect') this.#onConnectFailure(upstream, err);
         last = { err, kind, upstream };
+        if (kind === 'reset') resetSeen = true;
         tried.add(upstream);
         if (!isRetryable(err, state) || !budget.spend(kind)) throw this.#failure(req, last);
         this.#log.warn(

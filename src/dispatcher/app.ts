@@ -1,0 +1,180 @@
+/**
+ * The dispatcher application: assembles the core (upstream set, policy, health,
+ * discovery, forwarder) behind the HTTP engine. The dispatcher answers its own routes
+ * (SPEC §5, plus the jobs module's) and forwards everything else.
+ */
+import type { DispatcherConfig } from '../cli/config-types.js';
+import type { EngineOptions } from '../http/options.js';
+import { createHttpServer, type HttpServer } from '../http/server.js';
+import type { Handler, HttpRequest } from '../http/types.js';
+import { HttpError } from '../shared/errors.js';
+import type { DispatcherContext, JobRoutes } from './context.js';
+import { DnsDiscovery, StaticDiscovery, type Discovery, type Resolver } from './discovery.js';
+import { Forwarder } from './forward.js';
+import { HealthChecker } from './health.js';
+import { registerJobRoutes } from './jobs/index.js';
+import { JobBoard } from './job-registry.js';
+import { NOOP_LOGGER, type EventLogger } from './logger.js';
+import { DispatcherMetrics, countingLogger } from './metrics.js';
+import { describeError } from './retry.js';
+import { createPolicy } from './selection.js';
+import { UpstreamSet } from './upstream-set.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { healthRoutes } from './routes/health.js';
+import { LabelledRouter } from './routes/labelled-router.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { statusRoutes } from './routes/status.js';
+import { workerRoutes } from './routes/workers.js';
+
+export interface StartDispatcherOptions {
+  /** Event sink (a pino Logger in production). @default no logging */
+  logger?: EventLogger;
+  /** Use this set (e.g. the embedded cluster's); it is closed with the dispatcher. @default a new one */
+  upstreams?: UpstreamSet;
+  /** Resolver of `--discover`, for tests. @default the system resolver */
+  resolver?: Resolver;
+  /** The parallel-jobs routes (SPEC §4); null: none (jobs paths are then forwarded). @default registerJobRoutes */
+  jobs?: JobRoutes | null;
+  /** Publish process metrics (CPU, memory, GC) on /metrics. @default true */
+  defaultMetrics?: boolean;
+}
+
+export interface Dispatcher {
+  /** `http://HOST:PORT`, with 127.0.0.1 for a wildcard bind. */
+  readonly url: string;
+  readonly port: number;
+  readonly upstreams: UpstreamSet;
+  readonly server: HttpServer;
+  readonly context: DispatcherContext;
+  /** Stops accepting, drains in-flight requests (≤ shutdownTimeout), stops health and discovery, closes pools. */
+  close(): Promise<void>;
+}
+
+export async function startDispatcher(config: DispatcherConfig, options: StartDispatcherOptions = {}): Promise<Dispatcher> {
+  const startedAt = Date.now();
+  const upstreams = options.upstreams ?? new UpstreamSet();
+  const jobs = new JobBoard();
+  const metrics = new DispatcherMetrics(upstreams, { jobs, defaultMetrics: options.defaultMetrics });
+  const logger = countingLogger(options.logger ?? NOOP_LOGGER, metrics.events);
+  const policy = createPolicy(config.balance);
+  const health = new HealthChecker(upstreams, {
+    intervalMs: config.healthInterval,
+    timeoutMs: config.healthTimeout,
+    fails: config.healthFails,
+    passes: config.healthPasses,
+    logger,
+  });
+  const forwarder = new Forwarder({
+    upstreams,
+    policy,
+    retries: config.retries,
+    tryDurationMs: config.tryDuration,
+    tryIntervalMs: config.tryInterval,
+    upstreamTimeoutMs: config.upstreamTimeout,
+    retryAfterSeconds: 1,
+    logger,
+  });
+  // Registration (POST /workers/register) is always on; these are the other sources.
+  const discoveries: Discovery[] = [new StaticDiscovery(config.upstreams)];
+  if (config.discover !== undefined) {
+    discoveries.push(
+      new DnsDiscovery(config.discover.host, config.discover.port, config.discoverInterval, { resolver: options.resolver, logger }),
+    );
+  }
+  const ctx: DispatcherContext = { config, upstreams, policy, forwarder, health, jobs, metrics, logger, startedAt };
+
+  const router = new LabelledRouter();
+  workerRoutes(router, ctx);
+  healthRoutes(router, ctx);
+  statusRoutes(router, ctx);
+  metricsRoutes(router, ctx);
+  dashboardRoutes(router);
+  const jobRoutes = options.jobs === undefined ? registerJobRoutes : options.jobs;
+  if (jobRoutes) router.withLabelPrefix('jobs/', () => jobRoutes(router, ctx));
+
+  const recent = metrics.recent;
+  const handler: Handler = async (req, res) => {
+    recent.inFlight++;
+    try {
+      if (router.labelOf(req.path) !== undefined) await router.handle(req, res);
+      else await forwarder.forward(req, res);
+    } finally {
+      recent.inFlight--;
+    }
+  };
+
+  const server = createHttpServer(
+    {
+      ...engineOptions(config),
+      bodyLimit: (method, path) => router.bodyLimit(method, path),
+      onResponse: (req, res) => {
+        const route = router.labelOf(req.path) ?? 'forward';
+        const ms = performance.now() - req.startedAt;
+        metrics.observe(route, res.status, ms);
+        // /ready's 503 is its answer, not a fault, and load balancers poll it.
+        if (res.status >= 500 && route !== 'ready') {
+          logger.error(
+            { event: 'response_5xx', request_id: req.id, status: res.status, method: req.method, path: req.path, route, duration_ms: Math.round(ms) },
+            'request answered with a server error',
+          );
+        }
+      },
+      onError: (err, req) => logHandlerError(logger, err, req),
+    },
+    handler,
+  );
+
+  const address = await server.listen(config.port, config.host);
+  for (const d of discoveries) d.start(upstreams);
+  health.start();
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      // Health keeps running while draining, so held requests still find returning workers.
+      await server.close();
+      for (const d of discoveries) d.stop();
+      health.stop();
+      await upstreams.close();
+    })());
+
+  return { url: `http://${urlHost(config.host)}:${address.port}`, port: address.port, upstreams, server, context: ctx, close };
+}
+
+function engineOptions(c: DispatcherConfig): Partial<EngineOptions> {
+  return {
+    maxUriBytes: c.maxUri,
+    maxHeaderBytes: c.maxHeaderBytes,
+    maxHeaders: c.maxHeaders,
+    maxBodyBytes: c.maxBody,
+    headerTimeoutMs: c.headerTimeout,
+    bodyTimeoutMs: c.bodyTimeout,
+    keepAliveTimeoutMs: c.keepAliveTimeout,
+    maxRequestsPerConnection: c.maxRequestsPerConnection,
+    maxConnections: c.maxConnections,
+    shutdownTimeoutMs: c.shutdownTimeout,
+  };
+}
+
+/** A wildcard bind is reached through loopback; IPv6 literals need brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** 5xx HttpErrors are logged by onResponse with their request id; this is for crashes. */
+function logHandlerError(logger: EventLogger, err: unknown, req: HttpRequest | undefined): void {
+  if (err instanceof HttpError) return;
+  logger.error(
+    {
+      event: 'handler_error',
+      request_id: req?.id,
+      method: req?.method,
+      path: req?.path,
+      error: describeError(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    },
+    req ? 'handler failed' : 'connection fault',
+  );
+}

@@ -1,0 +1,50 @@
+/**
+ * `dhttp dispatcher`: starts the dispatcher, prints the listening line scripts wait for,
+ * and drains on SIGINT/SIGTERM before exiting 0.
+ */
+import type { DispatcherConfig } from '../cli/config-types.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { startDispatcher } from './app.js';
+
+export async function runDispatcher(config: DispatcherConfig): Promise<void> {
+  const logger = createLogger({ level: config.logLevel, base: { role: 'dispatcher' } });
+  const dispatcher = await startDispatcher(config, { logger });
+  announce(logger, dispatcher.url, config);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      // A second signal while draining: the operator wants out now.
+      logger.warn({ event: 'shutdown_forced', signal }, 'second signal; exiting without draining');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ event: 'shutdown', signal }, 'draining in-flight requests');
+    dispatcher.close().then(
+      () => {
+        logger.info({ event: 'stopped' }, 'stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ event: 'shutdown_failed', error: String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/**
+ * The line the supervisor and tests wait for. It must appear whatever --log-level says,
+ * so below info it is written directly (nothing else is logging at that moment).
+ */
+function announce(logger: Logger, url: string, config: DispatcherConfig): void {
+  const fields = { url, workers: config.upstreams.length, discover: config.discover, balance: config.balance };
+  if (logger.isLevelEnabled('info')) {
+    logger.info(fields, 'listening');
+    logger.flush();
+  } else {
+    process.stdout.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, role: 'dispatcher', ...fields, msg: 'listening' })}\n`);
+  }
+}

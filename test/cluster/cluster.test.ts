@@ -1,0 +1,125 @@
+/**
+ * `dhttp start` as a real process: workers come up with stable IDs, a killed worker comes
+ * back as itself, worker options reach the children, and no child outlives the cluster,
+ * whether it is stopped (SIGTERM, exit 0) or killed (SIGKILL: the lifeline).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ClusterProcess, isAlive, waitGone } from '../../bench/cluster-process.js';
+import { waitActive } from '../../bench/zero-loss.js';
+
+interface WorkerEntry {
+  ID: string;
+  Address: string;
+  Active: boolean;
+}
+
+async function workers(url: string): Promise<WorkerEntry[]> {
+  const res = await fetch(`${url}/workers`);
+  assert.equal(res.status, 200);
+  return (await res.json()) as WorkerEntry[];
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+let www: string;
+let cluster: ClusterProcess;
+
+before(async () => {
+  www = await mkdtemp(join(tmpdir(), 'dhttp-cluster-www-'));
+  await writeFile(join(www, 'hello.txt'), 'hello from the cluster www\n');
+  cluster = await ClusterProcess.start(2, {
+    // A flag and an env twin, both passed on to the children.
+    args: ['--www', www, '--restart-backoff', '100ms'],
+    env: { ...process.env, DHTTP_THREADS: '2' },
+  });
+  await waitActive(cluster.url, 2);
+});
+
+after(async () => {
+  if (cluster !== undefined) {
+    cluster.kill('SIGKILL');
+    await waitGone(cluster.allPids, 5000);
+  }
+  await rm(www, { recursive: true, force: true });
+});
+
+test('dhttp start --workers 2: /workers lists w1 and w2, active, on 127.0.0.1', async () => {
+  const list = await workers(cluster.url);
+  assert.deepEqual(list.map((w) => w.ID).sort(), ['w1', 'w2']);
+  assert.ok(list.every((w) => w.Active && w.Address.startsWith('http://127.0.0.1:')), JSON.stringify(list));
+  const res = await fetch(`${cluster.url}/fibonacci?num=10`);
+  assert.equal(res.status, 200);
+  assert.equal(((await res.json()) as { result: string }).result, '55');
+});
+
+test('worker options reach the children: --www (flag) and DHTTP_THREADS (env)', async () => {
+  const res = await fetch(`${cluster.url}/hello.txt`);
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), 'hello from the cluster www\n');
+  for (const w of await workers(cluster.url)) {
+    const status = (await (await fetch(`${w.Address}/status`)).json()) as { id: string; pid: number; pool: { threads: number } };
+    assert.equal(status.pool.threads, 2, `${w.ID}: ${JSON.stringify(status)}`);
+    assert.equal(status.id, w.ID);
+    assert.equal(status.pid, cluster.pids.get(w.ID));
+  }
+});
+
+test('a SIGKILLed worker is restarted with the same ID and is active again', async () => {
+  const before = await workers(cluster.url);
+  const old = before.find((w) => w.ID === 'w1') as WorkerEntry;
+  const oldPid = cluster.pids.get('w1') as number;
+  process.kill(oldPid, 'SIGKILL');
+  const line = await cluster.waitFor((l) => l.msg === 'worker restarted' && l.id === 'w1', 15_000);
+  assert.notEqual(line.pid, oldPid);
+  assert.ok(!isAlive(oldPid) || (await waitGone([oldPid], 2000)).length === 0);
+  const exited = cluster.lines.find((l) => l.msg === 'worker exited' && l.id === 'w1');
+  assert.equal(exited?.signal, 'SIGKILL');
+  const list = await until(
+    async () => {
+      const l = await workers(cluster.url);
+      return l.length === 2 && l.every((w) => w.Active) ? l : undefined;
+    },
+    10_000,
+    'both workers active again',
+  );
+  const w1 = list.find((w) => w.ID === 'w1') as WorkerEntry;
+  assert.notEqual(w1.Address, old.Address, 'the restarted child listens on a new port');
+  assert.equal(w1.Address, line.url);
+  const status = (await (await fetch(`${w1.Address}/status`)).json()) as { pid: number };
+  assert.equal(status.pid, line.pid);
+});
+
+test('SIGTERM: the cluster exits 0 and no child is left alive', async () => {
+  const pids = [...cluster.pids.values()];
+  assert.ok(pids.every(isAlive));
+  const exit = await cluster.stop();
+  assert.deepEqual(exit, { code: 0, signal: null });
+  assert.deepEqual(await waitGone(cluster.allPids, 2000), []);
+  assert.equal(cluster.count('worker stopped'), 2);
+});
+
+test('SIGKILL of the cluster: its children notice the closed lifeline and exit', async () => {
+  const doomed = await ClusterProcess.start(2);
+  try {
+    const pids = [...doomed.pids.values()];
+    assert.equal(pids.length, 2);
+    assert.ok(pids.every(isAlive));
+    doomed.kill('SIGKILL');
+    await doomed.exited();
+    assert.deepEqual(await waitGone(pids, 5000), [], 'orphaned workers still alive');
+  } finally {
+    for (const pid of doomed.allPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
