@@ -2,11 +2,26 @@
  * The piscina task file: one named export per task, each taking one argument object.
  * Runs inside worker threads; the main thread only imports its types.
  */
+import { setPriority } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { fibonacci as fib } from './fibonacci.js';
 import { reverseGraphemes } from './reverse-graphemes.js';
 import { montecarlo as mcJob, montecarloChunk as mcChunk } from './montecarlo.js';
 import { simulateCpu } from './simulate-cpu.js';
 import { countWords, type WordCounts } from '../../shared/words.js';
+
+// Compute threads yield the CPU to the event loop: on Linux nice is per thread, and
+// setPriority(10) from inside a thread lowers that thread only, so /ping and I/O on the
+// main thread stay fast while every compute thread spins (worker acceptance (2)).
+// Elsewhere (macOS) it would renice the whole process, and a main thread that imports
+// this file must keep its priority.
+if (!isMainThread && process.platform === 'linux') {
+  try {
+    setPriority(10);
+  } catch {
+    // Not permitted here: tasks still run, at normal priority.
+  }
+}
 
 /** Every task: its argument object and its result. */
 export interface TaskMap {

@@ -1,0 +1,185 @@
+/**
+ * Builds a worker from its config: compute pool, routes, static files, rate limiter,
+ * metrics and request logging around the HTTP engine. main.ts runs it as a process;
+ * tests may build one in-process.
+ */
+import { subscribe } from 'node:diagnostics_channel';
+import type { WorkerConfig } from '../cli/config-types.js';
+import { Router } from '../http/router.js';
+import { createHttpServer, type HttpServer } from '../http/server.js';
+import type { Handler, HttpRequest, HttpResponse } from '../http/types.js';
+import { engineOptionsOf } from '../shared/engine-options.js';
+import { HttpError, httpError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { ComputePool, computePoolErrorChannel } from './compute-pool.js';
+import type { RouteDef, WorkerContext, WorkerStats } from './context.js';
+import { buildHelp } from './help.js';
+import { createWorkerMetrics } from './metrics.js';
+import { RateLimiter } from './rate-limit.js';
+import { computeRoutes } from './routes/compute.js';
+import { fileRoutes } from './routes/files.js';
+import { jobRoutes } from './routes/jobs.js';
+import { numberRoutes } from './routes/numbers.js';
+import { statusRoutes } from './routes/status.js';
+import { textRoutes } from './routes/text.js';
+import { createStaticHandler } from './static/index.js';
+
+const ROUTE_GROUPS = [statusRoutes, textRoutes, numberRoutes, computeRoutes, jobRoutes, fileRoutes];
+
+/** Health checks and scrapes are never rate limited: a limited /ping would read as a dead worker. */
+const UNLIMITED = new Set(['/ping', '/health', '/metrics']);
+
+/** setTimeout's ceiling, standing in for "no task timeout". */
+const NO_TIMEOUT_MS = 2 ** 31 - 1;
+
+export interface WorkerApp {
+  readonly id: string;
+  readonly server: HttpServer;
+  readonly pool: ComputePool;
+  readonly context: WorkerContext;
+  /** Listens on config.host:config.port; `url` uses 127.0.0.1 for a wildcard bind. */
+  listen(): Promise<{ url: string; port: number }>;
+  /** Graceful: stops accepting, drains requests, then the pool. */
+  close(): Promise<void>;
+}
+
+export function workerIdOf(config: WorkerConfig): string {
+  return config.id ?? `w-${process.pid}`;
+}
+
+export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp {
+  const id = workerIdOf(config);
+  const pool = new ComputePool({
+    threads: config.threads,
+    queueSize: config.queueSize,
+    taskTimeoutMs: config.taskTimeout > 0 ? Math.min(config.taskTimeout, NO_TIMEOUT_MS) : NO_TIMEOUT_MS,
+  });
+  const onPoolError = (msg: unknown): void => logger.error({ err: (msg as { error: unknown }).error }, 'compute thread error');
+  subscribe(computePoolErrorChannel.name, onPoolError);
+
+  let server: HttpServer | undefined;
+  const stats: WorkerStats = {
+    inFlight: 0,
+    startedAt: Date.now(),
+    connections: () => server?.connectionCount ?? 0,
+    requestsServed: () => server?.requestsServed ?? 0,
+  };
+  const metrics = createWorkerMetrics(pool, stats, id);
+  const routes: RouteDef[] = [];
+  const help = { value: undefined as unknown };
+  const context: WorkerContext = {
+    config, id, pool, stats,
+    metricsText: () => metrics.text(),
+    help: () => help.value,
+  };
+  for (const group of ROUTE_GROUPS) routes.push(...group(context));
+  help.value = buildHelp(id, routes);
+
+  const router = new Router();
+  for (const r of routes) router.add(r.methods, r.path, r.handler, r.maxBody === undefined ? {} : { maxBody: r.maxBody });
+  router.fallback(createStaticHandler({ root: config.www, cacheBytes: config.staticCacheBytes }));
+  const known = new Set(routes.map((r) => r.path));
+
+  const limiter = config.rateLimit > 0 ? new RateLimiter({ ratePerSec: config.rateLimit, burst: config.rateBurst }) : undefined;
+  const log = logger.child({ component: 'http' });
+  const logRequests = log.isLevelEnabled('info');
+
+  /** Errors lose the headers a handler set (the engine starts error responses clean). */
+  const decorate = (err: unknown, req: HttpRequest, async: boolean): unknown => {
+    // The client is gone; nothing will be sent and nothing went wrong on our side. (Only an
+    // async handler can outlive its connection; req.signal costs an allocation, so sync
+    // handlers never touch it.)
+    if (async && req.signal.aborted) return err;
+    if (err instanceof HttpError) return new HttpError(err.code, err.message, { ...err.headers, 'X-Worker-Id': id });
+    log.error({ err, id: req.id, method: req.method, path: req.path }, 'handler failed');
+    return httpError('INTERNAL', 'internal server error', { 'X-Worker-Id': id });
+  };
+
+  /** An async handler whose client left before its response: the engine reports no response for it. */
+  const settledAsync = (req: HttpRequest, res: HttpResponse): void => {
+    stats.inFlight--;
+    if (req.signal.aborted) record(req, res, 499);
+  };
+
+  const handle: Handler = (req, res) => {
+    res.setHeader('X-Worker-Id', id);
+    if (limiter !== undefined && !UNLIMITED.has(req.path)) {
+      const took = limiter.take(req.remoteAddress);
+      if (!took.ok) {
+        throw httpError('RATE_LIMITED', `rate limit of ${config.rateLimit} requests/s (burst ${config.rateBurst}) exceeded`, {
+          'Retry-After': String(took.retryAfterSec), 'X-Worker-Id': id,
+        });
+      }
+    }
+    stats.inFlight++;
+    let result: void | Promise<void>;
+    try {
+      result = router.handle(req, res);
+    } catch (err) {
+      stats.inFlight--;
+      throw decorate(err, req, false);
+    }
+    if (result === undefined) {
+      stats.inFlight--;
+      return undefined;
+    }
+    return result.then(
+      () => settledAsync(req, res),
+      (err: unknown) => {
+        settledAsync(req, res);
+        throw decorate(err, req, true);
+      },
+    );
+  };
+
+  const routeLabel = (req: HttpRequest, status: number): string => {
+    if (known.has(req.path)) return req.path;
+    if (status === 404) return 'not_found';
+    return req.method === 'GET' || req.method === 'HEAD' ? 'static' : 'not_found';
+  };
+
+  function record(req: HttpRequest, res: HttpResponse, status: number): void {
+    const ms = performance.now() - req.startedAt;
+    metrics.http.observe(routeLabel(req, status), status, ms);
+    if (status >= 500) {
+      log.error({ id: req.id, method: req.method, path: req.path, status, bytes: res.bytesWritten, ms: Math.round(ms * 1000) / 1000 }, 'request');
+    } else if (logRequests) {
+      log.info({ id: req.id, method: req.method, path: req.path, status, bytes: res.bytesWritten, ms: Math.round(ms * 1000) / 1000 }, 'request');
+    }
+  }
+
+  server = createHttpServer(
+    {
+      ...engineOptionsOf(config),
+      bodyLimit: (method, path) => router.bodyLimit(method, path),
+      onResponse: (req, res) => record(req, res, res.status),
+      onError: (err, req) => {
+        // HttpErrors are already logged as their 5xx request line; this is for the unexpected.
+        if (!(err instanceof HttpError)) log.error({ err, id: req?.id }, 'server error');
+      },
+    },
+    handle,
+  );
+  const srv = server;
+
+  return {
+    id, server: srv, pool, context,
+    async listen() {
+      const { port } = await srv.listen(config.port, config.host);
+      return { url: `http://${urlHost(config.host)}:${port}`, port };
+    },
+    async close() {
+      await srv.close();
+      await pool.close();
+      limiter?.close();
+      computePoolErrorChannel.unsubscribe(onPoolError);
+    },
+  };
+}
+
+/** The address a client on this machine uses to reach a listener bound to `host`. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '' ) return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,58 @@
+/**
+ * `dhttp worker`: runs a worker app as a process. Prints one "listening" line (JSON, with
+ * url, id and pid) that the cluster supervisor and tests read from stdout; SIGINT/SIGTERM
+ * deregister, drain and exit 0.
+ */
+import type { WorkerConfig } from '../cli/config-types.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { createWorkerApp, workerIdOf } from './app.js';
+import { Registration } from './register.js';
+
+export async function runWorker(config: WorkerConfig): Promise<void> {
+  const id = workerIdOf(config);
+  const logger = createLogger({ level: config.logLevel, base: { role: 'worker', worker: id } });
+  const app = createWorkerApp(config, logger);
+  const { url } = await app.listen();
+  announce(logger, url, id);
+
+  const registration = config.register === undefined
+    ? undefined
+    : new Registration({ dispatcher: config.register, address: config.advertise ?? url, id, intervalMs: config.registerInterval, logger });
+  registration?.start();
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      // A second signal: the operator does not want to wait for the drain.
+      logger.warn({ signal }, 'forced exit');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    void (async () => {
+      await registration?.stop();
+      await app.close();
+      logger.info('stopped');
+      logger.flush();
+      process.exit(0);
+    })().catch((err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+/**
+ * The line the supervisor and tests wait for. It must appear whatever --log-level says,
+ * so below info it is written directly (nothing else is logging at that moment).
+ */
+function announce(logger: Logger, url: string, id: string): void {
+  if (logger.isLevelEnabled('info')) {
+    logger.info({ url, id }, 'listening');
+    logger.flush();
+  } else {
+    process.stdout.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, role: 'worker', worker: id, id, msg: 'listening', url })}\n`);
+  }
+}
