@@ -11,6 +11,7 @@ import type { Handler, HttpRequest, HttpResponse } from '../http/types.js';
 import { engineOptionsOf } from '../shared/engine-options.js';
 import { HttpError, httpError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { createAccessLog } from '../shared/access-log.js';
 import { ComputePool, computePoolErrorChannel } from './compute-pool.js';
 import type { RouteDef, WorkerContext, WorkerStats } from './context.js';
 import { buildHelp } from './help.js';
@@ -82,7 +83,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
 
   const limiter = config.rateLimit > 0 ? new RateLimiter({ ratePerSec: config.rateLimit, burst: config.rateBurst }) : undefined;
   const log = logger.child({ component: 'http' });
-  const logRequests = log.isLevelEnabled('info');
+  const accessLog = createAccessLog(log);
 
   /** Errors lose the headers a handler set (the engine starts error responses clean). */
   const decorate = (err: unknown, req: HttpRequest, async: boolean): unknown => {
@@ -143,8 +144,8 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     metrics.http.observe(routeLabel(req, status), status, ms);
     if (status >= 500) {
       log.error({ id: req.id, method: req.method, path: req.path, status, bytes: res.bytesWritten, ms: Math.round(ms * 1000) / 1000 }, 'request');
-    } else if (logRequests) {
-      log.info({ id: req.id, method: req.method, path: req.path, status, bytes: res.bytesWritten, ms: Math.round(ms * 1000) / 1000 }, 'request');
+    } else if (accessLog !== null) {
+      accessLog({ id: req.id, method: req.method, path: req.path, status, bytes: res.bytesWritten, ms });
     }
   }
 

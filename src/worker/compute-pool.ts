@@ -15,6 +15,9 @@ import { WordChunker } from '../shared/word-chunker.js';
 import { mergeInto, type WordCounts } from '../shared/words.js';
 import type { TaskArgs, TaskName, TaskResult } from './tasks/entry.js';
 
+/** Young-generation cap of a compute thread, in MiB (see the Piscina options below). */
+const YOUNG_GENERATION_MB = 2;
+
 export type { TaskArgs, TaskName, TaskResult } from './tasks/entry.js';
 
 export interface ComputePoolOptions {
@@ -105,6 +108,10 @@ export class ComputePool {
       minThreads: this.#options.threads,
       maxThreads: this.#options.threads,
       idleTimeout: Infinity,
+      // A small young generation per thread: word-count batches make megabytes of short-lived
+      // strings, and V8's default (16 MiB semi-spaces) lets each thread's RSS balloon with
+      // garbage before it scavenges. Measured on POST /countwords of 200 MB: see docs/benchmarks.md.
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     // piscina re-emits thread errors as 'error' events, which would crash the process unheard.
     this.#piscina.on('error', (error: unknown) => computePoolErrorChannel.publish({ error }));
@@ -225,8 +232,11 @@ export async function countWordsStream(
   const submit = async (batch: Buffer): Promise<void> => {
     while (inFlight.size >= limit) await Promise.race(inFlight);
     if (failure !== undefined) return;
-    // A tight copy that owns its ArrayBuffer can be moved, not cloned, to the thread.
-    const data = new Uint8Array(batch);
+    // A batch that owns its whole ArrayBuffer is moved to the thread as it is; anything
+    // else (a view into a pooled or larger buffer) is copied first, since moving would
+    // detach memory that others still use.
+    const owns = batch.byteOffset === 0 && batch.buffer.byteLength === batch.byteLength;
+    const data = owns ? new Uint8Array(batch.buffer as ArrayBuffer, 0, batch.byteLength) : new Uint8Array(batch);
     const p: Promise<void> = pool.run('countwords', { data }, { signal: stop.signal, transfer: [data.buffer] })
       .then((counts) => { mergeInto(total, counts); }, (err: unknown) => {
         failure ??= { err };
