@@ -1,0 +1,97 @@
+/**
+ * Word count as a dispatcher job. The input (a request body or a data file) is read as a
+ * stream and cut by a Chunker at word boundaries only, so each chunk's counts add up to
+ * the whole text's; each chunk is POSTed to a worker's /countwords as soon as it is full.
+ * The runner pulls the next chunk only when a slot is free, and the stream is read only as
+ * chunks are pulled: a fast client is slowed by TCP backpressure, not buffered.
+ */
+import { WordChunker, type Chunker } from '../../shared/word-chunker.js';
+import { mergeInto, type WordCounts } from '../../shared/words.js';
+import { upstreamRequest } from '../upstream-request.js';
+import type { Upstream } from '../upstream.js';
+import { WorkerAnswerError, answerError } from './chunk-errors.js';
+import type { JobDefinition } from './job-runner.js';
+import type { JobChunk } from './job-types.js';
+import { chunkRequestId } from './montecarlo-job.js';
+
+/** A worker's answer for one chunk: word → count, already checked. */
+type ChunkCounts = Readonly<Record<string, number>>;
+
+export interface CountwordsJob extends JobDefinition<Buffer, ChunkCounts> {
+  /** The merged counts (complete once the runner resolved). */
+  readonly counts: WordCounts;
+}
+
+export interface CountwordsJobOptions {
+  /** The text, read lazily (a request body, a file stream). */
+  readonly input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  /** Preferred chunk size; a chunk holding one long word is as long as that word. */
+  readonly chunkBytes: number;
+  /** Deadline of one chunk request (undici head/body timeouts). */
+  readonly timeoutMs: number;
+  readonly requestId?: string;
+  /** @default a WordChunker of `chunkBytes` */
+  readonly chunker?: Chunker;
+}
+
+export function countwordsJob(o: CountwordsJobOptions): CountwordsJob {
+  const counts: WordCounts = new Map();
+  return {
+    counts,
+    chunks: byteChunks(o.input, o.chunker ?? new WordChunker({ targetBytes: o.chunkBytes })),
+    execute: (chunk, upstream, signal) => countChunk(upstream, chunk, signal, o),
+    merge: (result) => {
+      mergeInto(counts, result);
+    },
+  };
+}
+
+/** The input cut into numbered chunks; nothing is read until a chunk is asked for. */
+export async function* byteChunks(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, chunker: Chunker): AsyncGenerator<JobChunk<Buffer>> {
+  let index = 0;
+  for await (const piece of input) {
+    for (const c of chunker.push(piece)) yield { index: index++, payload: c, bytes: c.length };
+  }
+  const last = chunker.end();
+  if (last !== null) yield { index: index++, payload: last, bytes: last.length };
+}
+
+async function countChunk(upstream: Upstream, chunk: JobChunk<Buffer>, signal: AbortSignal, o: CountwordsJobOptions): Promise<ChunkCounts> {
+  const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+  if (o.requestId !== undefined) headers['x-request-id'] = chunkRequestId(o.requestId, chunk.index);
+  const res = await upstreamRequest(upstream, {
+    method: 'POST',
+    path: '/countwords',
+    headers,
+    body: chunk.payload,
+    signal,
+    timeoutMs: o.timeoutMs,
+  });
+  if (res.statusCode !== 200) throw await answerError(res.statusCode, res.body, upstream.id);
+  const text = await res.body.text();
+  const counts = parseCounts(text);
+  if (counts === undefined) {
+    throw new WorkerAnswerError(502, undefined, `worker ${upstream.id} answered chunk ${chunk.index} with something other than word counts`);
+  }
+  return counts;
+}
+
+/**
+ * The word → count object, or undefined when the text is anything else. Checked before
+ * merging, so a bad answer is retried instead of half-merged.
+ */
+export function parseCounts(text: string): ChunkCounts | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const obj = parsed as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) return undefined;
+  }
+  return obj as ChunkCounts;
+}
