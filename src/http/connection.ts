@@ -46,6 +46,8 @@ interface BodyState {
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+/** How long a half-closed connection may linger before it is destroyed. */
+const CLOSE_GRACE_MS = 2000;
 
 export class Connection implements ResponseSink {
   readonly #socket: Socket;
@@ -64,12 +66,13 @@ export class Connection implements ResponseSink {
   /** When the current phase started (idle, head or last body byte), in ms. */
   #since = Date.now();
   #headStarted = 0;
+  /** When we half-closed (0 = not yet). */
+  #endingSince = 0;
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.#socket = socket;
     this.#host = host;
     this.#opts = host.options;
-    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => { /* 'close' follows; nothing to answer */ });
     socket.on('end', () => this.#onEnd());
@@ -113,6 +116,10 @@ export class Connection implements ResponseSink {
   /** Periodic check from the server's timer: header, body and keep-alive timeouts. */
   checkTimeouts(now: number): void {
     if (this.#closed) return;
+    if (this.#endingSince !== 0) {
+      if (now - this.#endingSince > CLOSE_GRACE_MS) this.#destroy();
+      return;
+    }
     const o = this.#opts;
     const b = this.#body;
     if (b !== null && !b.done) {
@@ -174,7 +181,7 @@ export class Connection implements ResponseSink {
     // Otherwise finish what is in flight, then close our side.
     if (this.#current === null && (this.#body === null || this.#body.done)) {
       if (this.#buf !== null) this.#loop();
-      if (this.#current === null) this.#socket.end();
+      if (this.#current === null) this.#endSoon();
     } else {
       this.#closeAfter = true;
     }
@@ -237,7 +244,7 @@ export class Connection implements ResponseSink {
     }
     if (this.#current === null && this.#buf === null && !this.#closed) {
       this.#since = Date.now();
-      if (this.#closeAfter) this.#socket.end();
+      if (this.#closeAfter) this.#endSoon();
       else if (this.#socket.isPaused()) this.#socket.resume();
     }
   }
@@ -262,8 +269,7 @@ export class Connection implements ResponseSink {
       httpMinor: head.httpMinor,
       headers: new FieldList(head.fields),
       hostname: hostnameOf(t.authority ?? framing.host),
-      remoteAddress: s.remoteAddress ?? '',
-      remotePort: s.remotePort ?? 0,
+      socket: s,
       id: requestIdFor(framing.requestId),
       contentLength: framing.body === 'chunked' ? null : framing.contentLength,
       body: stream,
@@ -493,14 +499,16 @@ export class Connection implements ResponseSink {
     new Response(sink, false, 1, requestIdFor(undefined)).sendError(e);
   }
 
-  /** Half-close after the queued bytes are flushed; force it if the client never reads. */
+  /**
+   * Half-close after the queued bytes are flushed. Ending twice would make Node build an
+   * error object per connection, so it happens once; a client that never reads or never
+   * closes its side is destroyed by the timeout sweep (CLOSE_GRACE_MS).
+   */
   #endSoon(): void {
     if (this.#closed) return;
     if (this.#out !== '') this.#flush();
-    this.#socket.end();
-    const t = setTimeout(() => this.#destroy(), 2000);
-    t.unref();
-    this.#socket.once('close', () => clearTimeout(t));
+    if (this.#endingSince === 0) this.#endingSince = Date.now();
+    if (!this.#socket.writableEnded) this.#socket.end();
   }
 
   #destroy(): void {

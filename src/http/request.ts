@@ -1,4 +1,5 @@
 /** The request object handed to handlers, and its body stream. */
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { HeaderMap, HttpRequest } from './types.js';
 
@@ -28,8 +29,8 @@ export interface RequestInit {
   httpMinor: 0 | 1;
   headers: HeaderMap;
   hostname: string;
-  remoteAddress: string;
-  remotePort: number;
+  /** Peer address is read from it on demand (getpeername is a syscall). */
+  socket: Socket;
   id: string;
   contentLength: number | null;
   body: Readable | null;
@@ -45,9 +46,8 @@ export class Request implements HttpRequest {
   readonly httpMinor: 0 | 1;
   readonly headers: HeaderMap;
   readonly hostname: string;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
   readonly id: string;
+  readonly #socket: Socket;
   readonly contentLength: number | null;
   readonly hasBody: boolean;
   readonly startedAt: number;
@@ -65,13 +65,20 @@ export class Request implements HttpRequest {
     this.httpMinor = init.httpMinor;
     this.headers = init.headers;
     this.hostname = init.hostname;
-    this.remoteAddress = init.remoteAddress;
-    this.remotePort = init.remotePort;
+    this.#socket = init.socket;
     this.id = init.id;
     this.contentLength = init.contentLength;
     this.hasBody = init.body !== null;
     this.#body = init.body;
     this.startedAt = performance.now();
+  }
+
+  get remoteAddress(): string {
+    return this.#socket.remoteAddress ?? '';
+  }
+
+  get remotePort(): number {
+    return this.#socket.remotePort ?? 0;
   }
 
   // Lazy: most requests never look at their query, body or signal, and each costs an allocation.
