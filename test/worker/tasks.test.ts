@@ -92,7 +92,9 @@ test('simulateCpu burns CPU for about the requested time', () => {
   const ms = simulateCpu(0.05, 'test');
   const cpuMs = process.cpuUsage(cpuBefore).user / 1000;
   assert.ok(ms >= 50 && ms < 2000, `elapsed ${ms}`);
-  assert.ok(cpuMs >= 25, `cpu ${cpuMs}`);
+  // Real work, not a sleep: a sleeping 50 ms costs well under 1 ms of CPU. The floor is low
+  // because a loaded machine may preempt the loop for most of its wall time.
+  assert.ok(cpuMs >= 5, `cpu ${cpuMs}`);
   assert.throws(() => simulateCpu(-1, 'x'), RangeError);
 });
 
