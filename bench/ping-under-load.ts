@@ -26,22 +26,33 @@ const port = await new Promise<number>((resolve, reject) => {
   });
 });
 
-/** Sequential GETs on one keep-alive connection; resolves with latencies in ms. */
+/**
+ * Sequential GETs over keep-alive connections (a fresh one every 500 requests, below the
+ * server's --max-requests-per-connection); resolves with latencies in ms.
+ */
 async function sequential(path: string, n: number, deadline: number): Promise<number[]> {
+  const out: number[] = [];
+  while (out.length < n && Date.now() < deadline) out.push(...(await oneConnection(path, Math.min(500, n - out.length), deadline)));
+  return out;
+}
+
+async function oneConnection(path: string, n: number, deadline: number): Promise<number[]> {
   const s = net.connect(port, '127.0.0.1');
   s.setNoDelay(true);
   await new Promise((r) => s.once('connect', r));
   const out: number[] = [];
   for (let i = 0; i < n && Date.now() < deadline; i++) {
     const t0 = performance.now();
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       let got = '';
+      s.once('close', () => reject(new Error('connection closed before the response')));
       const onData = (d: Buffer): void => {
         got += d.toString('latin1');
         const h = got.indexOf('\r\n\r\n');
         const m = /content-length: (\d+)/i.exec(got);
         if (h !== -1 && m !== null && got.length >= h + 4 + Number(m[1])) {
           s.off('data', onData);
+          s.removeAllListeners('close');
           resolve();
         }
       };
