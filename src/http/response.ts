@@ -39,6 +39,8 @@ export class Response implements HttpResponse {
   #headers: Map<string, [string, HeaderValue]> | null = null;
   #chunked = false;
   #bodyless = false;
+  /** A streamed response's head, held back to leave with the first body bytes (one syscall). */
+  #pendingHead = '';
 
   constructor(sink: ResponseSink, isHead: boolean, httpMinor: 0 | 1, requestId: string) {
     this.#sink = sink;
@@ -73,13 +75,26 @@ export class Response implements HttpResponse {
     if (this.finished) return false;
     if (!this.headersSent) this.#writeStreamingHead();
     const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    if (this.#bodyless || len === 0) return !this.#sink.socket.writableNeedDrain;
+    if (this.#bodyless || len === 0) {
+      // An empty write is how a handler asks for the head to go out now.
+      this.#flushHead();
+      return !this.#sink.socket.writableNeedDrain;
+    }
     this.bytesWritten += len;
-    if (!this.#chunked) return this.#sink.output(chunk);
-    if (typeof chunk === 'string') return this.#sink.output(`${len.toString(16)}\r\n${chunk}\r\n`);
-    this.#sink.output(`${len.toString(16)}\r\n`);
-    this.#sink.output(chunk);
-    return this.#sink.output('\r\n');
+    const head = this.#pendingHead;
+    this.#pendingHead = '';
+    if (typeof chunk === 'string') {
+      return this.#sink.output(this.#chunked ? `${head}${len.toString(16)}\r\n${chunk}\r\n` : head + chunk);
+    }
+    // A Buffer body: the pieces are corked so head, size line and data leave in one writev.
+    const s = this.#sink.socket;
+    s.cork();
+    if (this.#chunked) this.#sink.output(`${head}${len.toString(16)}\r\n`);
+    else if (head !== '') this.#sink.output(head);
+    let ok = this.#sink.output(chunk);
+    if (this.#chunked) ok = this.#sink.output('\r\n');
+    s.uncork();
+    return ok;
   }
 
   drain(): Promise<void> {
@@ -103,7 +118,10 @@ export class Response implements HttpResponse {
       return;
     }
     if (chunk !== undefined) this.write(chunk);
-    if (this.#chunked && !this.#bodyless) this.#sink.output(LAST_CHUNK);
+    const head = this.#pendingHead;
+    this.#pendingHead = '';
+    if (this.#chunked && !this.#bodyless) this.#sink.output(head + LAST_CHUNK);
+    else if (head !== '') this.#sink.output(head);
     this.#done();
   }
 
@@ -174,7 +192,16 @@ export class Response implements HttpResponse {
         closeDelimited = !this.#isHead;
       }
     }
-    this.#sink.output(this.#head(framing, closeDelimited));
+    this.#pendingHead = this.#head(framing, closeDelimited);
+    // Nothing will follow a bodyless head (HEAD, 204, 304): no reason to wait.
+    if (this.#bodyless) this.#flushHead();
+  }
+
+  #flushHead(): void {
+    if (this.#pendingHead === '') return;
+    const head = this.#pendingHead;
+    this.#pendingHead = '';
+    this.#sink.output(head);
   }
 
   #head(extra: string, closeDelimited: boolean): string {
