@@ -25,23 +25,32 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   // access-log or chunk lines instead of one each) and flushed every 100 ms, so a line
   // is never more than 100 ms late; code that must be seen at once calls flush().
   const destination = pino.destination({ dest: options.dest ?? 1, sync, minLength: sync ? 0 : 4096 });
+  function flushQuietly(): void {
+    try {
+      destination.flush();
+    } catch {
+      // Not ready yet (opening) or closed: the next tick or the exit flush covers it.
+    }
+  }
   const logger = pino(
     {
       level: options.level ?? 'info',
       base: { pid: process.pid, ...options.base },
       // ISO time is what an operator greps for; pino's epoch default is not.
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Errors are rare and are what an operator needs first (and last, before a crash):
+      // they skip the 100 ms batching.
+      hooks: {
+        logMethod(args, method, level) {
+          method.apply(this, args);
+          if (level >= 50 && !sync) flushQuietly();
+        },
+      },
     },
     destination,
   );
   if (!sync) {
-    const timer = setInterval(() => {
-      try {
-        destination.flush();
-      } catch {
-        // Not ready yet (opening) or closed: the next tick or the exit flush covers it.
-      }
-    }, 100);
+    const timer = setInterval(flushQuietly, 100);
     timer.unref();
     process.once('exit', () => {
       try {
