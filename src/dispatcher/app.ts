@@ -4,9 +4,9 @@
  * (SPEC §5, plus the jobs module's) and forwards everything else.
  */
 import type { DispatcherConfig } from '../cli/config-types.js';
-import type { EngineOptions } from '../http/options.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import type { Handler, HttpRequest } from '../http/types.js';
+import { engineOptionsOf } from '../shared/engine-options.js';
 import { HttpError } from '../shared/errors.js';
 import type { DispatcherContext, JobRoutes } from './context.js';
 import { DnsDiscovery, StaticDiscovery, type Discovery, type Resolver } from './discovery.js';
@@ -52,7 +52,7 @@ export interface Dispatcher {
 
 export async function startDispatcher(config: DispatcherConfig, options: StartDispatcherOptions = {}): Promise<Dispatcher> {
   const startedAt = Date.now();
-  const upstreams = options.upstreams ?? new UpstreamSet();
+  const upstreams = options.upstreams ?? new UpstreamSet({ pool: { client: config.upstreamClient } });
   const jobs = new JobBoard();
   const metrics = new DispatcherMetrics(upstreams, { jobs, defaultMetrics: options.defaultMetrics });
   const logger = countingLogger(options.logger ?? NOOP_LOGGER, metrics.events);
@@ -105,7 +105,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
 
   const server = createHttpServer(
     {
-      ...engineOptions(config),
+      ...engineOptionsOf(config),
       bodyLimit: (method, path) => router.bodyLimit(method, path),
       onResponse: (req, res) => {
         const route = router.labelOf(req.path) ?? 'forward';
@@ -139,21 +139,6 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
     })());
 
   return { url: `http://${urlHost(config.host)}:${address.port}`, port: address.port, upstreams, server, context: ctx, close };
-}
-
-function engineOptions(c: DispatcherConfig): Partial<EngineOptions> {
-  return {
-    maxUriBytes: c.maxUri,
-    maxHeaderBytes: c.maxHeaderBytes,
-    maxHeaders: c.maxHeaders,
-    maxBodyBytes: c.maxBody,
-    headerTimeoutMs: c.headerTimeout,
-    bodyTimeoutMs: c.bodyTimeout,
-    keepAliveTimeoutMs: c.keepAliveTimeout,
-    maxRequestsPerConnection: c.maxRequestsPerConnection,
-    maxConnections: c.maxConnections,
-    shutdownTimeoutMs: c.shutdownTimeout,
-  };
 }
 
 /** A wildcard bind is reached through loopback; IPv6 literals need brackets. */

@@ -5,6 +5,7 @@
  */
 import { httpError } from '../shared/errors.js';
 import type { HttpRequest } from '../http/types.js';
+import { normalizeSeed, SEED_RULE } from './tasks/seeded-random.js';
 
 export interface IntRange {
   readonly min: number;
@@ -92,4 +93,13 @@ export function textParam(req: HttpRequest, name: string, o: TextParamOptions = 
 /** Echoing a whole 8 KiB parameter back in an error helps nobody. */
 function clip(v: string): string {
   return v.length <= 40 ? v : `${v.slice(0, 40)}…`;
+}
+
+/** `seed`: optional; 1–64 chars of [A-Za-z0-9._-] or an integer (seeded-random.ts). */
+export function seedParam(req: HttpRequest): string | undefined {
+  const raw = req.query.get('seed');
+  if (raw === null) return undefined;
+  const seed = normalizeSeed(raw);
+  if (seed === undefined) throw httpError('INVALID_PARAM', `${SEED_RULE} (got "${raw.slice(0, 40)}")`);
+  return seed;
 }

@@ -9,8 +9,8 @@ import { JSON_TYPE } from '../../http/response.js';
 import { HttpError, httpError } from '../../shared/errors.js';
 import { countsToJson, topK } from '../../shared/words.js';
 import { openDataFile, validateFileName } from '../../worker/files/index.js';
-import { intParam, textParam } from '../../worker/params.js';
-import { normalizeSeed, randomSeed, SEED_RULE } from '../../worker/tasks/seeded-random.js';
+import { intParam, seedParam, textParam } from '../../worker/params.js';
+import { randomSeed } from '../../worker/tasks/seeded-random.js';
 import type { DispatcherContext } from '../context.js';
 import type { JobTracker } from '../job-registry.js';
 import { countwordsJob } from './countwords-job.js';
@@ -133,13 +133,6 @@ async function runTracked<P, R>(
   }
 }
 
-function seedParam(req: HttpRequest): string | undefined {
-  const raw = req.query.get('seed');
-  if (raw === null) return undefined;
-  const seed = normalizeSeed(raw);
-  if (seed === undefined) throw httpError('INVALID_PARAM', `${SEED_RULE} (got "${raw.slice(0, 40)}")`);
-  return seed;
-}
 
 function topParam(req: HttpRequest): number | undefined {
   return req.query.has('top') ? intParam(req, 'top', TOP_K) : undefined;

@@ -9,10 +9,10 @@ import { countsToJson, topK } from '../../shared/words.js';
 import { JSON_TYPE } from '../../http/response.js';
 import { countWordsStream } from '../compute-pool.js';
 import { openDataFile } from '../files/index.js';
-import { intParam, rangeText, textParam } from '../params.js';
+import { intParam, rangeText, seedParam, textParam } from '../params.js';
 import { runBounded } from '../run-bounded.js';
 import { montecarloChunkCount, montecarloChunkPoints } from '../tasks/montecarlo.js';
-import { normalizeSeed, randomSeed, SEED_RULE } from '../tasks/seeded-random.js';
+import { randomSeed, SEED_RULE } from '../tasks/seeded-random.js';
 import type { RouteDef, RouteGroup, WorkerContext } from '../context.js';
 import type { HttpRequest, HttpResponse } from '../../http/types.js';
 
@@ -21,13 +21,6 @@ export const MONTECARLO_CHUNK_INDEX = Object.freeze({ min: 0, max: Number.MAX_SA
 export const TOP_K = Object.freeze({ min: 1, max: 100_000 });
 
 
-function seedParam(req: HttpRequest): string | undefined {
-  const raw = req.query.get('seed');
-  if (raw === null) return undefined;
-  const seed = normalizeSeed(raw);
-  if (seed === undefined) throw httpError('INVALID_PARAM', `${SEED_RULE} (got "${raw.slice(0, 40)}")`);
-  return seed;
-}
 
 async function montecarlo(ctx: WorkerContext, req: HttpRequest, res: HttpResponse): Promise<void> {
   const points = intParam(req, 'points', MONTECARLO_POINTS);
