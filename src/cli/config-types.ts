@@ -7,6 +7,7 @@ import type { HostPort } from './schema.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type BalancePolicy = 'round-robin' | 'least-load' | 'p2c';
+export type UpstreamClient = 'raw' | 'undici';
 
 /** Limits of the HTTP engine, shared by every server process. */
 export interface EngineConfig {
@@ -102,6 +103,8 @@ export interface DispatcherConfig extends EngineConfig, SharedJobConfig {
   readonly retries: number;
   /** 0 = off. @default 60000 (60s) */
   readonly upstreamTimeout: number;
+  /** @default 'raw' */
+  readonly upstreamClient: UpstreamClient;
   /** @default 4194304 (4MiB) */
   readonly countwordsChunk: number;
 }

@@ -76,6 +76,7 @@ const DAY = 24 * HOUR;
 
 export const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);
 export const BALANCE_POLICIES = Object.freeze(['round-robin', 'least-load', 'p2c'] as const);
+export const UPSTREAM_CLIENT_NAMES = Object.freeze(['raw', 'undici'] as const);
 
 export const CORES = availableParallelism();
 
@@ -167,6 +168,9 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     help: 'Further attempts on other workers after a failed one (failures before any response byte, or any failure of an idempotent request).' },
   { key: 'upstreamTimeout', flag: 'upstream-timeout', type: 'duration', default: MINUTE, min: 1, max: DAY, zero: 'off',
     group: 'dispatcher', commands: DISPATCHERS, help: 'Time a worker has to start answering a forwarded request; then 504 (after retries).' },
+  { key: 'upstreamClient', flag: 'upstream-client', type: 'enum', default: 'raw', values: UPSTREAM_CLIENT_NAMES,
+    group: 'dispatcher', commands: DISPATCHERS,
+    help: "HTTP client that forwards to workers: dhttp's own keep-alive client (raw) or undici." },
   { key: 'countwordsChunk', flag: 'countwords-chunk', type: 'size', default: 4 * MiB, min: KiB, max: GiB,
     group: 'dispatcher', commands: DISPATCHERS, help: 'Bytes per /countwords chunk sent to a worker (cut at a word boundary).' },
 

@@ -3,6 +3,7 @@
  * the health checker and the parallel-jobs code, so they all use the same connections
  * and the same timeout semantics.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Upstream } from './upstream.js';
@@ -24,10 +25,21 @@ export interface UpstreamRequestOptions {
   via?: 'pool' | 'probe';
 }
 
-export type UpstreamResponse = Dispatcher.ResponseData;
+/** What callers use of a response; both clients give it (undici's `ResponseData` and more). */
+export interface UpstreamResponse {
+  statusCode: number;
+  /** Lower-cased names; a repeated field is an array. */
+  headers: IncomingHttpHeaders;
+  /** Async-iterable with backpressure, plus undici's body mixin methods that callers use. */
+  body: Readable & { text(): Promise<string>; json(): Promise<unknown>; dump(): Promise<void> };
+}
 
 export function upstreamRequest(upstream: Upstream, options: UpstreamRequestOptions): Promise<UpstreamResponse> {
   const timeout = options.timeoutMs ?? 30_000;
+  if (upstream.client === 'raw') {
+    const pool = options.via === 'probe' ? upstream.rawProbe : upstream.rawPool;
+    return pool.request({ ...options, timeoutMs: timeout });
+  }
   const dispatcher: Dispatcher = options.via === 'probe' ? upstream.probeClient : upstream.pool;
   return dispatcher.request<null>({
     method: options.method as Dispatcher.HttpMethod,

@@ -4,6 +4,10 @@
  * (STYLE habit 4, after Caddy's `Upstream`/`Host`).
  */
 import { Client, Pool } from 'undici';
+import { RawPool } from './raw-client/pool.js';
+
+/** Which HTTP client forwards to workers: dhttp's own (`raw`) or undici. */
+export type UpstreamClient = 'raw' | 'undici';
 
 /** Connection-pool settings for every upstream (undici `Pool` options). */
 export interface PoolOptions {
@@ -15,6 +19,8 @@ export interface PoolOptions {
   keepAliveTimeoutMs?: number;
   /** TCP connect timeout. @default 2000 */
   connectTimeoutMs?: number;
+  /** The client implementation (see bench/dispatcher.sh for why the default). @default 'raw' */
+  client?: UpstreamClient;
 }
 
 export const POOL_DEFAULTS = Object.freeze({
@@ -22,6 +28,7 @@ export const POOL_DEFAULTS = Object.freeze({
   pipelining: 1,
   keepAliveTimeoutMs: 4000,
   connectTimeoutMs: 2000,
+  client: 'raw',
 } satisfies Required<PoolOptions>);
 
 /** Weight of the newest sample in the latency EWMA. */
@@ -72,6 +79,8 @@ export class Upstream {
   readonly #notify: (event: UpstreamEvent, upstream: Upstream) => void;
   #pool: Pool | undefined;
   #probeClient: Client | undefined;
+  #rawPool: RawPool | undefined;
+  #rawProbe: RawPool | undefined;
   #idleWaiters: Array<() => void> = [];
   #closed = false;
 
@@ -152,6 +161,33 @@ export class Upstream {
     return this.#pool;
   }
 
+  /** The selected client implementation. */
+  get client(): UpstreamClient {
+    return this.#poolOptions.client;
+  }
+
+  /** The raw client's keep-alive pool for forwarded traffic (created on first use). */
+  get rawPool(): RawPool {
+    this.#assertOpen();
+    this.#rawPool ??= new RawPool(this.address, {
+      connections: this.#poolOptions.connections,
+      keepAliveTimeoutMs: this.#poolOptions.keepAliveTimeoutMs,
+      connectTimeoutMs: this.#poolOptions.connectTimeoutMs,
+    });
+    return this.#rawPool;
+  }
+
+  /** The raw client's single health-probe connection (see `probeClient`). */
+  get rawProbe(): RawPool {
+    this.#assertOpen();
+    this.#rawProbe ??= new RawPool(this.address, {
+      connections: 1,
+      keepAliveTimeoutMs: this.#poolOptions.keepAliveTimeoutMs,
+      connectTimeoutMs: this.#poolOptions.connectTimeoutMs,
+    });
+    return this.#rawProbe;
+  }
+
   /**
    * A separate single connection for health probes, so a pool saturated by slow
    * requests does not make a busy worker look dead.
@@ -169,9 +205,11 @@ export class Upstream {
   /** Closes the connections: gracefully (in-flight requests finish) or at once. */
   async close(force = false): Promise<void> {
     this.#closed = true;
-    const all = [this.#pool, this.#probeClient].filter((d) => d !== undefined);
+    const all = [this.#pool, this.#probeClient, this.#rawPool, this.#rawProbe].filter((d) => d !== undefined);
     this.#pool = undefined;
     this.#probeClient = undefined;
+    this.#rawPool = undefined;
+    this.#rawProbe = undefined;
     await Promise.all(all.map((d) => (force ? d.destroy() : d.close()).catch(() => {})));
   }
 

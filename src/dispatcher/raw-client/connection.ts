@@ -1,0 +1,294 @@
+/**
+ * One keep-alive connection to a worker, one request at a time. The head and a buffered
+ * body leave in one write (Nagle off); a streamed body follows with backpressure; the
+ * response body reaches the caller as a RawBody whose backpressure pauses the socket.
+ * The connection goes back to its pool only when the response was read to its end, the
+ * request body was fully sent and the worker allows keep-alive.
+ */
+import type { Socket } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { RawBody } from './body.js';
+import { abortReason, beforeResponseError, rawError } from './errors.js';
+import { ResponseParser, type ParserEvents, type ResponseHead } from './response-parser.js';
+import type { RawRequestOptions, SerializedRequest } from './request-head.js';
+
+export interface RawResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: RawBody;
+}
+
+/** The pool's side of a connection. */
+export interface ConnectionOwner {
+  /** The exchange ended and the connection can carry another request. */
+  release(conn: RawConnection): void;
+  /** The socket closed (once per connection). */
+  closed(conn: RawConnection): void;
+}
+
+export class RawConnection {
+  readonly #socket: Socket;
+  readonly #owner: ConnectionOwner;
+  /** Requests started on this connection. */
+  #served = 0;
+  #timeoutMs = 0;
+  #socketError: Error | undefined;
+
+  // The current exchange; `#seq` tells a late callback of an earlier one apart.
+  #seq = 0;
+  #busy = false;
+  #reused = false;
+  #gotBytes = false;
+  #writing = false;
+  #parser: ResponseParser | undefined;
+  #head: ResponseHead | undefined;
+  #body: RawBody | undefined;
+  #resolve: ((res: RawResponse) => void) | undefined;
+  #reject: ((err: unknown) => void) | undefined;
+  #signal: AbortSignal | undefined;
+  readonly #onAbort = (): void => {
+    if (this.#signal !== undefined) this.#fail(abortReason(this.#signal));
+  };
+  readonly #events: ParserEvents;
+
+  constructor(socket: Socket, owner: ConnectionOwner) {
+    this.#socket = socket;
+    this.#owner = owner;
+    this.#events = {
+      onHead: (head) => this.#onHead(head),
+      onData: (data) => {
+        if (this.#body !== undefined && !this.#body.push(data)) this.#socket.pause();
+      },
+      onComplete: () => this.#body?.push(null),
+    };
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('end', () => this.#onEnd());
+    socket.on('error', (err) => {
+      this.#socketError ??= err;
+    });
+    socket.on('timeout', () => this.#onTimeout());
+    socket.on('close', () => this.#onClose());
+  }
+
+  get destroyed(): boolean {
+    return this.#socket.destroyed;
+  }
+
+  /** For tests: the socket's local port names the connection. */
+  get localPort(): number | undefined {
+    return this.#socket.localPort;
+  }
+
+  /** Idle in the pool: closes itself after `ms` (unref'd, like every socket timer). */
+  idle(ms: number): void {
+    this.#setTimeout(ms);
+  }
+
+  destroy(err?: Error): void {
+    this.#socket.destroy(err);
+  }
+
+  request(req: RawRequestOptions, serialized: SerializedRequest): Promise<RawResponse> {
+    return new Promise<RawResponse>((resolve, reject) => {
+      const signal = req.signal;
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+        this.#owner.release(this);
+        return;
+      }
+      this.#seq++;
+      this.#busy = true;
+      this.#reused = this.#served++ > 0;
+      this.#gotBytes = false;
+      this.#head = undefined;
+      this.#body = undefined;
+      this.#resolve = resolve;
+      this.#reject = reject;
+      this.#parser = new ResponseParser(req.method, this.#events);
+      this.#signal = signal;
+      signal?.addEventListener('abort', this.#onAbort, { once: true });
+      this.#setTimeout(req.timeoutMs);
+      this.#write(req, serialized);
+    });
+  }
+
+  #write(req: RawRequestOptions, { head, chunked }: SerializedRequest): void {
+    const body = req.body;
+    const socket = this.#socket;
+    if (body === null || body === undefined) {
+      socket.write(head, 'latin1');
+    } else if (typeof body === 'string') {
+      socket.write(head + body);
+    } else if (body instanceof Uint8Array) {
+      // cork/uncork: one writev, one syscall.
+      socket.cork();
+      socket.write(head, 'latin1');
+      socket.write(body);
+      socket.uncork();
+    } else {
+      socket.write(head, 'latin1');
+      void this.#pump(body as AsyncIterable<Uint8Array | string>, chunked, this.#seq);
+    }
+  }
+
+  /** Streams a request body, waiting for 'drain' whenever the socket's buffer is full. */
+  async #pump(body: AsyncIterable<Uint8Array | string>, chunked: boolean, seq: number): Promise<void> {
+    const socket = this.#socket;
+    const current = (): boolean => this.#seq === seq && this.#busy && !socket.destroyed;
+    this.#writing = true;
+    try {
+      for await (const piece of body) {
+        if (!current()) return;
+        const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+        if (chunk.byteLength === 0) continue;
+        let ok: boolean;
+        if (chunked) {
+          socket.cork();
+          socket.write(`${chunk.byteLength.toString(16)}\r\n`, 'latin1');
+          socket.write(chunk);
+          ok = socket.write('\r\n', 'latin1');
+          socket.uncork();
+        } else {
+          ok = socket.write(chunk);
+        }
+        if (!ok) await drained(socket);
+      }
+      if (!current()) return;
+      if (chunked) socket.write('0\r\n\r\n', 'latin1');
+      this.#writing = false;
+      // The answer may have been complete before the body was.
+      if (this.#parser?.done) this.#finish();
+    } catch (err) {
+      if (this.#seq === seq) this.#fail(err);
+    } finally {
+      if (this.#seq === seq) this.#writing = false;
+    }
+  }
+
+  #onHead(head: ResponseHead): void {
+    this.#head = head;
+    // Bound to this exchange: a body read or dropped late must not touch the next one.
+    const seq = this.#seq;
+    const body = new RawBody({
+      resume: () => {
+        if (this.#seq === seq) this.#socket.resume();
+      },
+      abandon: () => {
+        if (this.#seq === seq) this.#fail(rawError('UND_ERR_ABORTED', 'response body abandoned'));
+      },
+    });
+    this.#body = body;
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    resolve?.({ statusCode: head.statusCode, headers: head.headers, body });
+  }
+
+  #onData(chunk: Buffer): void {
+    const parser = this.#parser;
+    if (!this.#busy || parser === undefined) {
+      // Bytes nobody asked for: the worker is confused; never reuse this connection.
+      this.#socket.destroy();
+      return;
+    }
+    this.#gotBytes = true;
+    try {
+      parser.feed(chunk);
+    } catch (err) {
+      this.#fail(err);
+      return;
+    }
+    if (parser.done) this.#finish();
+  }
+
+  #onEnd(): void {
+    if (this.#busy && this.#parser?.untilClose) {
+      this.#parser.end();
+      this.#finish();
+    }
+  }
+
+  #onTimeout(): void {
+    if (!this.#busy) {
+      this.#socket.destroy(); // idle timeout
+      return;
+    }
+    if (this.#head === undefined) {
+      this.#fail(rawError('UND_ERR_HEADERS_TIMEOUT', 'Headers Timeout Error'));
+    } else if (!this.#socket.isPaused()) {
+      // A paused socket is our consumer's slowness, not the worker's.
+      this.#fail(rawError('UND_ERR_BODY_TIMEOUT', 'Body Timeout Error'));
+    }
+  }
+
+  #onClose(): void {
+    if (this.#busy) {
+      const err = this.#socketError;
+      this.#fail(this.#head === undefined ? beforeResponseError(err, this.#reused && !this.#gotBytes) : (err ?? rawError('UND_ERR_SOCKET', 'other side closed')));
+    }
+    this.#owner.closed(this);
+  }
+
+  /** The exchange completed: back to the pool, or closed when keep-alive is not possible. */
+  #finish(): void {
+    if (!this.#busy || this.#writing) {
+      // A body still being sent makes the connection unusable; the pump stops on its own.
+      if (this.#busy) {
+        this.#end();
+        this.#socket.destroy();
+      }
+      return;
+    }
+    const reusable = this.#head?.keepAlive === true && this.#parser?.extra === 0 && !this.#socket.destroyed;
+    this.#end();
+    if (reusable) {
+      // The last chunk may have filled the body's buffer and paused the socket.
+      this.#socket.resume();
+      this.#owner.release(this);
+    } else {
+      this.#socket.destroy();
+    }
+  }
+
+  /** Fails the current exchange (before the head: the promise; after: the body) and the socket. */
+  #fail(err: unknown): void {
+    if (!this.#busy) return;
+    const reject = this.#reject;
+    const body = this.#body;
+    this.#end();
+    this.#socket.destroy();
+    if (reject !== undefined) reject(err);
+    else if (body !== undefined && !body.destroyed) body.destroy(err instanceof Error ? err : rawError('UND_ERR_SOCKET', String(err)));
+  }
+
+  #end(): void {
+    this.#busy = false;
+    this.#writing = false;
+    this.#seq++;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#signal = undefined;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    this.#parser = undefined;
+    this.#body = undefined;
+    this.#head = undefined;
+  }
+
+  #setTimeout(ms: number): void {
+    if (ms === this.#timeoutMs) return;
+    this.#timeoutMs = ms;
+    this.#socket.setTimeout(ms);
+  }
+}
+
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}

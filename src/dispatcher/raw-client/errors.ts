@@ -1,0 +1,50 @@
+/**
+ * The raw client's failures, coded like undici's so `classify` in retry.ts needs no
+ * second vocabulary: whichever client is selected, a failure means the same thing.
+ * Errors from the socket itself (ECONNREFUSED, ECONNRESET, EPIPE…) are passed on as Node
+ * gives them.
+ */
+
+export type RawErrorCode =
+  | 'UND_ERR_CONNECT_TIMEOUT'
+  | 'UND_ERR_HEADERS_TIMEOUT'
+  | 'UND_ERR_BODY_TIMEOUT'
+  | 'UND_ERR_SOCKET'
+  | 'UND_ERR_CLOSED'
+  | 'UND_ERR_DESTROYED'
+  | 'UND_ERR_ABORTED'
+  | 'UND_ERR_INVALID_ARG'
+  | 'HPE_INVALID_RESPONSE';
+
+export class RawClientError extends Error {
+  readonly code: RawErrorCode;
+
+  constructor(code: RawErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = code === 'UND_ERR_ABORTED' ? 'AbortError' : 'RawClientError';
+    this.code = code;
+  }
+}
+
+export function rawError(code: RawErrorCode, message: string, cause?: unknown): RawClientError {
+  return new RawClientError(code, message, cause === undefined ? undefined : { cause });
+}
+
+/** What an aborted request rejects with: the signal's reason, as undici does. */
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? rawError('UND_ERR_ABORTED', 'Request aborted');
+}
+
+const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+/**
+ * A failure on a connection before any response byte arrived. On a reused (idle) one the
+ * worker most likely closed it as we wrote: whatever Node reports, it is a reset, which
+ * the forwarder retries.
+ */
+export function beforeResponseError(err: unknown, reused: boolean): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && RESET_CODES.has(code)) return err;
+  if (!reused && err !== undefined) return err;
+  return rawError('UND_ERR_SOCKET', reused ? 'reused connection closed before the response' : 'other side closed', err);
+}

@@ -1,0 +1,195 @@
+/**
+ * The raw client's per-worker pool: idle connections are reused newest first (LIFO keeps
+ * the hot ones warm and lets the rest time out), at most `connections` are open, and
+ * requests beyond that wait in arrival order.
+ */
+import { connect, type Socket } from 'node:net';
+import { RawConnection, type ConnectionOwner, type RawResponse } from './connection.js';
+import { abortReason, rawError } from './errors.js';
+import { serializeRequest, type RawRequestOptions, type SerializedRequest } from './request-head.js';
+
+export interface RawPoolOptions {
+  /** Max open connections. @default 128 */
+  connections?: number;
+  /** Idle time after which a connection is closed; below the worker's 5 s. @default 4000 */
+  keepAliveTimeoutMs?: number;
+  /** TCP connect timeout. @default 2000 */
+  connectTimeoutMs?: number;
+}
+
+export const RAW_POOL_DEFAULTS = Object.freeze({
+  connections: 128,
+  keepAliveTimeoutMs: 4000,
+  connectTimeoutMs: 2000,
+} satisfies Required<RawPoolOptions>);
+
+interface Waiter {
+  give(conn: RawConnection): void;
+  fail(err: unknown): void;
+}
+
+export class RawPool implements ConnectionOwner {
+  readonly #host: string;
+  readonly #port: number;
+  /** The Host field: the origin's host[:port]. */
+  readonly #authority: string;
+  readonly #opts: Required<RawPoolOptions>;
+  readonly #idle: RawConnection[] = [];
+  readonly #all = new Set<RawConnection>();
+  readonly #waiters: Waiter[] = [];
+  /** Open plus connecting. */
+  #count = 0;
+  #closed = false;
+  #onEmpty: (() => void) | undefined;
+
+  constructor(origin: string, options: RawPoolOptions = {}) {
+    const url = new URL(origin);
+    this.#host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.#port = Number(url.port || 80);
+    this.#authority = url.host;
+    this.#opts = { ...RAW_POOL_DEFAULTS, ...options };
+  }
+
+  /** Connections open or being opened. */
+  get size(): number {
+    return this.#count;
+  }
+
+  get idleCount(): number {
+    return this.#idle.length;
+  }
+
+  get queued(): number {
+    return this.#waiters.length;
+  }
+
+  request(req: RawRequestOptions): Promise<RawResponse> {
+    if (this.#closed) return Promise.reject(rawError('UND_ERR_CLOSED', 'The client is closed'));
+    let serialized: SerializedRequest;
+    try {
+      serialized = serializeRequest(req, this.#authority);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // A destroyed one may still be listed until its 'close' event.
+    let conn = this.#idle.pop();
+    while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
+    if (conn !== undefined) return conn.request(req, serialized);
+    return this.#acquire(req.signal).then((c) => c.request(req, serialized));
+  }
+
+  release(conn: RawConnection): void {
+    if (conn.destroyed) return;
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) {
+      waiter.give(conn);
+      return;
+    }
+    if (this.#closed) {
+      conn.destroy();
+      return;
+    }
+    conn.idle(this.#opts.keepAliveTimeoutMs);
+    this.#idle.push(conn);
+  }
+
+  closed(conn: RawConnection): void {
+    if (!this.#all.delete(conn)) return;
+    this.#count--;
+    const i = this.#idle.lastIndexOf(conn);
+    if (i !== -1) this.#idle.splice(i, 1);
+    this.#connectForWaiter();
+    if (this.#count === 0) this.#onEmpty?.();
+  }
+
+  /** Stops taking requests; idle connections close now, busy ones when their exchange ends. */
+  close(): Promise<void> {
+    return this.#shutdown(false);
+  }
+
+  /** Closes every connection now, failing what is in flight. */
+  destroy(): Promise<void> {
+    return this.#shutdown(true);
+  }
+
+  #shutdown(force: boolean): Promise<void> {
+    this.#closed = true;
+    const err = rawError(force ? 'UND_ERR_DESTROYED' : 'UND_ERR_CLOSED', 'The client is closed');
+    for (const w of this.#waiters.splice(0)) w.fail(err);
+    for (const c of this.#idle.splice(0)) c.destroy();
+    if (force) for (const c of this.#all) c.destroy();
+    if (this.#count === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#onEmpty = resolve;
+    });
+  }
+
+  #acquire(signal: AbortSignal | undefined): Promise<RawConnection> {
+    return new Promise<RawConnection>((resolve, reject) => {
+      let settled = false;
+      const onAbort = (): void => {
+        settled = true;
+        const i = this.#waiters.indexOf(waiter);
+        if (i !== -1) this.#waiters.splice(i, 1);
+        reject(abortReason(signal as AbortSignal));
+      };
+      const waiter: Waiter = {
+        give: (conn) => {
+          signal?.removeEventListener('abort', onAbort);
+          // Aborted while connecting: the connection is still good for someone else.
+          if (settled) this.release(conn);
+          else resolve(conn);
+          settled = true;
+        },
+        fail: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (!settled) reject(err);
+          settled = true;
+        },
+      };
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (this.#count < this.#opts.connections) this.#open(waiter);
+      else this.#waiters.push(waiter);
+    });
+  }
+
+  /** A connection closed: a waiter may now open one. */
+  #connectForWaiter(): void {
+    if (this.#closed || this.#count >= this.#opts.connections) return;
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) this.#open(waiter);
+  }
+
+  #open(waiter: Waiter): void {
+    this.#count++;
+    const socket: Socket = connect({ host: this.#host, port: this.#port, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy(rawError('UND_ERR_CONNECT_TIMEOUT', `Connect Timeout Error (${this.#authority}, ${this.#opts.connectTimeoutMs} ms)`));
+    }, this.#opts.connectTimeoutMs);
+    timer.unref();
+    const onError = (err: Error): void => {
+      clearTimeout(timer);
+      this.#count--;
+      waiter.fail(err);
+      this.#connectForWaiter();
+      if (this.#count === 0) this.#onEmpty?.();
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      const conn = new RawConnection(socket, this);
+      this.#all.add(conn);
+      if (this.#closed) {
+        conn.destroy();
+        waiter.fail(rawError('UND_ERR_CLOSED', 'The client is closed'));
+        return;
+      }
+      waiter.give(conn);
+    });
+  }
+}
