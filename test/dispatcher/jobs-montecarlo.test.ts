@@ -40,6 +40,22 @@ async function dispatcherOver(n: number): Promise<JobsCluster> {
 }
 
 describe('GET /montecarlo', () => {
+  test('consecutive chunks batched into one worker request give the same bits as one chunk per request', async () => {
+    const chunk = 1000;
+    const points = 2_000_500; // 2000 full chunks + one of 500 points: 2001 chunks
+    const inside = montecarlo(points, chunk, 'batch-7');
+    for (const n of [1, 2]) {
+      const c = await startJobsDispatcher(workers.slice(0, n), ['--montecarlo-chunk', String(chunk)]);
+      clusters.push(c);
+      const r = await call(`${c.url}/montecarlo?points=${points}&seed=batch-7`, { timeoutMs: 120_000 });
+      assert.equal(r.status, 200, r.text);
+      const j = r.json as McAnswer;
+      assert.deepEqual([j.inside_count, j.total_points, j.chunks], [inside, points, 2001], `${n} workers`);
+      // 8 chunks per request (2000 / 8 = 250 requests) plus the short last chunk alone.
+      assert.equal(eventsWith(c.events, 'received chunk').length, 251, `${n} workers`);
+    }
+  });
+
   test('with a seed: bit-identical on 1, 2 and 5 workers, equal to the one-thread reference', async () => {
     const inside = montecarlo(POINTS, CHUNK, 'paper-42');
     const expected = { pi: (4 * inside) / POINTS, total_points: POINTS, inside_count: inside, chunks: 31 };

@@ -10,12 +10,20 @@ import type { Upstream } from '../upstream.js';
 import { WorkerAnswerError, answerError } from './chunk-errors.js';
 import type { JobChunk, JobDefinition } from './job-runner.js';
 
+/** A run of consecutive chunks of equal size, sent as one worker request. */
 export interface MontecarloChunkPayload {
+  /** Points of each chunk in the run. */
   readonly points: number;
+  /** Index of the run's first chunk. */
+  readonly first: number;
+  readonly count: number;
 }
 
 export interface MontecarloJob extends JobDefinition<MontecarloChunkPayload, number> {
+  /** Chunks of the job (its K): boundaries depend on N and the chunk size only. */
   readonly chunkCount: number;
+  /** Worker requests the chunks travel in (the runner's units of progress and retry). */
+  readonly requestCount: number;
   /** Points inside the quarter circle, summed over the chunks merged so far. */
   readonly inside: () => number;
 }
@@ -29,27 +37,48 @@ export interface MontecarloJobOptions {
   readonly timeoutMs: number;
   /** X-Request-Id prefix for the chunk requests (the client's request id). */
   readonly requestId?: string;
+  /** Most consecutive chunks per worker request. @default 1 */
+  readonly chunksPerRequest?: number;
+}
+
+/**
+ * Chunks per request for a job: round trips cost dispatcher and worker CPU that competes
+ * with the compute threads, so consecutive chunks travel together - up to 8, but never
+ * so many that a worker gets fewer than ~16 requests (load balance and retry granularity).
+ */
+export function chunksPerRequest(chunkCount: number, workers: number): number {
+  return Math.max(1, Math.min(8, Math.floor(chunkCount / (Math.max(1, workers) * 16))));
 }
 
 export function montecarloJob(o: MontecarloJobOptions): MontecarloJob {
   const chunkCount = montecarloChunkCount(o.points, o.chunkSize);
   let inside = 0;
+  // Chunk boundaries and seeds are the chunks' own; only their grouping into requests varies.
+  const perRequest = Math.max(1, o.chunksPerRequest ?? 1);
+  const full = o.points % o.chunkSize === 0 ? chunkCount : chunkCount - 1;
   function* chunks(): Generator<JobChunk<MontecarloChunkPayload>> {
-    for (let k = 0; k < chunkCount; k++) yield { index: k, payload: { points: montecarloChunkPoints(o.points, o.chunkSize, k) }, bytes: 0 };
+    let index = 0;
+    for (let k = 0; k < full; k += perRequest) {
+      yield { index: index++, payload: { points: o.chunkSize, first: k, count: Math.min(perRequest, full - k) }, bytes: 0 };
+    }
+    if (full < chunkCount) yield { index: index++, payload: { points: montecarloChunkPoints(o.points, o.chunkSize, full), first: full, count: 1 }, bytes: 0 };
   }
   return {
     chunkCount,
+    requestCount: Math.ceil(full / perRequest) + (chunkCount - full),
     inside: () => inside,
     chunks: chunks(),
-    execute: (chunk, upstream, signal) => requestChunk(upstream, chunk.payload.points, chunk.index, signal, o),
+    execute: (chunk, upstream, signal) => requestChunk(upstream, chunk.payload, signal, o),
     merge: (n) => {
       inside += n;
     },
   };
 }
 
-async function requestChunk(upstream: Upstream, points: number, k: number, signal: AbortSignal, o: MontecarloJobOptions): Promise<number> {
+async function requestChunk(upstream: Upstream, run: MontecarloChunkPayload, signal: AbortSignal, o: MontecarloJobOptions): Promise<number> {
+  const { points, first: k, count } = run;
   const query = new URLSearchParams({ points: String(points), seed: o.seed, chunk: String(k) });
+  if (count > 1) query.set('chunks', String(count));
   const res = await upstreamRequest(upstream, {
     method: 'GET',
     path: `/montecarlo?${query.toString()}`,
@@ -58,11 +87,12 @@ async function requestChunk(upstream: Upstream, points: number, k: number, signa
     timeoutMs: o.timeoutMs,
   });
   if (res.statusCode !== 200) throw await answerError(res.statusCode, res.body, upstream.id);
-  const body = (await res.body.json()) as { inside_count?: unknown; total_points?: unknown; chunk?: unknown };
+  const body = (await res.body.json()) as { inside_count?: unknown; total_points?: unknown; chunk?: unknown; chunks?: unknown };
   const inside = body.inside_count;
+  const total = points * count;
   // A worker that computed something else (another chunk, another size) must not be merged.
-  if (typeof inside !== 'number' || !Number.isSafeInteger(inside) || inside < 0 || inside > points ||
-      body.total_points !== points || (body.chunk !== undefined && body.chunk !== k)) {
+  if (typeof inside !== 'number' || !Number.isSafeInteger(inside) || inside < 0 || inside > total ||
+      body.total_points !== total || (body.chunk !== undefined && body.chunk !== k) || (count > 1 && body.chunks !== count)) {
     throw new WorkerAnswerError(502, undefined, `worker ${upstream.id} answered chunk ${k} with an unexpected body`);
   }
   return inside;

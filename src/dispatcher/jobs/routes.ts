@@ -15,7 +15,8 @@ import type { DispatcherContext } from '../context.js';
 import type { JobTracker } from '../job-registry.js';
 import { countwordsJob } from './countwords-job.js';
 import { runJob, type JobDefinition, type JobSummary } from './job-runner.js';
-import { montecarloJob } from './montecarlo-job.js';
+import { chunksPerRequest, montecarloJob } from './montecarlo-job.js';
+import { montecarloChunkCount } from '../../worker/tasks/montecarlo.js';
 
 /** What the job routes use of the dispatcher (the whole DispatcherContext fits). */
 export type JobContext = Pick<DispatcherContext, 'config' | 'upstreams' | 'policy' | 'jobs' | 'logger'>;
@@ -42,8 +43,9 @@ async function montecarlo(ctx: JobContext, req: HttpRequest, res: HttpResponse):
   const started = performance.now();
   const job = montecarloJob({
     points, seed, chunkSize, timeoutMs: ctx.config.upstreamTimeout, requestId: req.id,
+    chunksPerRequest: chunksPerRequest(montecarloChunkCount(points, chunkSize), ctx.upstreams.available().length),
   });
-  const summary = await runTracked(ctx, req, 'montecarlo', job.chunkCount, job);
+  const summary = await runTracked(ctx, req, 'montecarlo', job.requestCount, job);
   if (summary === undefined) return;
   const inside = job.inside();
   try {
@@ -52,7 +54,7 @@ async function montecarlo(ctx: JobContext, req: HttpRequest, res: HttpResponse):
       total_points: points,
       inside_count: inside,
       workers: summary.workers.size,
-      chunks: summary.chunks,
+      chunks: job.chunkCount,
       duration_ms: Math.round(performance.now() - started),
     });
   } finally {

@@ -19,6 +19,8 @@ import type { HttpRequest, HttpResponse } from '../../http/types.js';
 export const MONTECARLO_POINTS = Object.freeze({ min: 1, max: 1e10 });
 export const MONTECARLO_CHUNK_INDEX = Object.freeze({ min: 0, max: Number.MAX_SAFE_INTEGER });
 export const TOP_K = Object.freeze({ min: 1, max: 100_000 });
+/** Consecutive chunks one `chunk=k` request may ask for (the dispatcher batches them). */
+export const MONTECARLO_CHUNK_RUN = Object.freeze({ min: 1, max: 1000 });
 
 
 
@@ -28,8 +30,10 @@ async function montecarlo(ctx: WorkerContext, req: HttpRequest, res: HttpRespons
   const started = performance.now();
   if (req.query.has('chunk')) {
     const chunk = intParam(req, 'chunk', MONTECARLO_CHUNK_INDEX);
-    const inside = await ctx.pool.run('montecarloChunk', { points, chunkIndex: chunk, seed }, { signal: req.signal });
-    res.json(200, { pi: (4 * inside) / points, total_points: points, inside_count: inside, workers: 1, chunk });
+    const count = req.query.has('chunks') ? intParam(req, 'chunks', MONTECARLO_CHUNK_RUN) : 1;
+    const inside = await ctx.pool.run('montecarloChunk', { points, chunkIndex: chunk, seed, count }, { signal: req.signal });
+    const total = points * count;
+    res.json(200, { pi: (4 * inside) / total, total_points: total, inside_count: inside, workers: 1, chunk, chunks: count });
     return;
   }
   // The same chunks as the dispatcher would cut, so the same seed gives the same bits.
@@ -68,6 +72,7 @@ export const jobRoutes: RouteGroup = (ctx): RouteDef[] => [
         points: `integer in ${rangeText(MONTECARLO_POINTS)} (required)`,
         seed: `optional; ${SEED_RULE}; the same seed gives the same result`,
         chunk: 'optional integer ≥ 0: compute only chunk k (of `points` points) of the seeded job, as the dispatcher asks',
+        chunks: 'with chunk: compute chunks k … k+chunks-1 (each of `points` points) in one request, integer in [1, 1000]; default 1',
       },
     },
   },

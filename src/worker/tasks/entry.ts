@@ -30,7 +30,8 @@ export interface TaskMap {
   /** A whole job in this thread; `seed` must already be normalised. */
   montecarlo: { args: { points: number; chunkSize: number; seed?: string }; result: number };
   /** One chunk of a distributed job. */
-  montecarloChunk: { args: { points: number; chunkIndex: number; seed?: string }; result: number };
+  /** Chunks chunkIndex … chunkIndex+count-1 (count defaults to 1), `points` each: summed inside counts. */
+  montecarloChunk: { args: { points: number; chunkIndex: number; seed?: string; count?: number }; result: number };
   /** Returns elapsed milliseconds. */
   simulate: { args: { seconds: number; task: string }; result: number };
   /** `data` is one chunk cut at word boundaries (or a whole body). */
@@ -48,7 +49,11 @@ type Handlers = { [K in TaskName]: (args: TaskArgs<K>) => TaskResult<K> };
 export const fibonacci: Handlers['fibonacci'] = ({ n }) => fib(n);
 export const reverse: Handlers['reverse'] = ({ text }) => reverseGraphemes(text);
 export const montecarlo: Handlers['montecarlo'] = ({ points, chunkSize, seed }) => mcJob(points, chunkSize, seed);
-export const montecarloChunk: Handlers['montecarloChunk'] = ({ points, chunkIndex, seed }) => mcChunk(points, seed, chunkIndex);
+export const montecarloChunk: Handlers['montecarloChunk'] = ({ points, chunkIndex, seed, count = 1 }) => {
+  let inside = 0;
+  for (let k = chunkIndex; k < chunkIndex + count; k++) inside += mcChunk(points, seed, k);
+  return inside;
+};
 export const simulate: Handlers['simulate'] = ({ seconds, task }) => simulateCpu(seconds, task);
 export const countwords: Handlers['countwords'] = ({ data }) => countWords(data);
 export const compute: Handlers['compute'] = ({ number }) => number * number;
