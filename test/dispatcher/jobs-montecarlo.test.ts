@@ -45,14 +45,18 @@ describe('GET /montecarlo', () => {
     const points = 2_000_500; // 2000 full chunks + one of 500 points: 2001 chunks
     const inside = montecarlo(points, chunk, 'batch-7');
     for (const n of [1, 2]) {
+      // Not in `clusters`: later tests pick dispatchers from it by position.
       const c = await startJobsDispatcher(workers.slice(0, n), ['--montecarlo-chunk', String(chunk)]);
-      clusters.push(c);
-      const r = await call(`${c.url}/montecarlo?points=${points}&seed=batch-7`, { timeoutMs: 120_000 });
-      assert.equal(r.status, 200, r.text);
-      const j = r.json as McAnswer;
-      assert.deepEqual([j.inside_count, j.total_points, j.chunks], [inside, points, 2001], `${n} workers`);
-      // 8 chunks per request (2000 / 8 = 250 requests) plus the short last chunk alone.
-      assert.equal(eventsWith(c.events, 'received chunk').length, 251, `${n} workers`);
+      try {
+        const r = await call(`${c.url}/montecarlo?points=${points}&seed=batch-7`, { timeoutMs: 120_000 });
+        assert.equal(r.status, 200, r.text);
+        const j = r.json as McAnswer;
+        assert.deepEqual([j.inside_count, j.total_points, j.chunks], [inside, points, 2001], `${n} workers`);
+        // 8 chunks per request (2000 / 8 = 250 requests) plus the short last chunk alone.
+        assert.equal(eventsWith(c.events, 'received chunk').length, 251, `${n} workers`);
+      } finally {
+        await c.close();
+      }
     }
   });
 
