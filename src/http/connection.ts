@@ -5,12 +5,12 @@
  */
 import type { Socket } from 'node:net';
 import { HttpError, httpError } from '../shared/errors.js';
-import { ChunkedDecoder } from './chunked-decoder.js';
+import { BodyReader } from './body-reader.js';
 import { analyzeHead, type Framing } from './framing.js';
 import { parseHead, type ParsedHead } from './head-parser.js';
 import { FieldList } from './headers.js';
 import type { EngineOptions } from './options.js';
-import { BodyStream, Request } from './request.js';
+import { Request, type BodyStream } from './request.js';
 import { requestIdFor } from './request-id.js';
 import { Response, type ResponseSink } from './response.js';
 import { decodePath, hostnameOf, parseTarget } from './target.js';
@@ -27,24 +27,6 @@ export interface ConnectionHost {
   released(conn: Connection): void;
 }
 
-interface BodyState {
-  stream: BodyStream | null;
-  /** Content-Length bytes still to come; -1 for chunked. */
-  remaining: number;
-  decoder: ChunkedDecoder | null;
-  /** Undecoded tail of a chunked body (a partial size line). */
-  pending: Buffer | null;
-  received: number;
-  limit: number;
-  done: boolean;
-  /** Still waiting to send "100 Continue" (sent on the first read). */
-  continuePending: boolean;
-  /** The consumer asked us to stop (push returned false). */
-  paused: boolean;
-  /** Bytes we may still read and drop after the response finished. */
-  discardBudget: number;
-}
-
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 /** How long a half-closed connection may linger before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
@@ -58,7 +40,7 @@ export class Connection implements ResponseSink {
   /** Response bytes produced while parsing one read, written with one syscall at its end. */
   #out = '';
   #batching = false;
-  #body: BodyState | null = null;
+  #body: BodyReader | null = null;
   #served = 0;
   #closeAfter = false;
   #closed = false;
@@ -123,7 +105,7 @@ export class Connection implements ResponseSink {
     const o = this.#opts;
     const b = this.#body;
     if (b !== null && !b.done) {
-      const waitingForClient = !b.paused && !b.continuePending && !this.#socket.isPaused();
+      const waitingForClient = b.waitingForClient && !this.#socket.isPaused();
       if (waitingForClient && now - this.#since > o.bodyTimeoutMs) {
         this.#fail(httpError('REQUEST_TIMEOUT', `no body bytes for ${o.bodyTimeoutMs} ms`));
       }
@@ -154,7 +136,7 @@ export class Connection implements ResponseSink {
     let rest: Buffer | null = chunk;
     if (this.#body !== null && !this.#body.done) {
       this.#since = Date.now();
-      rest = this.#feedBody(chunk);
+      rest = this.#body.feed(chunk);
       if (rest === null) return;
     }
     if (this.#buf === null) {
@@ -175,7 +157,7 @@ export class Connection implements ResponseSink {
     // The client half-closed. A body cut short can never complete: fail it.
     const b = this.#body;
     if (b !== null && !b.done) {
-      this.#bodyFailed(b, httpError('BAD_REQUEST', 'connection closed before the body was complete'));
+      b.fail(httpError('BAD_REQUEST', 'connection closed before the body was complete'));
       return;
     }
     // Otherwise finish what is in flight, then close our side.
@@ -190,10 +172,7 @@ export class Connection implements ResponseSink {
   #onClose(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const b = this.#body;
-    if (b !== null && !b.done && b.stream !== null) {
-      b.stream.destroy(httpError('BAD_REQUEST', 'client closed the connection before the body was complete'));
-    }
+    this.#body?.abort(httpError('BAD_REQUEST', 'client closed the connection before the body was complete'));
     if (this.#current !== null) {
       this.#current.req.abort();
       this.#current.res.abandon();
@@ -229,7 +208,7 @@ export class Connection implements ResponseSink {
         }
         if (rest !== null) {
           if (this.#body !== null && !this.#body.done) {
-            const after = this.#feedBody(rest);
+            const after = this.#body.feed(rest);
             if (after !== null) this.#buf = after;
           } else {
             this.#buf = rest;
@@ -281,21 +260,24 @@ export class Connection implements ResponseSink {
   }
 
   #openBody(framing: Framing, limit: number): BodyStream {
-    const stream = new BodyStream(() => this.#pullBody());
     this.#since = Date.now();
-    this.#body = {
-      stream,
-      remaining: framing.body === 'length' ? framing.contentLength : -1,
-      decoder: framing.body === 'chunked' ? new ChunkedDecoder(this.#opts) : null,
-      pending: null,
-      received: 0,
-      limit,
-      done: false,
-      continuePending: framing.expectContinue,
-      paused: false,
-      discardBudget: 0,
-    };
-    return stream;
+    const s = this.#socket;
+    const reader = new BodyReader(framing, limit, this.#opts, {
+      pause: () => s.pause(),
+      resume: () => {
+        if (s.isPaused()) s.resume();
+      },
+      sendContinue: () => {
+        if (!s.destroyed) s.write(CONTINUE);
+      },
+      progress: () => {
+        this.#since = Date.now();
+      },
+      discardEnded: () => this.#discardEnded(),
+      failed: (hadConsumer) => this.#bodyFailed(hadConsumer),
+    });
+    this.#body = reader;
+    return reader.stream;
   }
 
   #run(req: Request, res: Response): void {
@@ -364,9 +346,7 @@ export class Connection implements ResponseSink {
         return;
       }
       // Discard the rest of the body, within budget, then go on with the next request.
-      b.stream = null;
-      b.paused = false;
-      b.discardBudget = this.#opts.maxDiscardBytes;
+      b.discard(this.#opts.maxDiscardBytes);
       if (this.#socket.isPaused()) this.#socket.resume();
       return;
     }
@@ -385,88 +365,20 @@ export class Connection implements ResponseSink {
     }
   }
 
-  /** Returns the bytes after the body (the next request), or null if all were body bytes. */
-  #feedBody(chunk: Buffer): Buffer | null {
-    const b = this.#body as BodyState;
-    try {
-      if (b.decoder === null) {
-        const n = Math.min(b.remaining, chunk.length);
-        b.remaining -= n;
-        this.#deliver(b, n === chunk.length ? chunk : chunk.subarray(0, n));
-        if (b.remaining === 0) this.#bodyDone(b);
-        return n < chunk.length ? chunk.subarray(n) : null;
-      }
-      const input = b.pending === null ? chunk : Buffer.concat([b.pending, chunk]);
-      b.pending = null;
-      const used = b.decoder.feed(input, 0, (data) => this.#deliver(b, data));
-      if (b.decoder.done) {
-        this.#bodyDone(b);
-        return used < input.length ? input.subarray(used) : null;
-      }
-      if (used < input.length) b.pending = input.subarray(used);
-      return null;
-    } catch (err) {
-      this.#bodyFailed(b, err instanceof HttpError ? err : httpError('BAD_REQUEST', 'malformed body'));
-      return null;
-    }
-  }
-
-  #deliver(b: BodyState, data: Buffer): void {
-    if (data.length === 0) return;
-    b.received += data.length;
-    if (b.received > b.limit) {
-      throw httpError('PAYLOAD_TOO_LARGE', `body exceeds the limit of ${b.limit} bytes`);
-    }
-    if (b.stream === null) {
-      b.discardBudget -= data.length;
-      if (b.discardBudget < 0) throw httpError('PAYLOAD_TOO_LARGE', 'unread body too large to discard');
-      return;
-    }
-    if (!b.stream.push(data)) {
-      b.paused = true;
-      this.#socket.pause();
-    }
-  }
-
-  #bodyDone(b: BodyState): void {
-    b.done = true;
-    if (b.stream !== null) {
-      b.stream.push(null);
-      return;
-    }
-    // A discarded body ended: the exchange is already over, go on.
+  /** A body discarded after its exchange is complete: go on with the next request. */
+  #discardEnded(): void {
     this.#body = null;
     this.#since = Date.now();
     if (this.#closeAfter) this.#endSoon();
     else if (this.#buf !== null) queueMicrotask(() => this.#loop());
   }
 
-  #bodyFailed(b: BodyState, err: HttpError): void {
-    b.done = true;
+  /** Broken framing or a limit mid-body: the connection closes after what can still be said. */
+  #bodyFailed(hadConsumer: boolean): void {
     this.#closeAfter = true;
     this.#socket.pause();
-    if (b.stream !== null && this.#current !== null) {
-      // The handler learns it from the stream and answers (or not); the connection closes after.
-      b.stream.destroy(err);
-      if (this.#current.res.headersSent) this.#destroy();
-    } else {
-      this.#destroy();
-    }
-  }
-
-  #pullBody(): void {
-    const b = this.#body;
-    if (b === null || b.done) return;
-    if (b.continuePending) {
-      b.continuePending = false;
-      this.#since = Date.now();
-      if (!this.#socket.destroyed) this.#socket.write(CONTINUE);
-    }
-    if (b.paused) {
-      b.paused = false;
-      this.#since = Date.now();
-    }
-    if (this.#socket.isPaused()) this.#socket.resume();
+    // With a consumer, the handler learns it from its stream and answers (or not).
+    if (!hadConsumer || this.#current === null || this.#current.res.headersSent) this.#destroy();
   }
 
   /** Answers an error that is not tied to a running handler, then closes. */
@@ -476,11 +388,7 @@ export class Connection implements ResponseSink {
     if (!(err instanceof HttpError)) this.#host.handlerFailed(err, undefined);
     this.#closeAfter = true;
     this.#buf = null;
-    const b = this.#body;
-    if (b !== null && !b.done) {
-      b.done = true;
-      b.stream?.destroy(e);
-    }
+    this.#body?.abort(e);
     const cur = this.#current;
     if (cur !== null) {
       if (cur.res.headersSent) {
