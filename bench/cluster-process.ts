@@ -89,8 +89,8 @@ export class ClusterProcess {
   #record(line: LogLine): void {
     this.lines.push(line);
     if (line.role === 'cluster' && (line.msg === 'worker started' || line.msg === 'worker restarted')) {
-      this.pids.set(String(line.id), Number(line.pid));
-      this.allPids.add(Number(line.pid));
+      this.pids.set(String(line.id), Number(line.worker_pid));
+      this.allPids.add(Number(line.worker_pid));
     }
     this.#waiters = this.#waiters.filter((w) => {
       if (!w.test(line)) return true;

@@ -98,7 +98,7 @@ export class Supervisor {
         if (child === undefined) return;
         if (child.url !== undefined) this.#opts.onDown?.(this.#describe(slot, child), undefined);
         const exit = await child.stop(this.#stopTimeoutMs);
-        this.#opts.logger.info({ id: slot.id, pid: child.pid, code: exit.code, signal: exit.signal }, 'worker stopped');
+        this.#opts.logger.info({ id: slot.id, worker_pid: child.pid, code: exit.code, signal: exit.signal }, 'worker stopped');
       }),
     );
     process.off('exit', this.#onProcessExit);
@@ -119,14 +119,14 @@ export class Supervisor {
           (url) => {
             if (this.#stopping || slot.current !== child) return;
             const worker = this.#describe(slot, child);
-            this.#opts.logger.info({ id: slot.id, pid: child.pid, url, restarts: slot.restarts }, slot.restarts === 0 ? 'worker started' : 'worker restarted');
+            this.#opts.logger.info({ id: slot.id, worker_pid: child.pid, url, restarts: slot.restarts }, slot.restarts === 0 ? 'worker started' : 'worker restarted');
             this.#opts.onUp?.(worker);
             resolve();
           },
           (err: unknown) => {
             // Timed out: kill it; the exit below schedules the restart.
             if (err instanceof WorkerStartError && err.exit === undefined) {
-              this.#opts.logger.error({ id: slot.id, pid: child.pid, error: err.message }, 'worker did not start');
+              this.#opts.logger.error({ id: slot.id, worker_pid: child.pid, error: err.message }, 'worker did not start');
               child.signal('SIGKILL');
             }
           },
@@ -139,13 +139,13 @@ export class Supervisor {
           if (!wasUp && exit.code === CONFIG_ERROR_EXIT) {
             slot.current = undefined;
             const err = new Error(`worker ${slot.id} exited with code ${CONFIG_ERROR_EXIT} (configuration error) before listening; not restarting it`);
-            this.#opts.logger.error({ id: slot.id, pid: child.pid, code: exit.code }, err.message);
+            this.#opts.logger.error({ id: slot.id, worker_pid: child.pid, code: exit.code }, err.message);
             this.#opts.onFatal?.(slot.id, err);
             return reject(err);
           }
           const delay = slot.backoff.crashed(child.uptimeMs);
           this.#opts.logger.warn(
-            { id: slot.id, pid: child.pid, code: exit.code, signal: exit.signal, restart_in_ms: delay, crashes_in_a_row: slot.backoff.streak },
+            { id: slot.id, worker_pid: child.pid, code: exit.code, signal: exit.signal, restart_in_ms: delay, crashes_in_a_row: slot.backoff.streak },
             'worker exited',
           );
           slot.restarts++;

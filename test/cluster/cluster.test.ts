@@ -82,7 +82,7 @@ test('a SIGKILLed worker is restarted with the same ID and is active again', asy
   const oldPid = cluster.pids.get('w1') as number;
   process.kill(oldPid, 'SIGKILL');
   const line = await cluster.waitFor((l) => l.msg === 'worker restarted' && l.id === 'w1', 15_000);
-  assert.notEqual(line.pid, oldPid);
+  assert.notEqual(line.worker_pid, oldPid);
   assert.ok(!isAlive(oldPid) || (await waitGone([oldPid], 2000)).length === 0);
   const exited = cluster.lines.find((l) => l.msg === 'worker exited' && l.id === 'w1');
   assert.equal(exited?.signal, 'SIGKILL');
@@ -98,7 +98,7 @@ test('a SIGKILLed worker is restarted with the same ID and is active again', asy
   assert.notEqual(w1.Address, old.Address, 'the restarted child listens on a new port');
   assert.equal(w1.Address, line.url);
   const status = (await (await fetch(`${w1.Address}/status`)).json()) as { pid: number };
-  assert.equal(status.pid, line.pid);
+  assert.equal(status.pid, line.worker_pid);
 });
 
 test('SIGTERM: the cluster exits 0 and no child is left alive', async () => {
