@@ -9,12 +9,11 @@
  * Prints one JSON object; exits 1 when a request failed or no worker was restarted.
  * test/cluster/zero-loss.test.ts runs a shorter version of the same function.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bench } from '../src/cli/bench.js';
 import { parseDuration } from '../src/cli/units.js';
 import { ClusterProcess } from './cluster-process.js';
+import { isEntryPoint } from '../src/shared/entry-point.js';
 
 export interface ZeroLossOptions {
   /** @default 3 */
@@ -165,15 +164,6 @@ export async function zeroLoss(options: ZeroLossOptions = {}): Promise<ZeroLossR
   }
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
 function duration(flag: string, text: string): number {
   const ms = parseDuration(text);
@@ -181,7 +171,7 @@ function duration(flag: string, text: string): number {
   return ms;
 }
 
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       duration: { type: 'string', default: '10s' },

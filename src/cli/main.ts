@@ -4,10 +4,10 @@
  * bad value), then loads only the module of the chosen role, so `dhttp bench` never pays
  * for the server code and a role still being written does not break the others.
  */
-import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config-error.js';
 import { parseCommand } from './options.js';
+import { isEntryPoint } from '../shared/entry-point.js';
 
 export interface MainIo {
   readonly stdout: NodeJS.WritableStream;
@@ -75,18 +75,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
   }
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    // npm's bin link is a symlink; compare real paths.
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   // exitCode, not exit(): servers resolve once listening and must keep running.
   process.exitCode = await main(process.argv.slice(2), process.env);
 }

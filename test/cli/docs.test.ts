@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { commandHelp, configurationMarkdown, generalHelp } from '../../src/cli/help.js';
 import { parseCommand } from '../../src/cli/options.js';
 import { COMMANDS, envName, optionsFor } from '../../src/cli/schema.js';
+import { projectRoot } from '../helpers/paths.js';
 
-/** The project root: the nearest ancestor with package.json (works from test/ and dist/test/). */
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found');
-    dir = up;
-  }
-  return dir;
-}
 
 describe('help', () => {
   it('every command lists every option with its env twin and default', () => {
