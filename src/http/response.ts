@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { errorBody, type HttpError } from '../shared/errors.js';
+import { drained } from './drained.js';
 import { httpDate } from './http-date.js';
 import { reasonPhrase, statusHasBody } from './status.js';
 import type { HttpResponse } from './types.js';
@@ -98,17 +99,7 @@ export class Response implements HttpResponse {
   }
 
   drain(): Promise<void> {
-    const s = this.#sink.socket;
-    if (!s.writableNeedDrain || s.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        s.off('drain', done);
-        s.off('close', done);
-        resolve();
-      };
-      s.on('drain', done);
-      s.on('close', done);
-    });
+    return drained(this.#sink.socket);
   }
 
   end(chunk?: Buffer | string): void {

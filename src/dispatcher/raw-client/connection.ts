@@ -11,6 +11,7 @@ import { RawBody } from './body.js';
 import { abortReason, beforeResponseError, rawError } from './errors.js';
 import { ResponseParser, type ParserEvents, type ResponseHead } from './response-parser.js';
 import type { RawRequestOptions, SerializedRequest } from './request-head.js';
+import { drained } from '../../http/drained.js';
 
 export interface RawResponse {
   statusCode: number;
@@ -281,14 +282,3 @@ export class RawConnection {
   }
 }
 
-function drained(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      resolve();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
-  });
-}
