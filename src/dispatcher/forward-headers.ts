@@ -45,10 +45,12 @@ function forwardedNode(address: string): string {
 
 /** The upstream request's headers as a flat `[name, value…]` list, in the client's order. */
 export function upstreamRequestHeaders(req: HttpRequest): string[] {
-  const dropped = connectionTokens(req.headers.getAll('connection'));
+  const connection = req.headers.get('connection');
+  // Most requests have no Connection field: no token set to build then.
+  const dropped = connection === undefined ? undefined : connectionTokens([connection]);
   const out: string[] = [];
   for (const [name, value] of req.headers.entries()) {
-    if (HOP_BY_HOP.has(name) || REBUILT.has(name) || dropped.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || REBUILT.has(name) || dropped?.has(name) === true) continue;
     out.push(name, value);
   }
   const client = clientAddress(req);
@@ -65,9 +67,10 @@ export function upstreamRequestHeaders(req: HttpRequest): string[] {
 /** Copies the upstream response's end-to-end fields onto `res` (Content-Length kept). */
 export function copyResponseHeaders(headers: IncomingHttpHeaders, res: HttpResponse): void {
   const connection = headers.connection;
-  const dropped = connectionTokens(connection === undefined ? [] : [connection]);
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || ENGINE_OWNED.has(name) || dropped.has(name)) continue;
+  const dropped = connection === undefined ? undefined : connectionTokens([connection]);
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || ENGINE_OWNED.has(name) || dropped?.has(name) === true) continue;
     res.setHeader(name, value);
   }
 }

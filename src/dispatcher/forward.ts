@@ -221,6 +221,12 @@ async function pipeResponse(up: UpstreamResponse, res: HttpResponse, signal: Abo
     res.status = up.statusCode;
     copyResponseHeaders(up.headers, res);
   };
+  if (up.complete !== undefined) {
+    // Small answers arrive whole with their head: one write, no stream.
+    start();
+    res.end(up.complete);
+    return;
+  }
   for await (const chunk of up.body) {
     start();
     if (!res.write(chunk as Buffer)) await drainOrAbort(res, signal);

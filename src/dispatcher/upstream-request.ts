@@ -32,6 +32,8 @@ export interface UpstreamResponse {
   headers: IncomingHttpHeaders;
   /** Async-iterable with backpressure, plus undici's body mixin methods that callers use. */
   body: Readable & { text(): Promise<string>; json(): Promise<unknown>; dump(): Promise<void> };
+  /** The whole body when it came with the head (raw client): no need to stream it. */
+  complete?: Buffer;
 }
 
 export function upstreamRequest(upstream: Upstream, options: UpstreamRequestOptions): Promise<UpstreamResponse> {

@@ -89,6 +89,33 @@ describe('raw client over real sockets', () => {
     assert.equal(host, new URL(s.url).host);
   });
 
+  test('a body that arrives with its head is handed over whole; a later one is streamed', async () => {
+    const s = await rawServe((socket, request) => {
+      if (request.startsWith('GET /whole')) {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello');
+      } else if (request.startsWith('GET /empty')) {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+      } else {
+        // The head alone first, the body in a later write: the answer must not wait for it.
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel');
+        setTimeout(() => socket.write('lo'), 50);
+      }
+    });
+    const p = pool(s.url);
+    const whole = await p.request({ ...GET, path: '/whole' });
+    assert.equal(whole.complete?.toString(), 'hello');
+    assert.equal(await whole.body.text(), 'hello', 'body still readable as a stream');
+    const empty = await p.request({ ...GET, path: '/empty' });
+    assert.equal(empty.complete?.length, 0);
+    assert.equal(await empty.body.text(), '');
+    const later = await p.request({ ...GET, path: '/later' });
+    assert.equal(later.complete, undefined);
+    assert.equal(await later.body.text(), 'hello');
+    const again = await p.request({ ...GET, path: '/whole' });
+    assert.equal(again.complete?.toString(), 'hello');
+    assert.equal(s.connections, 1, 'one keep-alive connection throughout');
+  });
+
   test('chunked response written in pieces; json()', async () => {
     const s = await serve((_req, res) => {
       res.write('{"a":');

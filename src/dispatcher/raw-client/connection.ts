@@ -17,6 +17,38 @@ export interface RawResponse {
   statusCode: number;
   headers: IncomingHttpHeaders;
   body: RawBody;
+  /** The whole body, when it arrived in the same read as the head (no stream needed). */
+  complete?: Buffer;
+}
+
+const NO_SOURCE = Object.freeze({ resume() {}, abandon() {} });
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A response read whole with its head - the common case for small answers. Forwarding
+ * writes `complete` at once; a Readable is made only for callers that ask for `body`.
+ */
+class CompleteResponse implements RawResponse {
+  readonly statusCode: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly complete: Buffer;
+  #body: RawBody | undefined;
+
+  constructor(head: ResponseHead, complete: Buffer) {
+    this.statusCode = head.statusCode;
+    this.headers = head.headers;
+    this.complete = complete;
+  }
+
+  get body(): RawBody {
+    if (this.#body === undefined) {
+      const body = new RawBody(NO_SOURCE);
+      if (this.complete.length > 0) body.push(this.complete);
+      body.push(null);
+      this.#body = body;
+    }
+    return this.#body;
+  }
 }
 
 /** The pool's side of a connection. */
@@ -43,6 +75,8 @@ export class RawConnection {
   #writing = false;
   #parser: ResponseParser | undefined;
   #head: ResponseHead | undefined;
+  /** Body pieces seen in the read that brought the head, until that read is parsed. */
+  #collected: Buffer[] | undefined;
   #body: RawBody | undefined;
   #resolve: ((res: RawResponse) => void) | undefined;
   #reject: ((err: unknown) => void) | undefined;
@@ -58,8 +92,10 @@ export class RawConnection {
     this.#events = {
       onHead: (head) => this.#onHead(head),
       onData: (data) => {
-        if (this.#body !== undefined && !this.#body.push(data)) this.#socket.pause();
+        if (this.#collected !== undefined) this.#collected.push(data);
+        else if (this.#body !== undefined && !this.#body.push(data)) this.#socket.pause();
       },
+      // While collecting, the end is seen from parser.done once the read is parsed.
       onComplete: () => this.#body?.push(null),
     };
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -168,6 +204,24 @@ export class RawConnection {
 
   #onHead(head: ResponseHead): void {
     this.#head = head;
+    // The answer is given once this read is parsed: whole if its body came along.
+    this.#collected = [];
+  }
+
+  /** Answers the caller after the read that brought the head: whole, or as a stream. */
+  #deliver(complete: boolean): void {
+    const head = this.#head as ResponseHead;
+    const pieces = this.#collected as Buffer[];
+    this.#collected = undefined;
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    // Only a Content-Length (or empty) body: a chunked one keeps its framing when forwarded.
+    if (complete && head.headers['transfer-encoding'] === undefined) {
+      const whole = pieces.length === 0 ? EMPTY : pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+      resolve?.(new CompleteResponse(head, whole));
+      return;
+    }
     // Bound to this exchange: a body read or dropped late must not touch the next one.
     const seq = this.#seq;
     const body = new RawBody({
@@ -179,9 +233,10 @@ export class RawConnection {
       },
     });
     this.#body = body;
-    const resolve = this.#resolve;
-    this.#resolve = undefined;
-    this.#reject = undefined;
+    let flowing = true;
+    for (const piece of pieces) flowing = body.push(piece);
+    if (complete) body.push(null);
+    else if (!flowing) this.#socket.pause();
     resolve?.({ statusCode: head.statusCode, headers: head.headers, body });
   }
 
@@ -199,6 +254,7 @@ export class RawConnection {
       this.#fail(err);
       return;
     }
+    if (this.#collected !== undefined) this.#deliver(parser.done);
     if (parser.done) this.#finish();
   }
 
@@ -273,6 +329,7 @@ export class RawConnection {
     this.#parser = undefined;
     this.#body = undefined;
     this.#head = undefined;
+    this.#collected = undefined;
   }
 
   #setTimeout(ms: number): void {
