@@ -3,11 +3,14 @@
  * benchmark (bench/engine.sh). Same router, serializer and request ids as the worker,
  * without the worker's metrics and logs, which bench/worker.sh measures separately.
  */
+import { JSON_TYPE } from '../../src/http/response.js';
 import { Router } from '../../src/http/router.js';
 import { createHttpServer } from '../../src/http/server.js';
 
 const port = Number(process.env.PORT ?? process.argv[2] ?? 18090);
-const router = new Router().get('/ping', (_req, res) => res.json(200, { status: 'ok', load: 0 }));
+// A constant answer is serialized once, as a user would (the peers send a prebuilt body too).
+const PING = JSON.stringify({ status: 'ok', load: 0 });
+const router = new Router().get('/ping', (_req, res) => res.send(200, PING, JSON_TYPE));
 const server = createHttpServer({}, router.handle);
 await server.listen(port, '127.0.0.1');
 const stop = (): void => void server.close().then(() => process.exit(0));

@@ -8,12 +8,11 @@ import { HttpError, httpError } from '../shared/errors.js';
 import { BodyReader } from './body-reader.js';
 import { analyzeHead, type Framing } from './framing.js';
 import { parseHead, type ParsedHead } from './head-parser.js';
-import { FieldList } from './headers.js';
 import type { EngineOptions } from './options.js';
 import { Request, type BodyStream } from './request.js';
 import { requestIdFor } from './request-id.js';
 import { Response, type ResponseSink } from './response.js';
-import { decodePath, hostnameOf, parseTarget } from './target.js';
+import { decodePath, parseTarget } from './target.js';
 import type { Handler } from './types.js';
 
 /** What a connection needs from its server. */
@@ -45,8 +44,14 @@ export class Connection implements ResponseSink {
   #closeAfter = false;
   #closed = false;
   #inLoop = false;
-  /** When the current phase started (idle, head or last body byte), in ms. */
-  #since = Date.now();
+  /**
+   * Times are performance.now() ms. One clock reading is taken per socket read and shared
+   * by everything that read triggers synchronously (timeouts are checked by a coarse sweep
+   * anyway); work that completes later reads the clock again.
+   */
+  #now = performance.now();
+  /** When the current phase started (idle, head or last body byte). */
+  #since = this.#now;
   #headStarted = 0;
   /** When we half-closed (0 = not yet). */
   #endingSince = 0;
@@ -133,20 +138,21 @@ export class Connection implements ResponseSink {
 
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
+    const now = (this.#now = performance.now());
     let rest: Buffer | null = chunk;
     if (this.#body !== null && !this.#body.done) {
-      this.#since = Date.now();
+      this.#since = now;
       rest = this.#body.feed(chunk);
       if (rest === null) return;
     }
     if (this.#buf === null) {
       this.#buf = rest;
-      this.#headStarted = Date.now();
+      this.#headStarted = now;
     } else {
       this.#buf = Buffer.concat([this.#buf, rest]);
     }
     if (this.#current === null && (this.#body === null || this.#body.done)) {
-      this.#loop();
+      this.#loop(now);
     } else if (this.#buf !== null && this.#buf.length > this.#opts.maxHeaderBytes + this.#opts.maxUriBytes) {
       // Pipelined bytes pile up while an exchange runs: stop reading until it ends.
       this.#socket.pause();
@@ -162,7 +168,7 @@ export class Connection implements ResponseSink {
     }
     // Otherwise finish what is in flight, then close our side.
     if (this.#current === null && (this.#body === null || this.#body.done)) {
-      if (this.#buf !== null) this.#loop();
+      if (this.#buf !== null) this.#loop(performance.now());
       if (this.#current === null) this.#endSoon();
     } else {
       this.#closeAfter = true;
@@ -182,9 +188,10 @@ export class Connection implements ResponseSink {
   }
 
   /** Parses and runs requests from the buffer until one is still running or bytes run out. */
-  #loop(): void {
+  #loop(now: number): void {
     if (this.#inLoop) return;
     this.#inLoop = true;
+    this.#now = now;
     // Responses of requests handled synchronously in this pass go out in one write.
     this.#batching = true;
     try {
@@ -213,7 +220,7 @@ export class Connection implements ResponseSink {
           } else {
             this.#buf = rest;
           }
-          if (this.#buf !== null) this.#headStarted = Date.now();
+          if (this.#buf !== null) this.#headStarted = now;
         }
       }
     } finally {
@@ -222,7 +229,7 @@ export class Connection implements ResponseSink {
       if (this.#out !== '') this.#flush();
     }
     if (this.#current === null && this.#buf === null && !this.#closed) {
-      this.#since = Date.now();
+      this.#since = now;
       if (this.#closeAfter) this.#endSoon();
       else if (this.#socket.isPaused()) this.#socket.resume();
     }
@@ -233,12 +240,15 @@ export class Connection implements ResponseSink {
     if (head.method === 'CONNECT') throw httpError('NOT_IMPLEMENTED', 'CONNECT is not supported');
     const t = parseTarget(head.method, head.target);
     const path = t.rawPath === '*' ? '*' : decodePath(t.rawPath);
-    const limit = this.#host.bodyLimit(head.method, path);
-    if (framing.body === 'length' && framing.contentLength > limit) {
-      throw new HttpError('PAYLOAD_TOO_LARGE', `body of ${framing.contentLength} bytes exceeds the limit of ${limit} bytes`);
+    let stream: BodyStream | null = null;
+    if (framing.body !== 'none') {
+      // Only a request with a body needs its limit (a callback that may match routes).
+      const limit = this.#host.bodyLimit(head.method, path);
+      if (framing.body === 'length' && framing.contentLength > limit) {
+        throw new HttpError('PAYLOAD_TOO_LARGE', `body of ${framing.contentLength} bytes exceeds the limit of ${limit} bytes`);
+      }
+      stream = this.#openBody(framing, limit);
     }
-    const stream = framing.body === 'none' ? null : this.#openBody(framing, limit);
-    const s = this.#socket;
     const req = new Request({
       method: head.method,
       target: head.target,
@@ -246,12 +256,13 @@ export class Connection implements ResponseSink {
       rawPath: t.rawPath,
       rawQuery: t.rawQuery,
       httpMinor: head.httpMinor,
-      headers: new FieldList(head.fields),
-      hostname: hostnameOf(t.authority ?? framing.host),
-      socket: s,
+      fields: head.fields,
+      host: t.authority ?? framing.host,
+      socket: this.#socket,
       id: requestIdFor(framing.requestId),
       contentLength: framing.body === 'chunked' ? null : framing.contentLength,
       body: stream,
+      startedAt: this.#now,
     });
     const res = new Response(this, req.method === 'HEAD', req.httpMinor, req.id);
     this.#current = { req, res, framing };
@@ -260,7 +271,7 @@ export class Connection implements ResponseSink {
   }
 
   #openBody(framing: Framing, limit: number): BodyStream {
-    this.#since = Date.now();
+    this.#since = this.#now;
     const s = this.#socket;
     const reader = new BodyReader(framing, limit, this.#opts, {
       pause: () => s.pause(),
@@ -271,7 +282,7 @@ export class Connection implements ResponseSink {
         if (!s.destroyed) s.write(CONTINUE);
       },
       progress: () => {
-        this.#since = Date.now();
+        this.#since = performance.now();
       },
       discardEnded: () => this.#discardEnded(),
       failed: (hadConsumer) => this.#bodyFailed(hadConsumer),
@@ -355,11 +366,12 @@ export class Connection implements ResponseSink {
       this.#endSoon();
       return;
     }
-    this.#since = Date.now();
+    // Finished synchronously within #loop: the clock reading of that pass is recent enough.
+    this.#since = this.#inLoop ? this.#now : performance.now();
     if (this.#buf !== null) {
       // Continue with pipelined requests on the next tick: keeps stacks shallow and lets I/O in.
       if (this.#inLoop) return;
-      queueMicrotask(() => this.#loop());
+      queueMicrotask(() => this.#loop(performance.now()));
     } else if (this.#socket.isPaused()) {
       this.#socket.resume();
     }
@@ -368,9 +380,9 @@ export class Connection implements ResponseSink {
   /** A body discarded after its exchange is complete: go on with the next request. */
   #discardEnded(): void {
     this.#body = null;
-    this.#since = Date.now();
+    this.#since = performance.now();
     if (this.#closeAfter) this.#endSoon();
-    else if (this.#buf !== null) queueMicrotask(() => this.#loop());
+    else if (this.#buf !== null) queueMicrotask(() => this.#loop(performance.now()));
   }
 
   /** Broken framing or a limit mid-body: the connection closes after what can still be said. */
@@ -415,7 +427,7 @@ export class Connection implements ResponseSink {
   #endSoon(): void {
     if (this.#closed) return;
     if (this.#out !== '') this.#flush();
-    if (this.#endingSince === 0) this.#endingSince = Date.now();
+    if (this.#endingSince === 0) this.#endingSince = performance.now();
     if (!this.#socket.writableEnded) this.#socket.end();
   }
 

@@ -31,6 +31,8 @@ const COLON = 0x3a;
 const END_OF_HEAD = Buffer.from('\r\n\r\n', 'latin1');
 /** Room for method, two spaces and the version around a maximal target. */
 const REQUEST_LINE_SLACK = 64;
+/** Bytes decoded up front when looking for the end of a head. */
+const SEARCH_WINDOW = 2048;
 
 export function parseHead(buf: Buffer, limits: HeadLimits): ParsedHead | null {
   const len = buf.length;
@@ -41,16 +43,27 @@ export function parseHead(buf: Buffer, limits: HeadLimits): ParsedHead | null {
   // Reject garbage at once instead of waiting for a line end that may never come.
   if (TOKEN[buf[pos]] !== 1) throw httpError('BAD_REQUEST', 'malformed request line');
 
-  const blank = buf.indexOf(END_OF_HEAD, pos);
+  // Decode once and search the string: cheaper than a Buffer search plus a decode. Almost
+  // every head fits the window; a longer one (or a body behind it) is found in the Buffer.
+  const windowEnd = Math.min(len, pos + SEARCH_WINDOW);
+  let s = buf.toString('latin1', pos, windowEnd);
+  let blank = s.indexOf('\r\n\r\n');
+  if (blank === -1 && windowEnd < len) {
+    blank = buf.indexOf(END_OF_HEAD, pos);
+    if (blank !== -1) {
+      blank -= pos;
+      s = buf.toString('latin1', pos, pos + blank + 4);
+    }
+  }
   if (blank === -1) {
     checkPartial(buf, pos, limits);
     return null;
   }
-  const s = buf.toString('latin1', pos, blank + 2);
+  // s[0, blank + 2) is the head: request line and field lines, each ending in CRLF.
   const lineEnd = s.indexOf('\r\n');
   const rl = parseRequestLine(s, lineEnd, limits);
-  const fields = parseFields(s, lineEnd + 2, limits);
-  return { method: rl.method, target: rl.target, httpMinor: rl.httpMinor, fields, end: blank + 4 };
+  const fields = parseFields(s, lineEnd + 2, blank + 2, limits);
+  return { method: rl.method, target: rl.target, httpMinor: rl.httpMinor, fields, end: pos + blank + 4 };
 }
 
 interface RequestLine {
@@ -69,11 +82,12 @@ function parseRequestLine(s: string, end: number, limits: HeadLimits): RequestLi
   while (j < end && TARGET[s.charCodeAt(j)] === 1) j++;
   if (j - ts > limits.maxUriBytes) throw httpError('URI_TOO_LONG', `request-target exceeds ${limits.maxUriBytes} bytes`);
   if (j === ts || j >= end || s.charCodeAt(j) !== SP) throw httpError('BAD_REQUEST', 'malformed request line');
-  return { method: s.slice(0, i), target: s.slice(ts, j), httpMinor: parseVersion(s, j + 1, end) };
+  return { method: methodName(s, i), target: s.slice(ts, j), httpMinor: parseVersion(s, j + 1, end) };
 }
 
 /** "HTTP/" DIGIT "." DIGIT exactly; a major other than 1 is 505, a higher 1.x minor is 1.1. */
 function parseVersion(s: string, v: number, end: number): 0 | 1 {
+  if (end - v === 8 && s.startsWith('HTTP/1.1', v)) return 1; // nearly every request
   const ok =
     end - v === 8 &&
     s.startsWith('HTTP/', v) &&
@@ -90,13 +104,13 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** Field lines from s[start..], which ends with the CRLF of the last line. */
-function parseFields(s: string, start: number, limits: HeadLimits): string[] {
+/** Field lines in s[start, end), which ends with the CRLF of the last line. */
+function parseFields(s: string, start: number, end: number, limits: HeadLimits): string[] {
   const fields: string[] = [];
-  if (s.length - start > limits.maxHeaderBytes) throw headersTooLarge(limits);
+  if (end - start > limits.maxHeaderBytes) throw headersTooLarge(limits);
   let p = start;
   let count = 0;
-  while (p < s.length) {
+  while (p < end) {
     const le = s.indexOf('\r\n', p);
     if (++count > limits.maxHeaders) throw httpError('HEADERS_TOO_LARGE', `more than ${limits.maxHeaders} header fields`);
     const c = s.charCodeAt(p);
@@ -121,11 +135,29 @@ function isOwsCode(c: number): boolean {
   return c === SP || c === HTAB;
 }
 
+/** Common methods as constants: comparing and hashing them later (routing) is cheaper. */
+const COMMON_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+
+function methodName(s: string, len: number): string {
+  for (const m of COMMON_METHODS) if (m.length === len && s.startsWith(m)) return m;
+  return s.slice(0, len);
+}
+
+/** Common field names as clients send them, to their lower-cased constants. */
+const COMMON_NAMES = new Map<string, string>();
+for (const n of [
+  'Host', 'User-Agent', 'Accept', 'Accept-Encoding', 'Accept-Language', 'Connection', 'Content-Length',
+  'Content-Type', 'Transfer-Encoding', 'Expect', 'X-Request-Id', 'X-Request-ID', 'Authorization', 'Cookie',
+  'Cache-Control', 'Referer', 'Origin', 'If-None-Match', 'If-Modified-Since', 'Range',
+]) {
+  COMMON_NAMES.set(n, n.toLowerCase());
+}
+
 /** Most clients send canonical names; lower-casing only when needed saves an allocation. */
 function lowerName(n: string): string {
   for (let i = 0; i < n.length; i++) {
     const c = n.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) return n.toLowerCase();
+    if (c >= 0x41 && c <= 0x5a) return COMMON_NAMES.get(n) ?? n.toLowerCase();
   }
   return n;
 }

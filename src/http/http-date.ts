@@ -1,13 +1,20 @@
-/** The Date header, formatted at most once per second (it has one-second resolution). */
-let cachedSecond = -1;
-let cached = '';
+/**
+ * The Date header line, formatted at most once per second (it has one-second resolution).
+ * As in node:http, the cache is dropped by a timer at the next second boundary instead of
+ * reading the clock on every response; the timer is unref'd and only armed after a use.
+ */
+let cachedLine: string | undefined;
 
-export function httpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cached = new Date(second * 1000).toUTCString();
+/** "Date: <IMF-fixdate>\r\n" for the current second. */
+export function dateLine(): string {
+  if (cachedLine === undefined) {
+    const d = new Date();
+    cachedLine = `Date: ${d.toUTCString()}\r\n`;
+    setTimeout(resetCache, 1000 - d.getMilliseconds()).unref();
   }
-  return cached;
+  return cachedLine;
+}
+
+function resetCache(): void {
+  cachedLine = undefined;
 }

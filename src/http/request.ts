@@ -1,6 +1,8 @@
 /** The request object handed to handlers, and its body stream. */
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { FieldList } from './headers.js';
+import { hostnameOf } from './target.js';
 import type { HeaderMap, HttpRequest } from './types.js';
 
 /** A request body: the connection pushes decoded bytes; reading pulls from the socket. */
@@ -27,13 +29,17 @@ export interface RequestInit {
   rawPath: string;
   rawQuery: string;
   httpMinor: 0 | 1;
-  headers: HeaderMap;
-  hostname: string;
+  /** The parser's flat [name, value, …] field list. */
+  fields: string[];
+  /** Host header value or an absolute-form target's authority ('' when absent). */
+  host: string;
   /** Peer address is read from it on demand (getpeername is a syscall). */
   socket: Socket;
   id: string;
   contentLength: number | null;
   body: Readable | null;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
 }
 
 export class Request implements HttpRequest {
@@ -42,15 +48,17 @@ export class Request implements HttpRequest {
   readonly path: string;
   readonly rawPath: string;
   readonly rawQuery: string;
-  params: Record<string, string> = {};
   readonly httpMinor: 0 | 1;
-  readonly headers: HeaderMap;
-  readonly hostname: string;
   readonly id: string;
   readonly #socket: Socket;
   readonly contentLength: number | null;
   readonly hasBody: boolean;
   readonly startedAt: number;
+  readonly #fields: string[];
+  readonly #host: string;
+  #hostname: string | undefined;
+  #headers: HeaderMap | undefined;
+  #params: Record<string, string> | undefined;
   #query: URLSearchParams | undefined;
   #body: Readable | null;
   #abort: AbortController | undefined;
@@ -63,14 +71,14 @@ export class Request implements HttpRequest {
     this.rawPath = init.rawPath;
     this.rawQuery = init.rawQuery;
     this.httpMinor = init.httpMinor;
-    this.headers = init.headers;
-    this.hostname = init.hostname;
+    this.#fields = init.fields;
+    this.#host = init.host;
     this.#socket = init.socket;
     this.id = init.id;
     this.contentLength = init.contentLength;
     this.hasBody = init.body !== null;
     this.#body = init.body;
-    this.startedAt = performance.now();
+    this.startedAt = init.startedAt;
   }
 
   get remoteAddress(): string {
@@ -81,7 +89,25 @@ export class Request implements HttpRequest {
     return this.#socket.remotePort ?? 0;
   }
 
-  // Lazy: most requests never look at their query, body or signal, and each costs an allocation.
+  // Lazy: most requests never look at their headers, params, query, body or signal, and
+  // each costs an allocation.
+  get headers(): HeaderMap {
+    return (this.#headers ??= new FieldList(this.#fields));
+  }
+
+  get hostname(): string {
+    return (this.#hostname ??= hostnameOf(this.#host));
+  }
+
+  get params(): Record<string, string> {
+    return (this.#params ??= {});
+  }
+
+  /** Set by the router for ":param" routes. */
+  set params(value: Record<string, string>) {
+    this.#params = value;
+  }
+
   get query(): URLSearchParams {
     return (this.#query ??= new URLSearchParams(this.rawQuery));
   }

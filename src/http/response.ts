@@ -7,8 +7,8 @@
 import type { Socket } from 'node:net';
 import { errorBody, type HttpError } from '../shared/errors.js';
 import { drained } from './drained.js';
-import { httpDate } from './http-date.js';
-import { reasonPhrase, statusHasBody } from './status.js';
+import { dateLine } from './http-date.js';
+import { statusHasBody, statusLine } from './status.js';
 import type { HttpResponse } from './types.js';
 
 type HeaderValue = string | number | readonly string[];
@@ -27,6 +27,18 @@ export interface ResponseSink {
 export const JSON_TYPE = 'application/json; charset=utf-8';
 const BAD_HEADER_VALUE = /[\r\n\0]/;
 const LAST_CHUNK = '0\r\n\r\n';
+
+let lastType = JSON_TYPE;
+let lastTypeLine = `Content-Type: ${JSON_TYPE}\r\n`;
+
+/** "Content-Type: …\r\n"; a server mostly sends one or two types, so the last one is kept. */
+function contentTypeLine(type: string): string {
+  if (type !== lastType) {
+    lastType = type;
+    lastTypeLine = `Content-Type: ${type}\r\n`;
+  }
+  return lastTypeLine;
+}
 
 export class Response implements HttpResponse {
   status = 200;
@@ -148,7 +160,7 @@ export class Response implements HttpResponse {
     const st = this.status;
     const hasBody = statusHasBody(st);
     const len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    let extra = contentType === undefined ? '' : `Content-Type: ${contentType}\r\n`;
+    let extra = contentType === undefined ? '' : contentTypeLine(contentType);
     if (hasBody && this.#headers?.has('content-length') !== true) extra += `Content-Length: ${len}\r\n`;
     const head = this.#head(extra, false);
     this.#bodyless = this.#isHead || !hasBody;
@@ -158,8 +170,12 @@ export class Response implements HttpResponse {
       this.#sink.output(head + body);
       this.bytesWritten = len;
     } else {
+      // Corked, head and Buffer body (and any batched responses before them) leave in one writev.
+      const s = this.#sink.socket;
+      s.cork();
       this.#sink.output(head);
       this.#sink.output(body);
+      s.uncork();
       this.bytesWritten = len;
     }
     this.#done();
@@ -198,7 +214,7 @@ export class Response implements HttpResponse {
   #head(extra: string, closeDelimited: boolean): string {
     this.headersSent = true;
     const st = this.status;
-    let h = `HTTP/1.1 ${st} ${reasonPhrase(st)}\r\n`;
+    let h = statusLine(st);
     if (this.#headers !== null) {
       for (const [, [name, v]] of this.#headers) {
         if (typeof v === 'object') for (const x of v) h += `${name}: ${x}\r\n`;
@@ -206,7 +222,7 @@ export class Response implements HttpResponse {
       }
     }
     const keepAlive = this.#sink.keepAliveFor(st, closeDelimited);
-    h += `${extra}Date: ${httpDate()}\r\nX-Request-Id: ${this.#requestId}\r\n`;
+    h += `${extra}${dateLine()}X-Request-Id: ${this.#requestId}\r\n`;
     if (!keepAlive) h += 'Connection: close\r\n';
     else if (this.#httpMinor === 0) h += 'Connection: keep-alive\r\n';
     return `${h}\r\n`;

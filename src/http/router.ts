@@ -57,23 +57,11 @@ export class Router {
 
   /** The Handler to give the server. */
   readonly handle: Handler = (req: HttpRequest, res: HttpResponse) => {
-    const found = this.#match(req.path);
-    if (found !== undefined) {
-      const route = found.methods.get(req.method) ?? (req.method === 'HEAD' ? found.methods.get('GET') : undefined);
-      if (route !== undefined) {
-        req.params = found.params;
-        return route.handler(req, res);
-      }
-      if (!KNOWN_METHODS.has(req.method)) throw httpError('NOT_IMPLEMENTED', `method ${req.method} is not implemented`);
-      const allow = allowOf(found.methods);
-      if (req.method === 'OPTIONS') {
-        res.status = 204;
-        res.setHeader('Allow', allow);
-        res.end();
-        return;
-      }
-      throw httpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; allowed: ${allow}`, { Allow: allow });
-    }
+    // Exact paths first, without building a match object (the hot path).
+    const exact = this.#exact.get(req.path);
+    if (exact !== undefined) return this.#dispatch(req, res, exact, undefined);
+    const found = this.#matchPattern(req.path);
+    if (found !== undefined) return this.#dispatch(req, res, found.methods, found.params);
     if (req.path === '*' && req.method === 'OPTIONS') {
       res.status = 204;
       res.setHeader('Allow', 'GET, HEAD, POST, OPTIONS');
@@ -84,6 +72,25 @@ export class Router {
     if (this.#fallback !== undefined && (req.method === 'GET' || req.method === 'HEAD')) return this.#fallback(req, res);
     throw httpError('NOT_FOUND', `no route for ${req.path}`);
   };
+
+  /** A known path: its handler for the method, else 501 / OPTIONS / 405. */
+  #dispatch(req: HttpRequest, res: HttpResponse, methods: MethodTable, params: Record<string, string> | undefined): void | Promise<void> {
+    const route = methods.get(req.method) ?? (req.method === 'HEAD' ? methods.get('GET') : undefined);
+    if (route !== undefined) {
+      // Exact paths have no params: the engine's request starts with an empty object.
+      if (params !== undefined) req.params = params;
+      return route.handler(req, res);
+    }
+    if (!KNOWN_METHODS.has(req.method)) throw httpError('NOT_IMPLEMENTED', `method ${req.method} is not implemented`);
+    const allow = allowOf(methods);
+    if (req.method === 'OPTIONS') {
+      res.status = 204;
+      res.setHeader('Allow', allow);
+      res.end();
+      return;
+    }
+    throw httpError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; allowed: ${allow}`, { Allow: allow });
+  }
 
   #tableFor(path: string): MethodTable {
     if (!path.includes(':')) {
@@ -100,6 +107,10 @@ export class Router {
   #match(path: string): { methods: MethodTable; params: Record<string, string> } | undefined {
     const exact = this.#exact.get(path);
     if (exact !== undefined) return { methods: exact, params: {} };
+    return this.#matchPattern(path);
+  }
+
+  #matchPattern(path: string): { methods: MethodTable; params: Record<string, string> } | undefined {
     if (this.#patterns.length === 0) return undefined;
     const parts = path.split('/');
     for (const p of this.#patterns) {

@@ -123,7 +123,7 @@ export class HttpServer implements ConnectionHost {
     // One sweep for all connections: a quarter of the shortest timeout, between 25 ms and 1 s.
     const every = Math.max(25, Math.min(1000, Math.min(o.headerTimeoutMs, o.bodyTimeoutMs, o.keepAliveTimeoutMs) / 4));
     this.#timer = setInterval(() => {
-      const now = Date.now();
+      const now = performance.now(); // the connections' clock
       for (const c of this.#conns) c.checkTimeouts(now);
     }, every);
     this.#timer.unref();

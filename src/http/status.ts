@@ -17,3 +17,16 @@ export function reasonPhrase(status: number): string {
 export function statusHasBody(status: number): boolean {
   return status >= 200 && status !== 204 && status !== 304;
 }
+
+/** "HTTP/1.1 <status> <reason>\r\n", built once per status code. */
+const STATUS_LINES = new Map<number, string>();
+
+export function statusLine(status: number): string {
+  let line = STATUS_LINES.get(status);
+  if (line === undefined) {
+    line = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`;
+    // Handlers may use any integer; only cache the codes a server can actually send.
+    if (Number.isInteger(status) && status >= 100 && status <= 999) STATUS_LINES.set(status, line);
+  }
+  return line;
+}

@@ -1,0 +1,57 @@
+/** The response serializer's fast paths, observed through a recording socket. */
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { test } from 'node:test';
+import { isValidHost } from '../../src/http/framing.js';
+import { Response, type ResponseSink } from '../../src/http/response.js';
+import { statusLine } from '../../src/http/status.js';
+
+/** Records writes and whether each happened while corked. */
+function recordingSink(): { sink: ResponseSink; writes: Array<{ data: string | Buffer; corked: boolean }> } {
+  let corks = 0;
+  const writes: Array<{ data: string | Buffer; corked: boolean }> = [];
+  const socket = {
+    destroyed: false,
+    writableNeedDrain: false,
+    cork: () => void corks++,
+    uncork: () => void corks--,
+  } as unknown as Socket;
+  const sink: ResponseSink = {
+    socket,
+    keepAliveFor: () => true,
+    output: (data) => {
+      writes.push({ data, corked: corks > 0 });
+      return true;
+    },
+    responseFinished: () => {},
+  };
+  return { sink, writes };
+}
+
+test('a whole response with a Buffer body is written corked (one writev with its head)', () => {
+  const { sink, writes } = recordingSink();
+  const res = new Response(sink, false, 1, 'id-1');
+  res.send(200, Buffer.from('hello'), 'application/octet-stream');
+  assert.equal(writes.length, 2);
+  assert.ok(writes.every((w) => w.corked));
+  assert.match(String(writes[0].data), /^HTTP\/1\.1 200 OK\r\nContent-Type: application\/octet-stream\r\nContent-Length: 5\r\nDate: .+ GMT\r\nX-Request-Id: id-1\r\n\r\n$/);
+  assert.equal(String(writes[1].data), 'hello');
+});
+
+test('a whole response with a string body is one write', () => {
+  const { sink, writes } = recordingSink();
+  new Response(sink, false, 0, 'id-2').send(404, 'nope');
+  assert.equal(writes.length, 1);
+  assert.match(String(writes[0].data), /^HTTP\/1\.1 404 Not Found\r\n[\s\S]*Connection: keep-alive\r\n\r\nnope$/);
+});
+
+test('status lines are cached per code and odd codes still serialize', () => {
+  assert.equal(statusLine(200), 'HTTP/1.1 200 OK\r\n');
+  assert.equal(statusLine(200), statusLine(200));
+  assert.equal(statusLine(299), 'HTTP/1.1 299 Unknown\r\n');
+});
+
+test('the Host check accepts RFC 3986 hosts and ports only', () => {
+  for (const h of ['', 'example.com', 'a.b:80', '127.0.0.1:18090', '[::1]', '[::1]:8080', 'x:', "a!$&'()*+,;=%-._~"]) assert.ok(isValidHost(h), h);
+  for (const h of ['[]', '[::1', '::1', 'a:b', 'a b', 'a/b', 'a@b', '[::1]x', 'a:1:2', 'é.com', '[g::1]']) assert.ok(!isValidHost(h), h);
+});
