@@ -4,6 +4,7 @@
  * backpressure, never buffered.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AbortLike } from '../http/light-signal.js';
 import type { HttpRequest, HttpResponse } from '../http/types.js';
 import { HttpError, httpError } from '../shared/errors.js';
 import type { Upstream } from './upstream.js';
@@ -119,7 +120,7 @@ export class Forwarder {
     // `tried` (bounded by the set) or spends the retry budget; the cap is a backstop.
     const maxPasses = 10_000;
     for (let pass = 0; pass < maxPasses; pass++) {
-      if (req.signal.aborted) return;
+      if (req.aborted) return;
       const upstream = this.#policy.pick(this.#set.list(), tried);
       if (upstream === undefined) {
         if (this.#set.available().length > 0) {
@@ -136,7 +137,7 @@ export class Forwarder {
         if (!held) this.#log.warn({ event: 'hold', request_id: req.id }, 'no worker available; holding request');
         held = true;
         const available = await budget.hold(() => this.#set.available().length > 0, req.signal);
-        if (req.signal.aborted) return;
+        if (req.aborted) return;
         if (!available) {
           this.#log.error({ event: 'no_worker', request_id: req.id, waited_ms: Math.round(budget.elapsedMs) }, 'no worker became available');
           throw httpError('NO_WORKER', `no worker became available within ${this.#retry.tryDurationMs} ms`, {
@@ -155,7 +156,7 @@ export class Forwarder {
       } catch (err) {
         state.requestBodySent = body.started;
         const kind = classify(err);
-        if (req.signal.aborted) return;
+        if (req.aborted) return;
         if (kind === 'client') throw clientFailure(err);
         if (state.responseStarted) {
           this.#log.error({ event: 'upstream_failed_mid_response', request_id: req.id, worker: upstream.id, error: describeError(err) }, 'worker failed mid-response');
@@ -185,16 +186,16 @@ export class Forwarder {
         path: originForm(req),
         headers: upstreamRequestHeaders(req),
         body: body.forAttempt(),
-        signal: req.signal,
+        signal: req.lightSignal,
         timeoutMs: this.#timeoutMs,
       });
       state.upstreamResponded = true;
       const ttfb = performance.now() - t0;
-      await pipeResponse(response, res, req.signal, state);
+      await pipeResponse(response, res, req.lightSignal, state);
       upstream.end(true, ttfb);
     } catch (err) {
       // The client's failures are no verdict on the worker.
-      if (req.signal.aborted || classify(err) === 'client') upstream.release();
+      if (req.aborted || classify(err) === 'client') upstream.release();
       else upstream.end(false);
       throw err;
     }
@@ -214,7 +215,7 @@ export class Forwarder {
  * Streams the upstream response into `res`. The status and head are applied only with
  * the first body byte (or the end), so a worker dying before that can still be retried.
  */
-async function pipeResponse(up: UpstreamResponse, res: HttpResponse, signal: AbortSignal, state: AttemptState): Promise<void> {
+async function pipeResponse(up: UpstreamResponse, res: HttpResponse, signal: AbortLike, state: AttemptState): Promise<void> {
   const start = (): void => {
     if (state.responseStarted) return;
     state.responseStarted = true;
@@ -235,7 +236,7 @@ async function pipeResponse(up: UpstreamResponse, res: HttpResponse, signal: Abo
   res.end();
 }
 
-function drainOrAbort(res: HttpResponse, signal: AbortSignal): Promise<void> {
+function drainOrAbort(res: HttpResponse, signal: AbortLike): Promise<void> {
   if (signal.aborted) return Promise.reject(new ClientSideError(signal.reason));
   return new Promise((resolve, reject) => {
     const onAbort = (): void => reject(new ClientSideError(signal.reason));

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { toAbortSignal, type AbortLike } from '../http/light-signal.js';
 import type { Upstream } from './upstream.js';
 
 export interface UpstreamRequestOptions {
@@ -15,7 +16,8 @@ export interface UpstreamRequestOptions {
   /** Flat `[name, value, name, value…]` list (keeps order and repeats) or a record. */
   headers?: string[] | Record<string, string | string[]>;
   body?: string | Buffer | Uint8Array | Readable | AsyncIterable<Uint8Array> | null;
-  signal?: AbortSignal;
+  /** An AbortSignal, or a request's lighter `lightSignal` (the raw client takes it as is). */
+  signal?: AbortLike;
   /**
    * Max wait for the response head once the request is on the wire, and max idle time
    * between body chunks; 0 disables. @default 30000
@@ -49,7 +51,7 @@ export function upstreamRequest(upstream: Upstream, options: UpstreamRequestOpti
     headers: options.headers ?? null,
     // undici streams any (async) iterable body; its typings only list Readable.
     body: (options.body ?? null) as Dispatcher.RequestOptions['body'],
-    signal: options.signal ?? null,
+    signal: options.signal === undefined ? null : toAbortSignal(options.signal),
     headersTimeout: timeout,
     bodyTimeout: timeout,
   });

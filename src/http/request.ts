@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { FieldList } from './headers.js';
+import { LightSignal, type AbortLike } from './light-signal.js';
 import { hostnameOf } from './target.js';
 import type { HeaderMap, HttpRequest } from './types.js';
 
@@ -62,6 +63,7 @@ export class Request implements HttpRequest {
   #query: URLSearchParams | undefined;
   #body: Readable | null;
   #abort: AbortController | undefined;
+  #light: LightSignal | undefined;
   #aborted = false;
 
   constructor(init: RequestInit) {
@@ -127,9 +129,28 @@ export class Request implements HttpRequest {
     return this.#abort.signal;
   }
 
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get lightSignal(): AbortLike {
+    if (this.#light === undefined) {
+      this.#light = new LightSignal();
+      if (this.#aborted) this.#light.abort(abortError());
+    }
+    return this.#light;
+  }
+
   /** Called by the connection when the client goes away before the response is done. */
   abort(): void {
+    if (this.#aborted) return;
     this.#aborted = true;
     this.#abort?.abort();
+    this.#light?.abort(abortError());
   }
+}
+
+/** The reason an AbortController gives by default, for the light signal too. */
+function abortError(): Error {
+  return new DOMException('This operation was aborted', 'AbortError');
 }

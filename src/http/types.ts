@@ -3,6 +3,7 @@
  * the worker, the static handler and the dispatcher code against these types only.
  */
 import type { Readable } from 'node:stream';
+import type { AbortLike } from './light-signal.js';
 
 /** Header names are lower-cased; repeated headers keep every value in order. */
 export interface HeaderMap {
@@ -48,6 +49,10 @@ export interface HttpRequest {
   readonly body: Readable;
   /** Aborted when the client connection closes before the response is finished. */
   readonly signal: AbortSignal;
+  /** Whether that happened (reading it creates no AbortController). */
+  readonly aborted: boolean;
+  /** The same event as `signal` without an EventTarget per request, for hot paths. */
+  readonly lightSignal: AbortLike;
   /** Start time (performance.now()). */
   readonly startedAt: number;
 }

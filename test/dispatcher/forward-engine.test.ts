@@ -91,3 +91,31 @@ test('engine + forwarder: a worker dying mid-body cuts the client connection', a
   await assert.rejects(send(port, 'GET', '/stream'), /aborted|socket hang up|ECONNRESET/);
   assert.ok(errors.length >= 1, 'logged as a 5xx');
 });
+
+test('engine + forwarder: a client leaving while the worker thinks closes the upstream exchange', async () => {
+  let workerSawClose!: () => void;
+  const closed = new Promise<void>((r) => (workerSawClose = r));
+  const w = await listen(
+    http.createServer((req) => {
+      // Never answers: only the dispatcher giving up ends this exchange.
+      req.socket.on('close', () => workerSawClose());
+    }),
+  );
+  closers.push(() => w.close());
+  const { port, set } = await setup([w.url]);
+  const client = http.request({ host: '127.0.0.1', port, path: '/slow', agent: false });
+  client.on('error', () => {});
+  client.end();
+  await new Promise((r) => client.once('socket', r));
+  // Wait until the worker has the request, then the client goes away.
+  const upstream = set.list()[0];
+  for (let i = 0; i < 200 && upstream.load === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(upstream.load, 1, 'request in flight on the worker');
+  // A reset, not a FIN: a half-close after the request is allowed and still gets its answer.
+  client.socket?.resetAndDestroy();
+  await closed;
+  const load = (): number => upstream.load;
+  for (let i = 0; i < 200 && load() !== 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(load(), 0, 'the in-flight count is released');
+  assert.equal(upstream.failed, 0, 'a client leaving is no failure of the worker');
+});

@@ -12,6 +12,7 @@ import { abortReason, beforeResponseError, rawError } from './errors.js';
 import { ResponseParser, type ParserEvents, type ResponseHead } from './response-parser.js';
 import type { RawRequestOptions, SerializedRequest } from './request-head.js';
 import { drained } from '../../http/drained.js';
+import type { AbortLike } from '../../http/light-signal.js';
 
 export interface RawResponse {
   statusCode: number;
@@ -80,7 +81,7 @@ export class RawConnection {
   #body: RawBody | undefined;
   #resolve: ((res: RawResponse) => void) | undefined;
   #reject: ((err: unknown) => void) | undefined;
-  #signal: AbortSignal | undefined;
+  #signal: AbortLike | undefined;
   readonly #onAbort = (): void => {
     if (this.#signal !== undefined) this.#fail(abortReason(this.#signal));
   };

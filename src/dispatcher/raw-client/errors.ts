@@ -4,6 +4,7 @@
  * Errors from the socket itself (ECONNREFUSED, ECONNRESET, EPIPE…) are passed on as Node
  * gives them.
  */
+import type { AbortLike } from '../../http/light-signal.js';
 
 export type RawErrorCode =
   | 'UND_ERR_CONNECT_TIMEOUT'
@@ -31,7 +32,7 @@ export function rawError(code: RawErrorCode, message: string, cause?: unknown): 
 }
 
 /** What an aborted request rejects with: the signal's reason, as undici does. */
-export function abortReason(signal: AbortSignal): unknown {
+export function abortReason(signal: AbortLike): unknown {
   return signal.reason ?? rawError('UND_ERR_ABORTED', 'Request aborted');
 }
 

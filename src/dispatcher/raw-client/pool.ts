@@ -4,6 +4,7 @@
  * requests beyond that wait in arrival order.
  */
 import { connect, type Socket } from 'node:net';
+import type { AbortLike } from '../../http/light-signal.js';
 import { RawConnection, type ConnectionOwner, type RawResponse } from './connection.js';
 import { abortReason, rawError } from './errors.js';
 import { serializeRequest, type RawRequestOptions, type SerializedRequest } from './request-head.js';
@@ -124,14 +125,14 @@ export class RawPool implements ConnectionOwner {
     });
   }
 
-  #acquire(signal: AbortSignal | undefined): Promise<RawConnection> {
+  #acquire(signal: AbortLike | undefined): Promise<RawConnection> {
     return new Promise<RawConnection>((resolve, reject) => {
       let settled = false;
       const onAbort = (): void => {
         settled = true;
         const i = this.#waiters.indexOf(waiter);
         if (i !== -1) this.#waiters.splice(i, 1);
-        reject(abortReason(signal as AbortSignal));
+        reject(abortReason(signal as AbortLike));
       };
       const waiter: Waiter = {
         give: (conn) => {

@@ -3,6 +3,7 @@
  * taken: a bad header then fails the request without touching a socket.
  */
 import type { Readable } from 'node:stream';
+import type { AbortLike } from '../../http/light-signal.js';
 import { rawError } from './errors.js';
 
 export type RequestBody = string | Buffer | Uint8Array | Readable | AsyncIterable<Uint8Array> | null | undefined;
@@ -12,7 +13,8 @@ export interface RawRequestOptions {
   path: string;
   headers?: string[] | Record<string, string | string[]>;
   body?: RequestBody;
-  signal?: AbortSignal;
+  /** An AbortSignal or the engine's lighter request signal. */
+  signal?: AbortLike;
   /** Max wait for the head, and max idle time between body chunks; 0 disables. */
   timeoutMs: number;
 }

@@ -57,6 +57,10 @@ export function toExchange(msg: http.IncomingMessage, out: http.ServerResponse):
     hasBody: contentLength === null || contentLength > 0,
     body: msg,
     signal: ac.signal,
+    get aborted() {
+      return ac.signal.aborted;
+    },
+    lightSignal: ac.signal,
     startedAt: performance.now(),
   };
   const res = {
