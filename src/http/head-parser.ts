@@ -146,15 +146,19 @@ function methodName(s: string, len: number): string {
 /** Common field names as clients send them, to their lower-cased constants. */
 const COMMON_NAMES = new Map<string, string>();
 for (const n of [
+  // Requests
   'Host', 'User-Agent', 'Accept', 'Accept-Encoding', 'Accept-Language', 'Connection', 'Content-Length',
   'Content-Type', 'Transfer-Encoding', 'Expect', 'X-Request-Id', 'X-Request-ID', 'Authorization', 'Cookie',
   'Cache-Control', 'Referer', 'Origin', 'If-None-Match', 'If-Modified-Since', 'Range',
+  // Responses (the dispatcher's upstream client parses them with the same helper)
+  'Date', 'Server', 'Content-Encoding', 'ETag', 'Last-Modified', 'Location', 'Vary', 'Retry-After',
+  'X-Worker-Id', 'Keep-Alive', 'Allow', 'Accept-Ranges', 'Content-Range',
 ]) {
   COMMON_NAMES.set(n, n.toLowerCase());
 }
 
 /** Most clients send canonical names; lower-casing only when needed saves an allocation. */
-function lowerName(n: string): string {
+export function lowerName(n: string): string {
   for (let i = 0; i < n.length; i++) {
     const c = n.charCodeAt(i);
     if (c >= 0x41 && c <= 0x5a) return COMMON_NAMES.get(n) ?? n.toLowerCase();

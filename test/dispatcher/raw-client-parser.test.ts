@@ -92,6 +92,14 @@ describe('raw client response parser', () => {
     assert.equal(parse('GET', [Buffer.from('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n')]).head?.keepAlive, false);
   });
 
+  test('status lines: without a reason, lower-case names, odd spacing in values', () => {
+    const p = parse('GET', [Buffer.from('HTTP/1.1 204\r\nX-Worker-Id: w1\r\nDate:\tnow \r\n\r\n')]);
+    assert.equal(p.head?.statusCode, 204);
+    assert.deepEqual(p.head?.headers, { 'x-worker-id': 'w1', date: 'now' });
+    assert.equal(parse('GET', [Buffer.from('HTTP/1.0 404\r\n\r\n')]).head?.statusCode, 404);
+    assert.equal(parse('GET', [Buffer.from('HTTP/1.1 599 Odd Reason: yes\r\nContent-Length: 0\r\n\r\n')]).head?.statusCode, 599);
+  });
+
   test('bytes after a complete response are counted as extra', () => {
     assert.equal(parse('GET', [Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nab')]).extra, 1);
   });
@@ -100,6 +108,14 @@ describe('raw client response parser', () => {
     const bad = [
       'HTTP/2 200 OK\r\n\r\n',
       'HTTP/1.1 20 OK\r\n\r\n',
+      'HTTP/1.1 2000 OK\r\n\r\n',
+      'HTTP/1.1 099 OK\r\n\r\n',
+      'HTTP/1.2 200 OK\r\n\r\n',
+      'HTTP/1.1  200 OK\r\n\r\n',
+      'HTTP/1.1 2x0 OK\r\n\r\n',
+      'HTTP/1.1 200 O\rK\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 O\nK\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\n: empty-name\r\n\r\n',
       'HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n',
       'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n',
       'HTTP/1.1 200 OK\r\nNo colon\r\n\r\n',

@@ -28,14 +28,24 @@ function recordingSink(): { sink: ResponseSink; writes: Array<{ data: string | B
   return { sink, writes };
 }
 
-test('a whole response with a Buffer body is written corked (one writev with its head)', () => {
+test('a whole response with a large or binary Buffer body is written corked (one writev with its head)', () => {
+  for (const body of [Buffer.from([0x68, 0xff, 0x00, 0x80]), Buffer.alloc(4097, 0x61)]) {
+    const { sink, writes } = recordingSink();
+    const res = new Response(sink, false, 1, 'id-1');
+    res.send(200, body, 'application/octet-stream');
+    assert.equal(writes.length, 2);
+    assert.ok(writes.every((w) => w.corked));
+    assert.match(String(writes[0].data), new RegExp(`^HTTP\\/1\\.1 200 OK\r\nContent-Type: application\\/octet-stream\r\nContent-Length: ${body.length}\r\nDate: .+ GMT\r\nX-Request-Id: id-1\r\n\r\n$`));
+    assert.equal(writes[1].data, body, 'the bytes themselves, not a re-encoding');
+  }
+});
+
+test('a small ASCII Buffer body joins its head in one plain write', () => {
   const { sink, writes } = recordingSink();
-  const res = new Response(sink, false, 1, 'id-1');
-  res.send(200, Buffer.from('hello'), 'application/octet-stream');
-  assert.equal(writes.length, 2);
-  assert.ok(writes.every((w) => w.corked));
-  assert.match(String(writes[0].data), /^HTTP\/1\.1 200 OK\r\nContent-Type: application\/octet-stream\r\nContent-Length: 5\r\nDate: .+ GMT\r\nX-Request-Id: id-1\r\n\r\n$/);
-  assert.equal(String(writes[1].data), 'hello');
+  new Response(sink, false, 1, 'id-3').send(200, Buffer.from('{"status":"ok"}'), 'application/json');
+  assert.equal(writes.length, 1);
+  assert.equal(typeof writes[0].data, 'string');
+  assert.match(String(writes[0].data), /^HTTP\/1\.1 200 OK\r\n[\s\S]*Content-Length: 15\r\n[\s\S]*\r\n\r\n\{"status":"ok"\}$/);
 });
 
 test('a whole response with a string body is one write', () => {

@@ -5,7 +5,9 @@
  * heads are skipped; HEAD, 204 and 304 answers have no body.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { trimOws } from '../../http/chars.js';
 import { ChunkedDecoder } from '../../http/chunked-decoder.js';
+import { lowerName } from '../../http/head-parser.js';
 import { rawError } from './errors.js';
 
 export interface ResponseHead {
@@ -29,7 +31,7 @@ const enum State { Head, Length, Chunked, UntilClose, Done }
 const MAX_HEAD_BYTES = 64 * 1024;
 const CHUNK_LIMITS = Object.freeze({ maxChunkLineBytes: 4096, maxHeaderBytes: 16 * 1024, maxHeaders: 100 });
 const HEAD_END = Buffer.from('\r\n\r\n');
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/;
+const SIMPLE_LENGTH = /^\d{1,15}$/;
 
 export class ResponseParser {
   readonly #noBody: boolean;
@@ -138,28 +140,30 @@ export class ResponseParser {
   }
 
   #head(text: string): void {
-    const lines = text.split('\r\n');
-    const status = STATUS_LINE.exec(lines[0]);
-    if (status === null) throw rawError('HPE_INVALID_RESPONSE', `invalid status line ${JSON.stringify(lines[0].slice(0, 80))}`);
-    const statusCode = Number(status[2]);
+    let lineEnd = text.indexOf('\r\n');
+    if (lineEnd === -1) lineEnd = text.length;
+    const statusCode = statusCodeOf(text, lineEnd);
+    const http10 = text.charCodeAt(7) === 0x30;
     const headers: IncomingHttpHeaders = {};
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i];
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw rawError('HPE_INVALID_RESPONSE', 'invalid header line');
-      const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim();
+    // Field lines without splitting the head into an array: this runs once per forwarded request.
+    for (let p = lineEnd + 2; p < text.length; ) {
+      let e = text.indexOf('\r\n', p);
+      if (e === -1) e = text.length;
+      const colon = text.indexOf(':', p);
+      if (colon <= p || colon > e) throw rawError('HPE_INVALID_RESPONSE', 'invalid header line');
+      const name = lowerName(text.slice(p, colon));
+      const value = trimOws(text.slice(colon + 1, e));
       const prev = headers[name];
       if (prev === undefined) headers[name] = value;
       else if (Array.isArray(prev)) prev.push(value);
       else headers[name] = [prev, value];
+      p = e + 2;
     }
     if (statusCode < 200) {
       // 101 would switch protocols, which nothing here asks for.
       if (statusCode === 101) throw rawError('HPE_INVALID_RESPONSE', 'unexpected 101 Switching Protocols');
       return; // interim: the final head follows
     }
-    const http10 = status[1] === '0';
     const connection = joined(headers.connection)?.toLowerCase() ?? '';
     let keepAlive = !http10 && !/(?:^|,)\s*close\s*(?:,|$)/.test(connection);
     if (this.#noBody || statusCode === 204 || statusCode === 304) {
@@ -186,12 +190,32 @@ export class ResponseParser {
   }
 }
 
+/** The status code of `HTTP/1.x NNN[ reason]` checked without a regex. */
+function statusCodeOf(text: string, lineEnd: number): number {
+  const c = (i: number): number => text.charCodeAt(i);
+  const digit = (i: number, min: number): boolean => c(i) >= min && c(i) <= 0x39;
+  const ok =
+    lineEnd >= 12 && text.startsWith('HTTP/1.') && (c(7) === 0x30 || c(7) === 0x31) && c(8) === 0x20 &&
+    digit(9, 0x31) && digit(10, 0x30) && digit(11, 0x30) && (lineEnd === 12 || c(12) === 0x20) &&
+    noBareCrLf(text, lineEnd);
+  if (!ok) throw rawError('HPE_INVALID_RESPONSE', `invalid status line ${JSON.stringify(text.slice(0, Math.min(lineEnd, 80)))}`);
+  return (c(9) - 0x30) * 100 + (c(10) - 0x30) * 10 + (c(11) - 0x30);
+}
+
+/** The reason phrase holds no CR or LF: the first ones are the line's own CRLF (if any). */
+function noBareCrLf(text: string, lineEnd: number): boolean {
+  const cr = text.indexOf('\r', 12);
+  const lf = text.indexOf('\n', 12);
+  return lineEnd === text.length ? cr === -1 && lf === -1 : cr === lineEnd && lf === lineEnd + 1;
+}
+
 function joined(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** RFC 9112 §6.3: repeated equal values are one length; differing ones are an error. */
 function contentLength(value: string | string[]): number {
+  if (typeof value === 'string' && SIMPLE_LENGTH.test(value)) return Number(value);
   const parts = (Array.isArray(value) ? value.join(',') : value).split(',').map((p) => p.trim());
   const first = parts[0];
   if (!/^\d{1,15}$/.test(first) || parts.some((p) => p !== first)) {
