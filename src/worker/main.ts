@@ -6,12 +6,16 @@
 import type { WorkerConfig } from '../cli/config-types.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createWorkerApp, workerIdOf } from './app.js';
+import { sweepStaleTempFiles } from './files/index.js';
 import { Registration } from './register.js';
 
 export async function runWorker(config: WorkerConfig): Promise<void> {
   const id = workerIdOf(config);
   const logger = createLogger({ level: config.logLevel, base: { role: 'worker', worker: id } });
   const app = createWorkerApp(config, logger);
+  // Before listening: temp files of writes a crash interrupted (never a live writer's, see
+  // temp-files.ts). It never throws, so a bad data dir cannot keep the worker from starting.
+  await sweepStaleTempFiles(config.dataDir, { logger: logger.child({ component: 'files' }) });
   const { url } = await app.listen();
   announce(logger, url, id);
 

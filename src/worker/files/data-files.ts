@@ -9,12 +9,12 @@
  * - delete lstat()s and unlink()s, which removes a link itself, never its target;
  * - open uses O_NOFOLLOW, so a link is refused (403) rather than read through.
  */
-import { randomBytes } from 'node:crypto';
 import { constants as fsc, type ReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { httpError } from '../../shared/errors.js';
 import { validateFileName } from './file-name.js';
+import { tempFileName } from './temp-files.js';
 
 export const DATA_FILE_DEFAULTS = Object.freeze({
   maxBytes: 64 * 1024 * 1024,
@@ -80,8 +80,9 @@ export async function createFile(
   }
   const { dir, file } = await targetPath(dataDir, name);
   // The leading dot makes the temp name one that validateFileName rejects, so it can
-  // never collide with (or be read, replaced or deleted as) a real data file.
-  const tmp = path.join(dir, `.tmp-${process.pid}-${randomBytes(8).toString('hex')}`);
+  // never collide with (or be read, replaced or deleted as) a real data file. A crash
+  // leaves it behind; sweepStaleTempFiles (temp-files.ts) removes it at a later start.
+  const tmp = path.join(dir, tempFileName());
   const fh = await fs.open(tmp, CREATE_FLAGS, 0o644);
   let renamed = false;
   try {
