@@ -76,6 +76,8 @@ export interface WorkerConfig extends EngineConfig, SharedJobConfig, WorkerPoolC
   readonly registerInterval: number;
   /** @default undefined (derived by the worker from host and port) */
   readonly id: string | undefined;
+  /** Absolute path (≤ 100 bytes) of an extra Unix-domain listener. @default undefined (TCP only) */
+  readonly unixSocket: string | undefined;
 }
 
 export interface DispatcherConfig extends EngineConfig, SharedJobConfig {

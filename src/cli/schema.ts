@@ -141,6 +141,11 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   { key: 'id', flag: 'id', type: 'string', default: undefined, group: 'worker', commands: ['worker'],
     pattern: /^[A-Za-z0-9._:-]{1,64}$/, patternText: '1–64 characters of [A-Za-z0-9._:-]',
     defaultText: 'derived from host and port', help: 'Worker ID shown by the dispatcher (1–64 of [A-Za-z0-9._:-]); kept across restarts.' },
+  // Only `worker`: `dhttp start` gives each child its own socket itself. A string, not a
+  // path, so a relative path is refused rather than resolved; ASCII keeps chars = bytes.
+  { key: 'unixSocket', flag: 'unix-socket', type: 'string', default: undefined, group: 'worker', commands: ['worker'],
+    pattern: /^\/[\x20-\x7e]{0,99}$/, patternText: 'an absolute path of at most 100 bytes (printable ASCII)',
+    defaultText: 'off', help: 'Also listen on this Unix-domain socket (mode 0600), serving the same app as the TCP port. A stale socket file there is replaced; any other file is an error. Removed on shutdown.' },
 
   // ── dispatcher ─────────────────────────────────────────────────────────────────────
   { key: 'upstreams', flag: 'upstreams', type: 'list', item: 'url', default: [], group: 'dispatcher', commands: DISPATCHERS,

@@ -58,7 +58,7 @@ export class UpstreamSet {
    * Adds an upstream, or returns the existing one (and cancels its draining).
    * New upstreams start inactive until a health check passes (or `markUp()`).
    */
-  add(address: string, options: { id?: string } = {}): Upstream {
+  add(address: string, options: { id?: string; socketPath?: string } = {}): Upstream {
     const origin = parseUpstreamAddress(address);
     const existing = this.#byAddress.get(origin);
     if (existing) {
@@ -70,6 +70,7 @@ export class UpstreamSet {
     const upstream = new Upstream(id, origin, {
       pool: this.#options.pool,
       notify: (event, u) => this.#emitter.emit(event, u),
+      socketPath: options.socketPath,
     });
     this.#byAddress.set(origin, upstream);
     this.#list = [...this.#byAddress.values()];

@@ -51,6 +51,8 @@ export interface UpstreamJSON {
   ReportedLoad: number | null;
   Draining: boolean;
   LastError: string | null;
+  /** The Unix socket connections go to, or null for TCP to Address. */
+  Socket: string | null;
 }
 
 export class Upstream {
@@ -74,6 +76,11 @@ export class Upstream {
   lastError: string | null = null;
   /** Draining: takes no new requests, removed once idle. */
   draining = false;
+  /**
+   * A Unix-domain socket the worker also listens on (a local worker of `dhttp start`): every
+   * connection goes there instead of to `address`, which stays its name and Host.
+   */
+  readonly socketPath: string | undefined;
 
   readonly #poolOptions: Required<PoolOptions>;
   readonly #notify: (event: UpstreamEvent, upstream: Upstream) => void;
@@ -87,10 +94,11 @@ export class Upstream {
   constructor(
     id: string,
     address: string,
-    options: { pool?: PoolOptions; notify?: (event: UpstreamEvent, upstream: Upstream) => void } = {},
+    options: { pool?: PoolOptions; notify?: (event: UpstreamEvent, upstream: Upstream) => void; socketPath?: string } = {},
   ) {
     this.id = id;
     this.address = address;
+    this.socketPath = options.socketPath;
     this.#poolOptions = { ...POOL_DEFAULTS, ...options.pool };
     this.#notify = options.notify ?? (() => {});
   }
@@ -157,6 +165,7 @@ export class Upstream {
       pipelining: this.#poolOptions.pipelining,
       keepAliveTimeout: this.#poolOptions.keepAliveTimeoutMs,
       connect: { timeout: this.#poolOptions.connectTimeoutMs },
+      socketPath: this.socketPath,
     });
     return this.#pool;
   }
@@ -173,6 +182,7 @@ export class Upstream {
       connections: this.#poolOptions.connections,
       keepAliveTimeoutMs: this.#poolOptions.keepAliveTimeoutMs,
       connectTimeoutMs: this.#poolOptions.connectTimeoutMs,
+      socketPath: this.socketPath,
     });
     return this.#rawPool;
   }
@@ -184,6 +194,7 @@ export class Upstream {
       connections: 1,
       keepAliveTimeoutMs: this.#poolOptions.keepAliveTimeoutMs,
       connectTimeoutMs: this.#poolOptions.connectTimeoutMs,
+      socketPath: this.socketPath,
     });
     return this.#rawProbe;
   }
@@ -198,6 +209,7 @@ export class Upstream {
       pipelining: 1,
       keepAliveTimeout: this.#poolOptions.keepAliveTimeoutMs,
       connect: { timeout: this.#poolOptions.connectTimeoutMs },
+      socketPath: this.socketPath,
     });
     return this.#probeClient;
   }
@@ -233,6 +245,7 @@ export class Upstream {
       ReportedLoad: this.reportedLoad,
       Draining: this.draining,
       LastError: this.lastError,
+      Socket: this.socketPath ?? null,
     };
   }
 }

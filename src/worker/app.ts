@@ -30,6 +30,14 @@ const ROUTE_GROUPS = [statusRoutes, textRoutes, numberRoutes, computeRoutes, job
 /** Health checks and scrapes are never rate limited: a limited /ping would read as a dead worker. */
 const UNLIMITED = new Set(['/ping', '/health', '/metrics']);
 
+/**
+ * The rate-limit key of clients on the Unix socket, which have no address. They share one
+ * bucket rather than being exempt: that client is the local dispatcher, exactly as it is
+ * over loopback TCP (one address), so --rate-limit means the same on either listener —
+ * and `dhttp start` runs its workers with --rate-limit 0 anyway (the dispatcher limits).
+ */
+const UNIX_CLIENT_KEY = 'unix';
+
 /** setTimeout's ceiling, standing in for "no task timeout". */
 const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -38,8 +46,13 @@ export interface WorkerApp {
   readonly server: HttpServer;
   readonly pool: ComputePool;
   readonly context: WorkerContext;
-  /** Listens on config.host:config.port; `url` uses 127.0.0.1 for a wildcard bind. */
-  listen(): Promise<{ url: string; port: number }>;
+  /**
+   * Listens on config.host:config.port and, with config.unixSocket, on that Unix socket too
+   * (`socket` is then its path; absent otherwise). `url` uses 127.0.0.1 for a wildcard bind.
+   * A socket path already in use or taken by another kind of file rejects with a
+   * SocketPathError (src/http/server.ts) and nothing stays listening.
+   */
+  listen(): Promise<{ url: string; port: number; socket?: string }>;
   /** Graceful: stops accepting, drains requests, then the pool. */
   close(): Promise<void>;
 }
@@ -105,7 +118,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   const handle: Handler = (req, res) => {
     res.setHeader('X-Worker-Id', id);
     if (limiter !== undefined && !UNLIMITED.has(req.path)) {
-      const took = limiter.take(req.remoteAddress);
+      const took = limiter.take(req.remoteAddress === '' ? UNIX_CLIENT_KEY : req.remoteAddress);
       if (!took.ok) {
         throw httpError('RATE_LIMITED', `rate limit of ${config.rateLimit} requests/s (burst ${config.rateBurst}) exceeded`, {
           'Retry-After': String(took.retryAfterSec), 'X-Worker-Id': id,
@@ -167,7 +180,15 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     id, server: srv, pool, context,
     async listen() {
       const { port } = await srv.listen(config.port, config.host);
-      return { url: `http://${urlHost(config.host)}:${port}`, port };
+      const url = `http://${urlHost(config.host)}:${port}`;
+      if (config.unixSocket === undefined) return { url, port };
+      try {
+        await srv.listenPath(config.unixSocket);
+      } catch (err) {
+        await srv.close(); // the TCP listener must not outlive a failed start
+        throw err;
+      }
+      return { url, port, socket: config.unixSocket };
     },
     async close() {
       await srv.close();

@@ -1,9 +1,11 @@
 /**
  * `dhttp worker`: runs a worker app as a process. Prints one "listening" line (JSON, with
- * url, id and pid) that the cluster supervisor and tests read from stdout; SIGINT/SIGTERM
+ * url, id and pid, and socket with --unix-socket) that the cluster supervisor and tests read from stdout; SIGINT/SIGTERM
  * deregister, drain and exit 0.
  */
+import { ConfigError } from '../cli/config-error.js';
 import type { WorkerConfig } from '../cli/config-types.js';
+import { SocketPathError } from '../http/server.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createWorkerApp, workerIdOf } from './app.js';
 import { sweepStaleTempFiles } from './files/index.js';
@@ -16,8 +18,18 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   // Before listening: temp files of writes a crash interrupted (never a live writer's, see
   // temp-files.ts). It never throws, so a bad data dir cannot keep the worker from starting.
   await sweepStaleTempFiles(config.dataDir, { logger: logger.child({ component: 'files' }) });
-  const { url } = await app.listen();
-  announce(logger, url, id);
+  let listening: { url: string; socket?: string };
+  try {
+    listening = await app.listen();
+  } catch (err) {
+    // Nothing may keep the process alive (compute threads) after a failed start.
+    await app.close();
+    // A bad --unix-socket is a configuration mistake: one line naming the option, exit 2.
+    if (err instanceof SocketPathError) throw new ConfigError(`invalid --unix-socket ${JSON.stringify(err.path)}: ${err.reason}`);
+    throw err;
+  }
+  const { url, socket } = listening;
+  announce(logger, url, id, socket);
 
   const registration = config.register === undefined
     ? undefined
@@ -52,11 +64,13 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
  * The line the supervisor and tests wait for. It must appear whatever --log-level says,
  * so below info it is written directly (nothing else is logging at that moment).
  */
-function announce(logger: Logger, url: string, id: string): void {
+function announce(logger: Logger, url: string, id: string, socket: string | undefined): void {
+  // `socket` (the --unix-socket path) only when set: the cluster connects there if present.
+  const fields = socket === undefined ? { url, id } : { url, id, socket };
   if (logger.isLevelEnabled('info')) {
-    logger.info({ url, id }, 'listening');
+    logger.info(fields, 'listening');
     logger.flush();
   } else {
-    process.stdout.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, role: 'worker', worker: id, id, msg: 'listening', url })}\n`);
+    process.stdout.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, role: 'worker', worker: id, msg: 'listening', ...fields })}\n`);
   }
 }

@@ -41,6 +41,7 @@ const SHARED_KEYS = { dataDir: true, rateLimit: true, rateBurst: true, maxCountw
 const POOL_KEYS = { www: true, threads: true, queueSize: true, taskTimeout: true, staticCacheBytes: true } as const;
 const WORKER_KEYS = {
   ...ENGINE_KEYS, ...SHARED_KEYS, ...POOL_KEYS, register: true, advertise: true, registerInterval: true, id: true,
+  unixSocket: true,
 } as const satisfies Record<keyof WorkerConfig, true>;
 const DISPATCHER_KEYS = {
   ...ENGINE_KEYS, ...SHARED_KEYS, upstreams: true, discover: true, discoverInterval: true, balance: true,
@@ -109,6 +110,7 @@ describe('defaults', () => {
     assert.equal(c.advertise, undefined);
     assert.equal(c.registerInterval, 3_000);
     assert.equal(c.id, undefined);
+    assert.equal(c.unixSocket, undefined);
   });
 
   it('dispatcher', () => {
@@ -292,6 +294,18 @@ describe('types and their error lines', () => {
     assert.equal(parseAs('worker', ['--data-dir', 'x/y']).dataDir, resolve('x/y'));
     rejects(['bench', 'http://127.0.0.1/', '--method', 'GE T'], 'invalid --method "GE T": must be an HTTP method token');
     rejects(['bench', 'http://127.0.0.1/', '-H', 'nocolon'], 'invalid -H "nocolon": must be "Name: value"');
+  });
+
+  it('--unix-socket: absolute, at most 100 bytes, worker only', () => {
+    assert.equal(parseAs('worker', ['--unix-socket', '/run/dhttp/w1.sock']).unixSocket, '/run/dhttp/w1.sock');
+    assert.equal(parseAs('worker', [], { DHTTP_UNIX_SOCKET: '/tmp/w.sock' }).unixSocket, '/tmp/w.sock');
+    assert.equal(parseAs('worker', ['--unix-socket', `/${'x'.repeat(99)}`]).unixSocket?.length, 100);
+    const allowed = 'must be an absolute path of at most 100 bytes (printable ASCII)';
+    rejects(['worker', '--unix-socket', 'w.sock'], `invalid --unix-socket "w.sock": ${allowed}`);
+    rejects(['worker', '--unix-socket', `/${'x'.repeat(100)}`], `invalid --unix-socket "/${'x'.repeat(100)}": ${allowed}`);
+    // Non-ASCII would make characters and bytes differ; refused rather than miscounted.
+    rejects(['worker', '--unix-socket', '/tmp/é.sock'], /^invalid --unix-socket/);
+    rejects(['start', '--unix-socket', '/tmp/w.sock'], /^unknown option --unix-socket for "dhttp start"/);
   });
 
   it('units round-trip', () => {

@@ -4,9 +4,9 @@
  * whether it is stopped (SIGTERM, exit 0) or killed (SIGKILL: the lifeline).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ClusterProcess, isAlive, waitGone } from '../../bench/cluster-process.js';
 import { waitActive } from '../../bench/zero-loss.js';
@@ -15,6 +15,8 @@ interface WorkerEntry {
   ID: string;
   Address: string;
   Active: boolean;
+  Socket: string | null;
+  Completed: number;
 }
 
 async function workers(url: string): Promise<WorkerEntry[]> {
@@ -64,6 +66,19 @@ test('dhttp start --workers 2: /workers lists w1 and w2, active, on 127.0.0.1', 
   assert.equal(((await res.json()) as { result: string }).result, '55');
 });
 
+test('the dispatcher reaches its local workers over Unix sockets in a private directory', async () => {
+  const list = await workers(cluster.url);
+  for (const w of list) {
+    assert.ok(w.Socket !== null && basename(w.Socket) === `${w.ID}.sock`, JSON.stringify(w));
+    assert.ok((await lstat(w.Socket)).isSocket(), `${w.Socket} is a socket`);
+    assert.equal((await lstat(dirname(w.Socket))).mode & 0o077, 0, 'only this user may enter the directory');
+  }
+  const before = list.reduce((n, w) => n + w.Completed, 0);
+  for (let i = 0; i < 10; i++) assert.equal((await fetch(`${cluster.url}/ping`)).status, 200);
+  const after = (await workers(cluster.url)).reduce((n, w) => n + w.Completed, 0);
+  assert.ok(after - before >= 10, `forwarded requests counted: ${before} → ${after}`);
+});
+
 test('worker options reach the children: --www (flag) and DHTTP_THREADS (env)', async () => {
   const res = await fetch(`${cluster.url}/hello.txt`);
   assert.equal(res.status, 200);
@@ -99,13 +114,18 @@ test('a SIGKILLed worker is restarted with the same ID and is active again', asy
   assert.equal(w1.Address, line.url);
   const status = (await (await fetch(`${w1.Address}/status`)).json()) as { pid: number };
   assert.equal(status.pid, line.worker_pid);
+  // Its socket file (left behind by the SIGKILL) was taken over by the new child.
+  assert.equal(w1.Socket, old.Socket);
+  for (let i = 0; i < 6; i++) assert.equal((await fetch(`${cluster.url}/ping`)).status, 200);
 });
 
 test('SIGTERM: the cluster exits 0 and no child is left alive', async () => {
   const pids = [...cluster.pids.values()];
   assert.ok(pids.every(isAlive));
+  const socketDir = dirname((await workers(cluster.url))[0].Socket as string);
   const exit = await cluster.stop();
   assert.deepEqual(exit, { code: 0, signal: null });
+  await assert.rejects(lstat(socketDir), { code: 'ENOENT' }, 'the socket directory is removed');
   assert.deepEqual(await waitGone(cluster.allPids, 2000), []);
   assert.equal(cluster.count('worker stopped'), 2);
 });

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RawPool } from '../../src/dispatcher/raw-client/pool.js';
 import { classify } from '../../src/dispatcher/retry.js';
 import { deadAddress } from './helpers/fake-exchange.js';
@@ -114,6 +117,27 @@ describe('raw client over real sockets', () => {
     const again = await p.request({ ...GET, path: '/whole' });
     assert.equal(again.complete?.toString(), 'hello');
     assert.equal(s.connections, 1, 'one keep-alive connection throughout');
+  });
+
+  test('socketPath: connections go to a Unix socket; Host stays the origin', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dhttp-rawpool-'));
+    const path = join(dir, 'w.sock');
+    let host = '';
+    const server = http.createServer((req, res) => {
+      host = req.headers.host ?? '';
+      res.end(`over ${req.socket.remoteAddress === undefined ? 'unix' : 'tcp'}`);
+    });
+    await new Promise<void>((r) => server.listen(path, r));
+    try {
+      const p = pool('http://127.0.0.1:9', { socketPath: path });
+      for (let i = 0; i < 3; i++) assert.equal(await (await p.request(GET)).body.text(), 'over unix');
+      assert.equal(host, '127.0.0.1:9');
+      assert.equal(p.size, 1, 'one keep-alive connection');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('chunked response written in pieces; json()', async () => {

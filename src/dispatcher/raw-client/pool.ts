@@ -16,13 +16,15 @@ export interface RawPoolOptions {
   keepAliveTimeoutMs?: number;
   /** TCP connect timeout. @default 2000 */
   connectTimeoutMs?: number;
+  /** Connect to this Unix-domain socket instead of the origin's host:port (Host stays the origin's). */
+  socketPath?: string;
 }
 
 export const RAW_POOL_DEFAULTS = Object.freeze({
   connections: 128,
   keepAliveTimeoutMs: 4000,
   connectTimeoutMs: 2000,
-} satisfies Required<RawPoolOptions>);
+} satisfies Required<Omit<RawPoolOptions, 'socketPath'>>);
 
 interface Waiter {
   give(conn: RawConnection): void;
@@ -34,7 +36,8 @@ export class RawPool implements ConnectionOwner {
   readonly #port: number;
   /** The Host field: the origin's host[:port]. */
   readonly #authority: string;
-  readonly #opts: Required<RawPoolOptions>;
+  readonly #opts: Required<Omit<RawPoolOptions, 'socketPath'>>;
+  readonly #socketPath: string | undefined;
   readonly #idle: RawConnection[] = [];
   readonly #all = new Set<RawConnection>();
   readonly #waiters: Waiter[] = [];
@@ -49,6 +52,7 @@ export class RawPool implements ConnectionOwner {
     this.#port = Number(url.port || 80);
     this.#authority = url.host;
     this.#opts = { ...RAW_POOL_DEFAULTS, ...options };
+    this.#socketPath = options.socketPath;
   }
 
   /** Connections open or being opened. */
@@ -167,7 +171,10 @@ export class RawPool implements ConnectionOwner {
 
   #open(waiter: Waiter): void {
     this.#count++;
-    const socket: Socket = connect({ host: this.#host, port: this.#port, noDelay: true });
+    const socket: Socket =
+      this.#socketPath !== undefined
+        ? connect({ path: this.#socketPath })
+        : connect({ host: this.#host, port: this.#port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy(rawError('UND_ERR_CONNECT_TIMEOUT', `Connect Timeout Error (${this.#authority}, ${this.#opts.connectTimeoutMs} ms)`));
     }, this.#opts.connectTimeoutMs);
