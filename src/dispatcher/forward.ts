@@ -185,13 +185,17 @@ export class Forwarder {
         method: req.method,
         path: originForm(req),
         headers: upstreamRequestHeaders(req),
+        // The client's fields passed the engine's parser; the added ones are ours.
+        headersValidated: true,
         body: body.forAttempt(),
         signal: req.lightSignal,
         timeoutMs: this.#timeoutMs,
       });
       state.upstreamResponded = true;
       const ttfb = performance.now() - t0;
-      await pipeResponse(response, res, req.lightSignal, state);
+      // A whole answer is written synchronously: no promise to wait for.
+      const piping = pipeResponse(response, res, req.lightSignal, state);
+      if (piping !== undefined) await piping;
       upstream.end(true, ttfb);
     } catch (err) {
       // The client's failures are no verdict on the worker.
@@ -215,19 +219,25 @@ export class Forwarder {
  * Streams the upstream response into `res`. The status and head are applied only with
  * the first body byte (or the end), so a worker dying before that can still be retried.
  */
-async function pipeResponse(up: UpstreamResponse, res: HttpResponse, signal: AbortLike, state: AttemptState): Promise<void> {
+function pipeResponse(up: UpstreamResponse, res: HttpResponse, signal: AbortLike, state: AttemptState): Promise<void> | undefined {
+  if (up.complete !== undefined) {
+    // Small answers arrive whole with their head: one write, no stream.
+    state.responseStarted = true;
+    res.status = up.statusCode;
+    copyResponseHeaders(up.headers, res);
+    res.end(up.complete);
+    return undefined;
+  }
+  return streamResponse(up, res, signal, state);
+}
+
+async function streamResponse(up: UpstreamResponse, res: HttpResponse, signal: AbortLike, state: AttemptState): Promise<void> {
   const start = (): void => {
     if (state.responseStarted) return;
     state.responseStarted = true;
     res.status = up.statusCode;
     copyResponseHeaders(up.headers, res);
   };
-  if (up.complete !== undefined) {
-    // Small answers arrive whole with their head: one write, no stream.
-    start();
-    res.end(up.complete);
-    return;
-  }
   for await (const chunk of up.body) {
     start();
     if (!res.write(chunk as Buffer)) await drainOrAbort(res, signal);

@@ -23,6 +23,8 @@ export interface UpstreamRequestOptions {
    * between body chunks; 0 disables. @default 30000
    */
   timeoutMs?: number;
+  /** Header names are lower-case tokens and values hold no CR/LF/NUL (see RawRequestOptions). */
+  headersValidated?: boolean;
   /** `probe` uses the upstream's dedicated health-check connection. @default 'pool' */
   via?: 'pool' | 'probe';
 }

@@ -117,10 +117,12 @@ export class RawConnection {
     return this.#socket.localPort;
   }
 
-  /** Idle in the pool: closes itself after `ms` (unref'd, like every socket timer). */
-  idle(ms: number): void {
-    this.#setTimeout(ms);
-  }
+  /**
+   * The pool's sweep count when this connection last went idle: the pool closes it after
+   * enough sweeps. (Re-arming the socket's own timer between the request timeout and the
+   * keep-alive timeout on every exchange cost ≈ 3 % of the dispatcher's CPU.)
+   */
+  idleSince = 0;
 
   destroy(err?: Error): void {
     this.#socket.destroy(err);

@@ -44,6 +44,9 @@ export class RawPool implements ConnectionOwner {
   /** Open plus connecting. */
   #count = 0;
   #closed = false;
+  /** Keep-alive timeouts: one coarse timer per pool instead of per-connection timers. */
+  #sweeps = 0;
+  #sweeper: NodeJS.Timeout | undefined;
   #onEmpty: (() => void) | undefined;
 
   constructor(origin: string, options: RawPoolOptions = {}) {
@@ -94,8 +97,9 @@ export class RawPool implements ConnectionOwner {
       conn.destroy();
       return;
     }
-    conn.idle(this.#opts.keepAliveTimeoutMs);
+    conn.idleSince = this.#sweeps;
     this.#idle.push(conn);
+    this.#sweeper ??= this.#startSweeper();
   }
 
   closed(conn: RawConnection): void {
@@ -117,8 +121,32 @@ export class RawPool implements ConnectionOwner {
     return this.#shutdown(true);
   }
 
+  /**
+   * Every quarter of the keep-alive timeout (25 ms – 1 s), closes connections idle for long
+   * enough: one closes between ¾ and 1 timeout after its last exchange, never later, so it
+   * never outlives the worker's own keep-alive timeout that ours is set below.
+   */
+  #startSweeper(): NodeJS.Timeout {
+    const ms = this.#opts.keepAliveTimeoutMs;
+    const every = Math.max(25, Math.min(1000, ms / 4));
+    const limit = Math.max(1, Math.floor(ms / every) - 1);
+    const timer = setInterval(() => {
+      const sweep = ++this.#sweeps;
+      for (const conn of this.#idle.slice()) if (sweep - conn.idleSince > limit) conn.destroy();
+      if (this.#idle.length === 0 && this.#count === 0) this.#stopSweeper();
+    }, every);
+    timer.unref();
+    return timer;
+  }
+
+  #stopSweeper(): void {
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
   #shutdown(force: boolean): Promise<void> {
     this.#closed = true;
+    this.#stopSweeper();
     const err = rawError(force ? 'UND_ERR_DESTROYED' : 'UND_ERR_CLOSED', 'The client is closed');
     for (const w of this.#waiters.splice(0)) w.fail(err);
     for (const c of this.#idle.splice(0)) c.destroy();

@@ -17,6 +17,11 @@ export interface RawRequestOptions {
   signal?: AbortLike;
   /** Max wait for the head, and max idle time between body chunks; 0 disables. */
   timeoutMs: number;
+  /**
+   * The caller vouches that header names are lower-case tokens and values hold no CR, LF
+   * or NUL - true of fields the engine's parser accepted - so they are not checked again.
+   */
+  headersValidated?: boolean;
 }
 
 export interface SerializedRequest {
@@ -39,11 +44,12 @@ export function serializeRequest(req: RawRequestOptions, host: string): Serializ
   let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
   let hasHost = false;
   let hasLength = false;
+  const validated = req.headersValidated === true;
   const add = (name: string, value: string): void => {
-    if (UNSAFE.test(name) || UNSAFE.test(value) || name.includes(':')) {
+    if (!validated && (UNSAFE.test(name) || UNSAFE.test(value) || name.includes(':'))) {
       throw rawError('UND_ERR_INVALID_ARG', `invalid header ${JSON.stringify(name)}`);
     }
-    const lower = name.toLowerCase();
+    const lower = validated ? name : name.toLowerCase();
     if (OWN_FIELDS.has(lower)) return;
     if (lower === 'host') hasHost = true;
     else if (lower === 'content-length') hasLength = true;
