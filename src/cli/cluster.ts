@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDispatcher } from '../dispatcher/app.js';
+import { MAX_SOCKET_PATH_BYTES } from '../http/server.js';
 import type { UpstreamSet } from '../dispatcher/upstream-set.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { LIFELINE_ENV, lifelineImport } from '../cluster/lifeline.js';
@@ -64,6 +65,28 @@ export function workerCommand(config: ClusterConfig, id: string, socketPath?: st
   };
 }
 
+/**
+ * A fresh 0700 directory (mkdtemp) for the children's sockets: only this user reaches them.
+ * Without one (no writable temp dir, or a TMPDIR so long that a socket path would not fit
+ * sun_path) the cluster still works, over loopback TCP, and says so.
+ */
+async function privateSocketDir(ids: readonly string[], logger: Logger): Promise<string | undefined> {
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(tmpdir(), 'dhttp-'));
+  } catch (err) {
+    logger.warn({ err: String(err) }, 'no private socket directory: workers are reached over loopback TCP');
+    return undefined;
+  }
+  const longest = Math.max(...ids.map((id) => Buffer.byteLength(join(dir, `${id}.sock`))));
+  if (longest > MAX_SOCKET_PATH_BYTES) {
+    await rm(dir, { recursive: true, force: true });
+    logger.warn({ dir }, 'socket paths would be too long: workers are reached over loopback TCP');
+    return undefined;
+  }
+  return dir;
+}
+
 /** This process's stdout and stderr, a line at a time. */
 export const PASS_THROUGH: WorkerOutput = {
   stdout: (line) => void process.stdout.write(`${line}\n`),
@@ -97,9 +120,8 @@ export async function startCluster(config: ClusterConfig, options: ClusterOption
   const dispatcher = await startDispatcher(config, { logger });
   const upstreams = dispatcher.upstreams;
   const ids = Array.from({ length: config.workers }, (_, i) => `w${i + 1}`);
-  // mkdtemp makes it 0700: only this user reaches the children through it.
-  const socketDir = await mkdtemp(join(tmpdir(), 'dhttp-'));
-  const socketOf = (id: string): string => join(socketDir, `${id}.sock`);
+  const socketDir = await privateSocketDir(ids, logger);
+  const socketOf = (id: string): string | undefined => (socketDir === undefined ? undefined : join(socketDir, `${id}.sock`));
   const supervisor = new Supervisor({
     ids,
     command: (id) => workerCommand(config, id, socketOf(id)),
@@ -128,7 +150,7 @@ export async function startCluster(config: ClusterConfig, options: ClusterOption
       logger.info({}, 'cluster shutting down');
       await dispatcher.close();
       await supervisor.stop();
-      await rm(socketDir, { recursive: true, force: true });
+      if (socketDir !== undefined) await rm(socketDir, { recursive: true, force: true });
       logger.info({}, 'cluster stopped');
     })());
 

@@ -4,7 +4,7 @@
  * whether it is stopped (SIGTERM, exit 0) or killed (SIGKILL: the lifeline).
  */
 import assert from 'node:assert/strict';
-import { lstat, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -141,5 +141,21 @@ test('SIGKILL of the cluster: its children notice the closed lifeline and exit',
     assert.deepEqual(await waitGone(pids, 5000), [], 'orphaned workers still alive');
   } finally {
     for (const pid of doomed.allPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
+
+test('a TMPDIR too long for socket paths: the cluster falls back to loopback TCP and says so', async () => {
+  const long = join(await mkdtemp(join(tmpdir(), 'dhttp-long-')), 'x'.repeat(90));
+  await mkdir(long, { recursive: true });
+  const c = await ClusterProcess.start(1, { env: { ...process.env, TMPDIR: long } });
+  try {
+    await waitActive(c.url, 1);
+    const [w1] = await workers(c.url);
+    assert.equal(w1.Socket, null);
+    assert.equal((await fetch(`${c.url}/ping`)).status, 200);
+    assert.ok(c.lines.some((l) => typeof l.msg === 'string' && l.msg.includes('loopback TCP')), 'the fallback is logged');
+  } finally {
+    await c.stop();
+    await rm(dirname(long), { recursive: true, force: true });
   }
 });
