@@ -4,33 +4,13 @@
  * live ones and other files are refused, and close() removes only the file it bound.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync, existsSync, lstatSync, renameSync } from 'node:fs';
-import http from 'node:http';
+import { statSync, writeFileSync, readFileSync, existsSync, lstatSync, renameSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SocketPathError } from '../../src/http/server.js';
 import { startTestServer } from './helpers/test-app.js';
-
-function tempDir(t: { after(fn: () => unknown): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dhttp-us-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function get(options: http.RequestOptions): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ method: 'GET', agent: false, ...options }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (s: string) => { body += s; }).on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { get, tempDir } from '../helpers/unix-socket.js';
 
 /** A socket file nobody listens on, as a SIGKILLed process leaves it. */
 async function staleSocket(path: string): Promise<void> {

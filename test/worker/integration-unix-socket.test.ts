@@ -5,33 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { existsSync, lstatSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
 import { PROJECT_ROOT, startWorker } from '../helpers/processes.js';
-
-function tempDir(t: { after(fn: () => unknown): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dhttp-wus-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function get(options: http.RequestOptions): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ method: 'GET', agent: false, ...options }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (s: string) => { body += s; }).on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { get, tempDir } from '../helpers/unix-socket.js';
 
 /** Runs `dhttp worker ...args` expecting it to fail at start; its exit code and stderr. */
 function failingWorker(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -54,7 +34,7 @@ function failingWorker(args: readonly string[]): Promise<{ code: number | null; 
 }
 
 it('answers over the socket and over TCP; the listening line names the socket; SIGTERM removes it', async (t) => {
-  const path = join(tempDir(t), 'worker.sock');
+  const path = join(tempDir(t, 'dhttp-wus-'), 'worker.sock');
   const w = await startWorker(['--unix-socket', path, '--threads', '1', '--id', 'w-unix'], { context: t });
   assert.equal(w.listening.socket, path);
   assert.equal(w.listening.id, 'w-unix');
@@ -81,7 +61,7 @@ it('answers over the socket and over TCP; the listening line names the socket; S
 it('without --unix-socket the listening line has no socket field', async (t) => {
   const w = await startWorker(['--threads', '1', '--log-level', 'warn'], { context: t });
   assert.equal('socket' in w.listening, false);
-  const path = join(tempDir(t), 'quiet.sock');
+  const path = join(tempDir(t, 'dhttp-wus-'), 'quiet.sock');
   // Below info the line is written directly; it carries the socket too.
   const q = await startWorker(['--threads', '1', '--log-level', 'warn', '--unix-socket', path], { context: t });
   assert.equal(q.listening.socket, path);
@@ -89,7 +69,7 @@ it('without --unix-socket the listening line has no socket field', async (t) => 
 });
 
 it('replaces a stale socket file left by a killed predecessor', async (t) => {
-  const path = join(tempDir(t), 'stale.sock');
+  const path = join(tempDir(t, 'dhttp-wus-'), 'stale.sock');
   const dead = net.createServer();
   await new Promise<void>((r) => dead.listen(path, r));
   // libuv unlinks a pipe's name on close: move the file aside meanwhile, as if SIGKILLed.
@@ -112,7 +92,7 @@ it('replaces a stale socket file left by a killed predecessor', async (t) => {
 });
 
 it('a regular file at the path: one-line error, exit 2, file untouched', async (t) => {
-  const path = join(tempDir(t), 'not-a-socket');
+  const path = join(tempDir(t, 'dhttp-wus-'), 'not-a-socket');
   writeFileSync(path, 'precious');
   const r = await failingWorker(['--unix-socket', path]);
   assert.equal(r.code, 2, r.stderr);
@@ -125,7 +105,7 @@ it('a regular file at the path: one-line error, exit 2, file untouched', async (
 });
 
 it('a socket another worker is listening on is refused, and keeps serving', async (t) => {
-  const path = join(tempDir(t), 'busy.sock');
+  const path = join(tempDir(t, 'dhttp-wus-'), 'busy.sock');
   await startWorker(['--unix-socket', path, '--threads', '1'], { context: t });
   const r = await failingWorker(['--unix-socket', path]);
   assert.equal(r.code, 2, r.stderr);
