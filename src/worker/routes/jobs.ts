@@ -4,7 +4,6 @@
  * body or a data file, counted in the pool batch by batch).
  */
 import type { Readable } from 'node:stream';
-import { httpError } from '../../shared/errors.js';
 import { countsToJson, topK } from '../../shared/words.js';
 import { JSON_TYPE } from '../../http/response.js';
 import { countWordsStream } from '../compute-pool.js';
