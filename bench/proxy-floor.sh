@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# What issue 5's 0.8x target asks of a Node proxy on this machine: the same paired run as
+# bench/dispatcher.sh, with a third target that only copies bytes between each client
+# connection and its own upstream connection (bench/peers/pipe-proxy.mjs: no HTTP parsing,
+# no rewriting, no balancing). Its ratio to nginx-proxy is the ceiling of any proxy written
+# on node:net here; `dhttp start`'s ratio to it is what our HTTP work costs.
+# Usage: bash bench/proxy-floor.sh [ROUNDS]   (needs scripts/install-bench-deps.sh; npm run build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-8}
+RUN=../shared/bench/run.sh
+OUT=bench/results; mkdir -p "$OUT"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+CLUSTER="cmd:dhttp-start-w1=node dist/src/cli/main.js start --port 18100 --host 127.0.0.1 --workers 1 --threads 1 --log-level warn@18100"
+NGINX="cmd:nginx-proxy-worker=bash bench/peers/nginx-proxy-worker.sh@18110"
+PIPE="cmd:pipe-proxy-worker=bash bench/peers/pipe-proxy-worker.sh@18130"
+# Short samples, many rounds: this kind of machine drifts between fast and slow phases
+# lasting seconds, so only adjacent (paired) samples compare.
+for pair in "$PIPE|$NGINX" "$CLUSTER|$PIPE" "$CLUSTER|$NGINX"; do
+  bash $RUN --rounds "$ROUNDS" --duration 3 --max-other 25 --label proxy-floor --ratio "${pair%%|*}" "${pair##*|}"
+done | tee "$OUT/$STAMP-proxy-floor.txt"
