@@ -96,7 +96,8 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
   const handler: Handler = async (req, res) => {
     recent.inFlight++;
     try {
-      if (router.labelOf(req.path) !== undefined) await router.handle(req, res);
+      // `OPTIONS *` asks about the server the client is talking to: the dispatcher answers it.
+      if (router.labelOf(req.path) !== undefined || req.path === '*') await router.handle(req, res);
       else await forwarder.forward(req, res);
     } finally {
       recent.inFlight--;
@@ -108,7 +109,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
       ...engineOptionsOf(config),
       bodyLimit: (method, path) => router.bodyLimit(method, path),
       onResponse: (req, res) => {
-        const route = router.labelOf(req.path) ?? 'forward';
+        const route = router.labelOf(req.path) ?? (req.path === '*' ? 'options' : 'forward');
         const ms = performance.now() - req.startedAt;
         metrics.observe(route, res.status, ms);
         // /ready's 503 is its answer, not a fault, and load balancers poll it.

@@ -75,9 +75,10 @@ export function copyResponseHeaders(headers: IncomingHttpHeaders, res: HttpRespo
   }
 }
 
-/** The request-target in origin form (`/path?query`), as an upstream expects it. */
+/** The request-target in origin form (`/path?query`), as an upstream expects it; `*` stays `*`. */
 export function originForm(req: HttpRequest): string {
-  if (req.target.startsWith('/')) return req.target;
+  // Origin-form as received, and asterisk-form (OPTIONS *) as is: it is not a path.
+  if (req.target.startsWith('/') || req.target === '*') return req.target;
   const path = req.rawPath.startsWith('/') ? req.rawPath : '/';
   return req.rawQuery === '' ? path : `${path}?${req.rawQuery}`;
 }

@@ -1,0 +1,34 @@
+/**
+ * Runs the shared HTTP/1.1 conformance corpus (../shared/conformance, next to the project
+ * checkout) against a server, and asserts its verdict: `N passed, 0 failed`.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+import { PROJECT_ROOT } from './processes.js';
+
+export const CONFORMANCE_RUNNER = fileURLToPath(new URL('../shared/conformance/run.mjs', PROJECT_ROOT));
+
+/** `false`, or why the corpus cannot run here (for `{ skip }`). */
+export const conformanceSkip: false | string = existsSync(CONFORMANCE_RUNNER) ? false : `no runner at ${CONFORMANCE_RUNNER}`;
+
+export async function assertConformance(t: TestContext, port: number): Promise<void> {
+  const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+    const p = spawn(process.execPath, [CONFORMANCE_RUNNER, `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    p.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 170_000);
+    p.once('error', reject);
+    p.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout });
+    });
+  });
+  const lines = out.stdout.trim().split('\n');
+  const last = lines[lines.length - 1];
+  t.diagnostic(last);
+  assert.match(last, /^\d+ passed, 0 failed$/, lines.filter((l) => l.startsWith('FAIL')).join('\n'));
+  assert.equal(out.code, 0);
+}
