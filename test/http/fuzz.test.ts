@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
+import { apply, mutation, splitInto } from '../helpers/mutations.js';
 import type { HttpServer } from '../../src/http/server.js';
 import { get, sendRaw } from './helpers/raw-client.js';
 import { startTestServer } from './helpers/test-app.js';
@@ -17,36 +18,6 @@ const SEEDS = [
   'GET /reverse?text=%41b HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /ping HTTP/1.1\r\nHost: x\r\n\r\n',
   'POST /echo HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc',
 ];
-const SPECIAL = ['\r', '\n', '\r\n', '\0', ' ', '\t', ':', ';', ',', '\x0b', '\xff', '0', 'chunked', 'Content-Length: 7\r\n', 'Transfer-Encoding: chunked\r\n'];
-
-const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(...SPECIAL) }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 40 }) }),
-);
-type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
-
-function apply(src: Buffer, m: Mutation): Buffer {
-  const at = src.length === 0 ? 0 : m.at % src.length;
-  switch (m.kind) {
-    case 'flip': {
-      const b = Buffer.from(src);
-      if (b.length > 0) b[at] = m.byte;
-      return b;
-    }
-    case 'insert':
-      return Buffer.concat([src.subarray(0, at), Buffer.from(m.text, 'latin1'), src.subarray(at)]);
-    case 'delete':
-      return Buffer.concat([src.subarray(0, at), src.subarray(at + m.len)]);
-    case 'truncate':
-      return src.subarray(0, at);
-    case 'duplicate':
-      return Buffer.concat([src.subarray(0, at + m.len), src.subarray(at)]);
-  }
-}
-
 let server: HttpServer;
 let port: number;
 // Short timeouts so a request the mutation left incomplete is answered (408) or closed quickly.
@@ -57,7 +28,7 @@ test('mutated requests: parseable responses or a close, never a hang or crash', 
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...SEEDS), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 3 }), async (seed, muts, splitEvery) => {
       const bytes = muts.reduce<Buffer>((b, m) => apply(b, m), Buffer.from(seed, "latin1"));
-      const parts = splitEvery === 0 ? [bytes] : Array.from({ length: Math.ceil(bytes.length / (splitEvery * 7)) }, (_, i) => bytes.subarray(i * splitEvery * 7, (i + 1) * splitEvery * 7));
+      const parts = splitInto(bytes, splitEvery);
       // parseResponses throws on an unparseable response; the exchange must end (close or idle timeout).
       const ex = await sendRaw(port, parts, { timeoutMs: 1500, pauseMs: splitEvery === 0 ? 0 : 1 });
       assert.ok(ex.closed || ex.responses.length > 0, 'server neither answered nor closed within 1.5 s');
