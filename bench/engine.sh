@@ -3,9 +3,13 @@
 # node:http in the same run, with ../shared/bench/run.sh (wrk, c=50, server pinned to
 # one core). Three modes: keep-alive, Connection: close, pipelining depth 10.
 # Usage: bash bench/engine.sh [ROUNDS]   (needs: bash scripts/install-bench-deps.sh; npm run build)
+# DURATION=S (default 5) sets the seconds per sample: on a machine that drifts between fast
+# and slow phases, prefer more, shorter rounds (e.g. DURATION=3 bash bench/engine.sh 8) and
+# read the paired per-round ratio engine / node-http that each mode ends with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
+DURATION=${DURATION:-5}
 RUN=../shared/bench/run.sh
 OUT=bench/results; mkdir -p "$OUT"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -18,6 +22,6 @@ for mode in keepalive close pipeline; do
     pipeline) extra=(--pipeline 10) ;;
   esac
   echo "== $mode ==" >&2
-  bash $RUN --rounds "$ROUNDS" --max-other 25 --label "engine-$mode" "${extra[@]}" "$ENGINE" "$WORKER" node-http \
+  bash $RUN --rounds "$ROUNDS" --duration "$DURATION" --max-other 25 --label "engine-$mode" "${extra[@]}" --ratio "$ENGINE" node-http "$WORKER" \
     | tee "$OUT/$STAMP-engine-$mode.txt"
 done
