@@ -99,7 +99,7 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   { key: 'bodyTimeout', flag: 'body-timeout', type: 'duration', default: 30 * SECOND, min: 1, max: DAY, group: 'engine',
     commands: SERVERS, help: 'Longest pause between two reads of a request body; then 408.' },
   { key: 'keepAliveTimeout', flag: 'keep-alive-timeout', type: 'duration', default: 5 * SECOND, min: 1, max: HOUR,
-    group: 'engine', commands: SERVERS, help: 'How long an idle keep-alive connection stays open; then it is closed quietly.' },
+    group: 'engine', commands: SERVERS, help: 'How long an idle keep-alive connection stays open; then it is closed quietly. Announced as Keep-Alive: timeout=N (whole seconds) so clients retire idle connections first.' },
   { key: 'maxRequestsPerConnection', flag: 'max-requests-per-connection', type: 'int', default: 1000, min: 1, max: 1e9,
     zero: 'unlimited', group: 'engine', commands: SERVERS,
     help: 'Requests served on one connection before answering with `Connection: close` (as nginx keepalive_requests).' },

@@ -27,6 +27,23 @@ export interface ConnectionHost {
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+/**
+ * `Keep-Alive: timeout=N` (whole seconds, rounded down), as node:http sends: a client that
+ * reads it (undici, browsers) retires an idle connection before we close it, instead of
+ * racing our close with its next request. Below one second there is no honest N: none.
+ */
+export function keepAliveHint(keepAliveTimeoutMs: number): string {
+  if (keepAliveTimeoutMs !== hintFor) {
+    const seconds = Math.floor(keepAliveTimeoutMs / 1000);
+    hint = seconds >= 1 ? `Keep-Alive: timeout=${seconds}\r\n` : '';
+    hintFor = keepAliveTimeoutMs;
+  }
+  return hint;
+}
+// One server's connections share their options: the line is built once, not per connection.
+let hintFor = -1;
+let hint = '';
 /** How long a half-closed connection may linger before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -34,6 +51,7 @@ export class Connection implements ResponseSink {
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
   readonly #opts: EngineOptions;
+  readonly keepAliveHint: string;
   #buf: Buffer | null = null;
   #current: { req: Request; res: Response; framing: Framing } | null = null;
   /** Response bytes produced while parsing one read, written with one syscall at its end. */
@@ -60,6 +78,7 @@ export class Connection implements ResponseSink {
     this.#socket = socket;
     this.#host = host;
     this.#opts = host.options;
+    this.keepAliveHint = keepAliveHint(host.options.keepAliveTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => { /* 'close' follows; nothing to answer */ });
     socket.on('end', () => this.#onEnd());
@@ -413,6 +432,7 @@ export class Connection implements ResponseSink {
     const sink: ResponseSink = {
       socket: this.#socket,
       keepAliveFor: () => false,
+      keepAliveHint: '',
       output: (data) => this.output(data),
       responseFinished: () => this.#endSoon(),
     };

@@ -19,6 +19,8 @@ export interface ResponseSink {
   readonly socket: Socket;
   /** Decides persistence when the head is written; false adds "Connection: close". */
   keepAliveFor(status: number, closeDelimited: boolean): boolean;
+  /** The `Keep-Alive: timeout=N` line of a persistent response ('' for none). */
+  readonly keepAliveHint: string;
   /** Writes (or batches) response bytes in order; false = socket buffer full. */
   output(data: string | Buffer): boolean;
   /** The whole response has been handed over. */
@@ -232,7 +234,7 @@ export class Response implements HttpResponse {
     const keepAlive = this.#sink.keepAliveFor(st, closeDelimited);
     h += `${extra}${dateLine()}X-Request-Id: ${this.#requestId}\r\n`;
     if (!keepAlive) h += 'Connection: close\r\n';
-    else if (this.#httpMinor === 0) h += 'Connection: keep-alive\r\n';
+    else h += this.#httpMinor === 0 ? `Connection: keep-alive\r\n${this.#sink.keepAliveHint}` : this.#sink.keepAliveHint;
     return `${h}\r\n`;
   }
 }

@@ -96,6 +96,43 @@ describe('timeouts', () => {
     const took = Date.now() - t0;
     assert.ok(took >= 350 && took < 2000, `closed after ${took} ms`);
   });
+
+  test('under one second of keep-alive there is no Keep-Alive hint (no honest whole number)', async () => {
+    const ex = await sendRaw(port, [`GET /ping HTTP/1.1\r\n${H}\r\n`], { timeoutMs: 3000 });
+    assert.equal(ex.responses[0]?.headers.connection, undefined, 'a persistent response');
+    assert.equal(ex.responses[0]?.headers['keep-alive'], undefined);
+  });
+});
+
+describe('the Keep-Alive hint', () => {
+  let server: HttpServer;
+  let port: number;
+  before(async () => ({ server, port } = await startTestServer({ keepAliveTimeoutMs: 2500 })));
+  after(() => server.close());
+
+  test('persistent responses carry Keep-Alive: timeout=N, N the idle timeout in whole seconds', async () => {
+    const ex = await sendRaw(port, [`GET /ping HTTP/1.1\r\n${H}\r\nGET /ping HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /ping HTTP/1.1\r\n${H}Connection: close\r\n\r\n`], { timeoutMs: 3000 });
+    assert.equal(ex.responses.length, 3);
+    const [http11, http10, last] = ex.responses;
+    assert.equal(http11.headers['keep-alive'], 'timeout=2');
+    assert.equal(http11.headers.connection, undefined);
+    assert.equal(http10.headers['keep-alive'], 'timeout=2');
+    assert.equal(http10.headers.connection, 'keep-alive');
+    // The last one closes: no hint.
+    assert.equal(last.headers['keep-alive'], undefined);
+    assert.equal(last.headers.connection, 'close');
+    assert.ok(ex.closed);
+  });
+
+  test('the default 5 s timeout is announced as timeout=5', async () => {
+    const other = await startTestServer({});
+    try {
+      const ex = await sendRaw(other.port, [`GET /ping HTTP/1.1\r\n${H}\r\n`], { timeoutMs: 200 });
+      assert.equal(ex.responses[0]?.headers['keep-alive'], 'timeout=5');
+    } finally {
+      await other.server.close();
+    }
+  });
 });
 
 describe('connection limits', () => {

@@ -19,6 +19,7 @@ function recordingSink(): { sink: ResponseSink; writes: Array<{ data: string | B
   const sink: ResponseSink = {
     socket,
     keepAliveFor: () => true,
+    keepAliveHint: '',
     output: (data) => {
       writes.push({ data, corked: corks > 0 });
       return true;
