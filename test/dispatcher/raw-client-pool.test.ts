@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawPool } from '../../src/dispatcher/raw-client/pool.js';
+import { idleLimitOf } from '../../src/dispatcher/raw-client/connection.js';
 import { classify } from '../../src/dispatcher/retry.js';
 import { deadAddress } from './helpers/fake-exchange.js';
 
@@ -226,6 +227,37 @@ describe('raw client over real sockets', () => {
     assert.equal(p.size, 0);
     await (await p.request(GET)).body.text();
     assert.equal(s.connections, 2);
+  });
+
+  test("a worker's Keep-Alive: timeout=N caps the idle time at N - 1 s (the pool's own is longer)", async () => {
+    const s = await rawServe((socket) => socket.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 1\r\n\r\nx'));
+    const p = pool(s.url); // keep-alive 4 s, swept every second
+    await (await p.request(GET)).body.text();
+    assert.equal(p.idleCount, 1, 'kept idle at first');
+    const t0 = performance.now();
+    for (let i = 0; i < 100 && p.size > 0; i++) await sleep(20);
+    const closedAfter = performance.now() - t0;
+    assert.equal(p.size, 0, 'closed before the worker would');
+    assert.ok(closedAfter <= 1500, `closed after ${Math.round(closedAfter)} ms (limit 1 s + a sweep's slack)`);
+  });
+
+  test('Keep-Alive: timeout=1 leaves no idle time worth the race: the connection is not kept', async () => {
+    const s = await rawServe((socket) => socket.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1, max=100\r\nContent-Length: 1\r\n\r\nx'));
+    const p = pool(s.url);
+    await (await p.request(GET)).body.text();
+    for (let i = 0; i < 25 && p.size > 0; i++) await sleep(20);
+    assert.equal(p.size, 0);
+    await (await p.request(GET)).body.text();
+    assert.equal(s.connections, 2);
+  });
+
+  test('idleLimitOf reads the timeout parameter of Keep-Alive', () => {
+    assert.equal(idleLimitOf(undefined), undefined);
+    assert.equal(idleLimitOf('max=5'), undefined);
+    assert.equal(idleLimitOf('timeout=5, max=1000'), 4000);
+    assert.equal(idleLimitOf('max=9, TIMEOUT = 3'), 2000);
+    assert.equal(idleLimitOf(['max=9', 'timeout=2']), 1000);
+    assert.equal(idleLimitOf('timeout=0'), -1000);
   });
 
   test('connect refused: ECONNREFUSED, a connect failure', async () => {

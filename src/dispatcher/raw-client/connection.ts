@@ -124,6 +124,13 @@ export class RawConnection {
    */
   idleSince = 0;
 
+  /**
+   * How long the worker said it keeps this connection idle (`Keep-Alive: timeout=N`), less a
+   * second of margin; undefined without a hint. The pool never keeps it idle longer, so our
+   * request does not race the worker's close (undici does the same with its threshold).
+   */
+  maxIdleMs: number | undefined = undefined;
+
   destroy(err?: Error): void {
     this.#socket.destroy(err);
   }
@@ -299,7 +306,9 @@ export class RawConnection {
       }
       return;
     }
-    const reusable = this.#head?.keepAlive === true && this.#parser?.extra === 0 && !this.#socket.destroyed;
+    const head = this.#head;
+    const reusable = head?.keepAlive === true && this.#parser?.extra === 0 && !this.#socket.destroyed;
+    if (reusable) this.maxIdleMs = idleLimitOf(head.headers['keep-alive']);
     this.#end();
     if (reusable) {
       // The last chunk may have filled the body's buffer and paused the socket.
@@ -342,3 +351,21 @@ export class RawConnection {
   }
 }
 
+const HINT_MARGIN_MS = 1000;
+const TIMEOUT_PARAM = /(?:^|[\s,;])timeout\s*=\s*(\d{1,9})/i;
+
+/** `Keep-Alive: timeout=N, max=M` → N s less the margin (≤ 0: do not keep it idle at all). */
+export function idleLimitOf(value: string | string[] | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  // A worker sends the same line every time: parse it once.
+  if (value === lastHint) return lastLimit;
+  const m = TIMEOUT_PARAM.exec(Array.isArray(value) ? value.join(',') : value);
+  const limit = m === null ? undefined : Number(m[1]) * 1000 - HINT_MARGIN_MS;
+  if (typeof value === 'string') {
+    lastHint = value;
+    lastLimit = limit;
+  }
+  return limit;
+}
+let lastHint: string | undefined;
+let lastLimit: number | undefined;

@@ -46,6 +46,9 @@ export class RawPool implements ConnectionOwner {
   #closed = false;
   /** Keep-alive timeouts: one coarse timer per pool instead of per-connection timers. */
   #sweeps = 0;
+  /** The sweep's period and its keep-alive limit in sweeps (see #startSweeper). */
+  readonly #every: number;
+  readonly #limit: number;
   #sweeper: NodeJS.Timeout | undefined;
   #onEmpty: (() => void) | undefined;
 
@@ -56,6 +59,9 @@ export class RawPool implements ConnectionOwner {
     this.#authority = url.host;
     this.#opts = { ...RAW_POOL_DEFAULTS, ...options };
     this.#socketPath = options.socketPath;
+    const ms = this.#opts.keepAliveTimeoutMs;
+    this.#every = Math.max(25, Math.min(1000, ms / 4));
+    this.#limit = Math.max(1, Math.floor(ms / this.#every) - 1);
   }
 
   /** Connections open or being opened. */
@@ -93,7 +99,8 @@ export class RawPool implements ConnectionOwner {
       waiter.give(conn);
       return;
     }
-    if (this.#closed) {
+    // A worker's keep-alive hint below one sweep period cannot be honoured idle: close it.
+    if (this.#closed || (conn.maxIdleMs !== undefined && conn.maxIdleMs < this.#every)) {
       conn.destroy();
       return;
     }
@@ -124,15 +131,18 @@ export class RawPool implements ConnectionOwner {
   /**
    * Every quarter of the keep-alive timeout (25 ms – 1 s), closes connections idle for long
    * enough: one closes between ¾ and 1 timeout after its last exchange, never later, so it
-   * never outlives the worker's own keep-alive timeout that ours is set below.
+   * never outlives the worker's own keep-alive timeout that ours is set below - or, when the
+   * worker announced a shorter one (Keep-Alive: timeout=N), N less a second.
    */
   #startSweeper(): NodeJS.Timeout {
-    const ms = this.#opts.keepAliveTimeoutMs;
-    const every = Math.max(25, Math.min(1000, ms / 4));
-    const limit = Math.max(1, Math.floor(ms / every) - 1);
+    const every = this.#every;
+    const limit = this.#limit;
+    // A connection whose worker announced a shorter keep-alive gets its own, smaller limit.
+    const limitOf = (conn: RawConnection): number =>
+      conn.maxIdleMs === undefined ? limit : Math.min(limit, Math.floor(conn.maxIdleMs / every) - 1);
     const timer = setInterval(() => {
       const sweep = ++this.#sweeps;
-      for (const conn of this.#idle.slice()) if (sweep - conn.idleSince > limit) conn.destroy();
+      for (const conn of this.#idle.slice()) if (sweep - conn.idleSince > limitOf(conn)) conn.destroy();
       if (this.#idle.length === 0 && this.#count === 0) this.#stopSweeper();
     }, every);
     timer.unref();
