@@ -221,10 +221,11 @@ export class Forwarder {
  */
 function pipeResponse(up: UpstreamResponse, res: HttpResponse, signal: AbortLike, state: AttemptState): Promise<void> | undefined {
   if (up.complete !== undefined) {
-    // Small answers arrive whole with their head: one write, no stream.
+    // Small answers arrive whole with their head: one write, no stream. The head is checked
+    // (copyResponseHeaders throws) before anything counts as started.
+    copyResponseHeaders(up.headers, res);
     state.responseStarted = true;
     res.status = up.statusCode;
-    copyResponseHeaders(up.headers, res);
     res.end(up.complete);
     return undefined;
   }
@@ -234,9 +235,9 @@ function pipeResponse(up: UpstreamResponse, res: HttpResponse, signal: AbortLike
 async function streamResponse(up: UpstreamResponse, res: HttpResponse, signal: AbortLike, state: AttemptState): Promise<void> {
   const start = (): void => {
     if (state.responseStarted) return;
+    copyResponseHeaders(up.headers, res);
     state.responseStarted = true;
     res.status = up.statusCode;
-    copyResponseHeaders(up.headers, res);
   };
   for await (const chunk of up.body) {
     start();

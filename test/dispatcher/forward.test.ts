@@ -143,6 +143,30 @@ describe('Forwarder', () => {
     assert.ok(reply.endsWith('ok'));
   });
 
+  test('a worker field that cannot be forwarded (NUL, bare CR) gives a 502, not a cut connection', async () => {
+    const answers = [
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Bad: a\0b\r\n\r\nok',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Also-Bad: a\rb\r\n\r\n2\r\nok\r\n0\r\n\r\n',
+    ];
+    for (const answer of answers) {
+      const raw = net.createServer((sock) => {
+        sock.on('error', () => {});
+        sock.on('data', (d) => {
+          if (d.includes('\r\n\r\n')) sock.end(answer);
+        });
+      });
+      await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+      closers.push(() => new Promise((r) => raw.close(() => r())));
+      const { front, log } = await proxy([`http://127.0.0.1:${(raw.address() as net.AddressInfo).port}`]);
+      const r = await send(front.url, { path: '/x' });
+      assert.equal(r.status, 502, r.body);
+      const err = json(r).error as { code: string; message: string };
+      assert.equal(err.code, 'BAD_GATEWAY');
+      assert.match(err.message, /CR, LF or NUL/);
+      assert.ok(!log.events.some((e) => e.event === 'upstream_failed_mid_response'), 'nothing reached the client before the 502');
+    }
+  });
+
   test('streams a chunked POST body up and a chunked response down', async () => {
     const w = await upstream((req, res) => {
       let n = 0;
