@@ -43,6 +43,10 @@ export function workerChildArgv(config: ClusterConfig, child: WorkerChild): stri
     // Behind the dispatcher every client address is the dispatcher's, so limiting there
     // would throttle everyone together; the dispatcher enforces --rate-limit instead.
     rateLimit: 0,
+    // --keep-alive-timeout is for the cluster's clients. A child's only client is the
+    // dispatcher's pool (idle up to 4 s, less when a worker announces less), so the child
+    // keeps its default rather than a short client timeout that would defeat the pooling.
+    keepAliveTimeout: undefined,
   };
   const args = PASSED_ON.flatMap((spec) => flag(spec, spec.key in overrides ? overrides[spec.key] : fields[spec.key]));
   args.push(`--id=${child.id}`);

@@ -325,6 +325,7 @@ describe('workerChildArgv', () => {
     const cluster = parseAs('start', [
       '--workers', '3', '--threads', '2', '--queue-size', '7', '--max-body', '3MiB', '--header-timeout', '1500ms',
       '--www', 'public', '--task-timeout', '0', '--log-level', 'warn', '--rate-limit', '50', '--port', '9999',
+      '--keep-alive-timeout', '300ms',
     ], { DHTTP_DATA_DIR: '/tmp/dhttp-data', DHTTP_MAX_HEADERS: '50' });
     const args = workerChildArgv(cluster, { id: 'w2', register: 'http://127.0.0.1:9999' });
     // Children inherit nothing through the environment.
@@ -335,8 +336,10 @@ describe('workerChildArgv', () => {
     assert.equal(worker.id, 'w2');
     assert.equal(worker.register, 'http://127.0.0.1:9999');
     assert.equal(worker.rateLimit, 0, 'the dispatcher rate-limits, not the workers');
+    assert.equal(cluster.keepAliveTimeout, 300);
+    assert.equal(worker.keepAliveTimeout, 5_000, "the clients' keep-alive is not the dispatcher pool's");
     for (const key of [...Object.keys(ENGINE_KEYS), ...Object.keys(POOL_KEYS), 'dataDir', 'maxCountwordsBytes', 'montecarloChunk'] as const) {
-      if (key === 'host' || key === 'port') continue;
+      if (key === 'host' || key === 'port' || key === 'keepAliveTimeout') continue;
       assert.deepEqual(worker[key as keyof WorkerConfig], cluster[key as keyof ClusterConfig], key);
     }
     assert.equal(worker.dataDir, '/tmp/dhttp-data');
