@@ -64,32 +64,18 @@ export function upstreamRequestHeaders(req: HttpRequest): string[] {
   return out;
 }
 
-/** CR, LF and NUL cannot be forwarded in a field value (the engine's setHeader refuses them). */
-const UNFORWARDABLE = /[\r\n\0]/;
-
-/** A worker's answer that cannot be forwarded as it is: a 502 (or a retry), never a cut connection. */
-export class InvalidUpstreamHeader extends Error {
-  override readonly name = 'InvalidUpstreamHeader';
-}
-
 /**
- * Copies the upstream response's end-to-end fields onto `res` (Content-Length kept). Checks
- * them all first: a field that cannot be forwarded throws InvalidUpstreamHeader with `res`
- * untouched, so the forwarder can still retry or answer 502.
+ * Copies the upstream response's end-to-end fields onto `res` (Content-Length kept). Both
+ * clients refuse a head with CR, LF or NUL out of place, so setHeader does not throw here.
  */
 export function copyResponseHeaders(headers: IncomingHttpHeaders, res: HttpResponse): void {
   const connection = headers.connection;
   const dropped = connection === undefined ? undefined : connectionTokens([connection]);
-  const kept: string[] = [];
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || ENGINE_OWNED.has(name) || dropped?.has(name) === true) continue;
-    if (typeof value === 'string' ? UNFORWARDABLE.test(value) : value.some((v) => UNFORWARDABLE.test(v))) {
-      throw new InvalidUpstreamHeader(`the worker's ${name} field holds CR, LF or NUL`);
-    }
-    kept.push(name);
+    res.setHeader(name, value);
   }
-  for (const name of kept) res.setHeader(name, headers[name] as string | string[]);
 }
 
 /** The request-target in origin form (`/path?query`), as an upstream expects it; `*` stays `*`. */

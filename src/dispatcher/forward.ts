@@ -221,8 +221,8 @@ export class Forwarder {
  */
 function pipeResponse(up: UpstreamResponse, res: HttpResponse, signal: AbortLike, state: AttemptState): Promise<void> | undefined {
   if (up.complete !== undefined) {
-    // Small answers arrive whole with their head: one write, no stream. The head is checked
-    // (copyResponseHeaders throws) before anything counts as started.
+    // Small answers arrive whole with their head: one write, no stream. Nothing counts as
+    // started until the head is on `res`, so a failure there can still be retried or a 502.
     copyResponseHeaders(up.headers, res);
     state.responseStarted = true;
     res.status = up.statusCode;

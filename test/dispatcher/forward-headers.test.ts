@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HttpRequest, HttpResponse } from '../../src/http/types.js';
-import { InvalidUpstreamHeader, copyResponseHeaders, originForm, upstreamRequestHeaders } from '../../src/dispatcher/forward-headers.js';
+import { copyResponseHeaders, originForm, upstreamRequestHeaders } from '../../src/dispatcher/forward-headers.js';
 
 function request(target: string, rawPath: string, rawQuery: string, fields: [string, string][] = []): HttpRequest {
   const headers = new Map(fields);
@@ -47,12 +47,4 @@ test('copyResponseHeaders: end-to-end fields copied, hop-by-hop and engine-owned
     res,
   );
   assert.deepEqual(Object.fromEntries(set), { 'content-type': 'application/json', 'content-length': '2', 'set-cookie': ['a=1', 'b=2'] });
-});
-
-test('copyResponseHeaders: a field with CR, LF or NUL throws before anything is set', () => {
-  const set = new Map<string, unknown>();
-  const res = { setHeader: (name: string, value: unknown) => void set.set(name, value) } as unknown as HttpResponse;
-  assert.throws(() => copyResponseHeaders({ 'content-type': 'text/plain', 'x-bad': 'a\0b' }, res), InvalidUpstreamHeader);
-  assert.throws(() => copyResponseHeaders({ 'x-list': ['ok', 'a\rb'], 'content-length': '1' }, res), InvalidUpstreamHeader);
-  assert.equal(set.size, 0, 'res untouched');
 });

@@ -119,6 +119,9 @@ describe('raw client response parser', () => {
       'HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n',
       'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n',
       'HTTP/1.1 200 OK\r\nNo colon\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nX-Bad: a\0b\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nX-Bad: a\nb: c\r\nContent-Length: 0\r\n\r\n',
       'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
     ];
     for (const raw of bad) {

@@ -29,6 +29,8 @@ const enum State { Head, Length, Chunked, UntilClose, Done }
 
 /** A worker's heads are small; a bigger one is a broken upstream, not a client to serve. */
 const MAX_HEAD_BYTES = 64 * 1024;
+/** NUL, or a CR or LF that is not part of a CRLF line end (RFC 9112 §2.2, §5.5). */
+const STRAY_BYTES = /\0|\r(?!\n)|(?<!\r)\n/;
 const CHUNK_LIMITS = Object.freeze({ maxChunkLineBytes: 4096, maxHeaderBytes: 16 * 1024, maxHeaders: 100 });
 const HEAD_END = Buffer.from('\r\n\r\n');
 const SIMPLE_LENGTH = /^\d{1,15}$/;
@@ -140,6 +142,8 @@ export class ResponseParser {
   }
 
   #head(text: string): void {
+    // As strict as undici's llhttp: a field value with such bytes cannot be forwarded safely.
+    if (STRAY_BYTES.test(text)) throw rawError('HPE_INVALID_RESPONSE', 'CR, LF or NUL out of place in the response head');
     let lineEnd = text.indexOf('\r\n');
     if (lineEnd === -1) lineEnd = text.length;
     const statusCode = statusCodeOf(text, lineEnd);
