@@ -18,6 +18,8 @@ import type { Handler } from './types.js';
 /** What a connection needs from its server. */
 export interface ConnectionHost {
   readonly options: EngineOptions;
+  /** The `Keep-Alive: timeout=N` line for persistent responses ('' for none). */
+  readonly keepAliveHint: string;
   readonly handler: Handler;
   readonly closing: boolean;
   bodyLimit(method: string, path: string): number;
@@ -28,22 +30,6 @@ export interface ConnectionHost {
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
-/**
- * `Keep-Alive: timeout=N` (whole seconds, rounded down), as node:http sends: a client that
- * reads it (undici, browsers) retires an idle connection before we close it, instead of
- * racing our close with its next request. Below one second there is no honest N: none.
- */
-export function keepAliveHint(keepAliveTimeoutMs: number): string {
-  if (keepAliveTimeoutMs !== hintFor) {
-    const seconds = Math.floor(keepAliveTimeoutMs / 1000);
-    hint = seconds >= 1 ? `Keep-Alive: timeout=${seconds}\r\n` : '';
-    hintFor = keepAliveTimeoutMs;
-  }
-  return hint;
-}
-// One server's connections share their options: the line is built once, not per connection.
-let hintFor = -1;
-let hint = '';
 /** How long a half-closed connection may linger before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -78,7 +64,7 @@ export class Connection implements ResponseSink {
     this.#socket = socket;
     this.#host = host;
     this.#opts = host.options;
-    this.keepAliveHint = keepAliveHint(host.options.keepAliveTimeoutMs);
+    this.keepAliveHint = host.keepAliveHint;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => { /* 'close' follows; nothing to answer */ });
     socket.on('end', () => this.#onEnd());

@@ -34,6 +34,7 @@ const OVERLOADED =
 
 export class HttpServer implements ConnectionHost {
   readonly options: EngineOptions;
+  readonly keepAliveHint: string;
   readonly handler: Handler;
   closing = false;
   readonly #server: net.Server;
@@ -50,6 +51,7 @@ export class HttpServer implements ConnectionHost {
   constructor(options: HttpServerOptions, handler: Handler) {
     const { bodyLimit, onResponse, onError, ...limits } = options;
     this.options = Object.freeze({ ...ENGINE_DEFAULTS, ...stripUndefined(limits) });
+    this.keepAliveHint = keepAliveHint(this.options.keepAliveTimeoutMs);
     this.handler = handler;
     this.#bodyLimit = bodyLimit;
     this.#onResponse = onResponse;
@@ -308,4 +310,14 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 
 export function createHttpServer(options: HttpServerOptions, handler: Handler): HttpServer {
   return new HttpServer(options, handler);
+}
+
+/**
+ * `Keep-Alive: timeout=N` (whole seconds, rounded down), as node:http sends: a client that
+ * reads it (undici, browsers) retires an idle connection before we close it, instead of
+ * racing our close with its next request. Below one second there is no honest N: none.
+ */
+export function keepAliveHint(keepAliveTimeoutMs: number): string {
+  const seconds = Math.floor(keepAliveTimeoutMs / 1000);
+  return seconds >= 1 ? `Keep-Alive: timeout=${seconds}\r\n` : '';
 }
