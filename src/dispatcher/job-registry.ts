@@ -38,8 +38,8 @@ export interface JobTracker {
   chunkRead(chunk: { index: number; bytes: number }): void;
   /** The source is exhausted: the job has `chunks` chunks in all. */
   sourceDone(chunks: number): void;
-  /** A chunk's result was merged, computed by `workerId`. */
-  chunkDone(index: number, workerId: string): void;
+  /** A unit's result was merged, computed by `workerId`; it carried `weight` chunks. */
+  chunkDone(index: number, workerId: string, weight?: number): void;
   setState(state: JobState): void;
   /** The job ended; it leaves the list after the registry's linger time. */
   finish(state: 'done' | 'failed'): void;
@@ -71,8 +71,8 @@ class TrackedJob implements JobTracker {
     this.chunksTotal = chunks;
   }
 
-  chunkDone(_index: number, workerId: string): void {
-    this.chunksDone++;
+  chunkDone(_index: number, workerId: string, weight = 1): void {
+    this.chunksDone += weight;
     this.workers.add(workerId);
   }
 

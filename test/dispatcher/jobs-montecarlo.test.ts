@@ -54,6 +54,10 @@ describe('GET /montecarlo', () => {
         assert.deepEqual([j.inside_count, j.total_points, j.chunks], [inside, points, 2001], `${n} workers`);
         // 8 chunks per request (2000 / 8 = 250 requests) plus the short last chunk alone.
         assert.equal(eventsWith(c.events, 'received chunk').length, 251, `${n} workers`);
+        // Progress (/status, the dashboard) counts the job's chunks, not the requests they rode in.
+        const status = (await call(`${c.url}/status`)).json as { jobs: { kind: string; state: string; chunks_done: number; chunks_total: number | null }[] };
+        const job = status.jobs.find((x) => x.kind === 'montecarlo');
+        assert.deepEqual(job && [job.state, job.chunks_done, job.chunks_total], ['done', 2001, 2001], `${n} workers`);
       } finally {
         await c.close();
       }

@@ -33,7 +33,7 @@ export interface JobProgressSink {
   /** The source is exhausted: the job has `chunks` chunks in all. */
   sourceDone(chunks: number): void;
   /** A chunk's result was merged, computed by `workerId`. */
-  chunkDone(index: number, workerId: string): void;
+  chunkDone(index: number, workerId: string, weight: number): void;
 }
 
 export interface JobRunOptions extends RetryOptions {
@@ -56,6 +56,7 @@ export interface JobRunOptions extends RetryOptions {
 export const JOB_RUN_DEFAULTS = Object.freeze({ attemptTimeoutMs: 60_000, inFlightPerWorker: 2 });
 
 export interface JobSummary {
+  /** The job's chunks (units weighted by the chunks they carry). */
   readonly chunks: number;
   /** IDs of the workers whose results were merged. */
   readonly workers: ReadonlySet<string>;
@@ -115,7 +116,7 @@ export async function runJob<P, R>(job: JobDefinition<P, R>, options: JobRunOpti
     done.add(chunk.index);
     job.merge(result, chunk, upstream);
     workers.add(upstream.id);
-    options.progress?.chunkDone(chunk.index, upstream.id);
+    options.progress?.chunkDone(chunk.index, upstream.id, chunk.weight ?? 1);
     log.info({ event: 'chunk_done', job: options.jobId, chunk: chunk.index, worker: upstream.id }, 'received chunk');
   };
 
@@ -133,7 +134,7 @@ export async function runJob<P, R>(job: JobDefinition<P, R>, options: JobRunOpti
         break;
       }
       const chunk = next.value;
-      chunks++;
+      chunks += chunk.weight ?? 1;
       options.progress?.chunkRead(chunk);
       inFlight++;
       runOne(chunk).then(

@@ -7,6 +7,11 @@ export interface JobChunk<P> {
   readonly payload: P;
   /** Input bytes the chunk covers, for progress (0 when the input is not bytes). */
   readonly bytes: number;
+  /**
+   * The job's chunks this unit carries, for progress: a Monte Carlo unit is a run of
+   * consecutive chunks sent as one worker request. @default 1
+   */
+  readonly weight?: number;
 }
 
 /**

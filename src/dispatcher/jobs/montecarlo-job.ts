@@ -22,8 +22,6 @@ export interface MontecarloChunkPayload {
 export interface MontecarloJob extends JobDefinition<MontecarloChunkPayload, number> {
   /** Chunks of the job (its K): boundaries depend on N and the chunk size only. */
   readonly chunkCount: number;
-  /** Worker requests the chunks travel in (the runner's units of progress and retry). */
-  readonly requestCount: number;
   /** Points inside the quarter circle, summed over the chunks merged so far. */
   readonly inside: () => number;
 }
@@ -59,13 +57,13 @@ export function montecarloJob(o: MontecarloJobOptions): MontecarloJob {
   function* chunks(): Generator<JobChunk<MontecarloChunkPayload>> {
     let index = 0;
     for (let k = 0; k < full; k += perRequest) {
-      yield { index: index++, payload: { points: o.chunkSize, first: k, count: Math.min(perRequest, full - k) }, bytes: 0 };
+      const count = Math.min(perRequest, full - k);
+      yield { index: index++, payload: { points: o.chunkSize, first: k, count }, bytes: 0, weight: count };
     }
     if (full < chunkCount) yield { index: index++, payload: { points: montecarloChunkPoints(o.points, o.chunkSize, full), first: full, count: 1 }, bytes: 0 };
   }
   return {
     chunkCount,
-    requestCount: Math.ceil(full / perRequest) + (chunkCount - full),
     inside: () => inside,
     chunks: chunks(),
     execute: (chunk, upstream, signal) => requestChunk(upstream, chunk.payload, signal, o),

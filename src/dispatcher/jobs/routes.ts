@@ -45,7 +45,8 @@ async function montecarlo(ctx: JobContext, req: HttpRequest, res: HttpResponse):
     points, seed, chunkSize, timeoutMs: ctx.config.upstreamTimeout, requestId: req.id,
     chunksPerRequest: chunksPerRequest(montecarloChunkCount(points, chunkSize), ctx.upstreams.available().length),
   });
-  const summary = await runTracked(ctx, req, 'montecarlo', job.requestCount, job);
+  // Progress counts the job's chunks (K of the answer), not the worker requests they travel in.
+  const summary = await runTracked(ctx, req, 'montecarlo', job.chunkCount, job);
   if (summary === undefined) return;
   const inside = job.inside();
   try {
