@@ -143,7 +143,7 @@ function resolveOne(
   const envKey = envName(spec);
   const fromEnv = env[envKey];
   if (fromEnv !== undefined && fromEnv !== '') {
-    if (spec.type === 'list' && spec.item !== 'url') {
+    if (spec.type === 'list' && spec.item !== 'upstream') {
       const lines = fromEnv.split(/\r?\n/).filter((l) => l.trim() !== '');
       return { value: lines.flatMap((l) => parseValue(spec, l, envKey) as readonly string[]), explicit: true };
     }

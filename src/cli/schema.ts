@@ -51,7 +51,7 @@ export interface OptionSpec {
   /** Allowed values of an enum. */
   readonly values?: readonly string[];
   /** Element type of a list. */
-  readonly item?: 'url' | 'string';
+  readonly item?: 'upstream' | 'string';
   /** Extra check for strings, with the words the error message uses for it. */
   readonly pattern?: RegExp;
   readonly patternText?: string;
@@ -148,8 +148,8 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     defaultText: 'off', help: 'Also listen on this Unix-domain socket (mode 0600), serving the same app as the TCP port. A stale socket file there is replaced; any other file is an error. Removed on shutdown.' },
 
   // ── dispatcher ─────────────────────────────────────────────────────────────────────
-  { key: 'upstreams', flag: 'upstreams', type: 'list', item: 'url', default: [], group: 'dispatcher', commands: DISPATCHERS,
-    help: 'Fixed workers, comma-separated (http://h1:8081,http://h2:8081); the flag may repeat.' },
+  { key: 'upstreams', flag: 'upstreams', type: 'list', item: 'upstream', default: [], group: 'dispatcher', commands: DISPATCHERS,
+    help: 'Fixed workers, comma-separated (http://h1:8081,http://h2:8081), or unix:/path/w1.sock for a worker on a Unix-domain socket (dhttp worker --unix-socket); the flag may repeat.' },
   { key: 'discover', flag: 'discover', type: 'host:port', default: undefined, group: 'dispatcher', commands: DISPATCHERS,
     help: 'DNS name and port re-resolved every --discover-interval; every A/AAAA record becomes a worker.' },
   { key: 'discoverInterval', flag: 'discover-interval', type: 'duration', default: 5 * SECOND, min: 100, max: HOUR,

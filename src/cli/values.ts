@@ -3,6 +3,7 @@
  * came from (`--queue-size`, `DHTTP_QUEUE_SIZE`, `PORT`), the value, and what is allowed.
  */
 import { resolve } from 'node:path';
+import { parseFixedUpstream } from '../dispatcher/upstream-set.js';
 import { ConfigError } from './config-error.js';
 import type { HostPort, OptionSpec, OptionValue } from './schema.js';
 import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
@@ -39,7 +40,7 @@ export function allowedShort(spec: OptionSpec): string {
     case 'url':
       return 'http(s) URL';
     case 'list':
-      return spec.item === 'url' ? 'http(s) URLs' : (spec.patternText ?? 'strings');
+      return spec.item === 'upstream' ? 'http:// origins, unix:/socket paths' : (spec.patternText ?? 'strings');
     case 'bool':
       return 'true, false';
     case 'host:port':
@@ -69,7 +70,9 @@ export function allowedText(spec: OptionSpec): string {
     case 'host:port':
       return 'host:port with a port in [1, 65535]';
     case 'list':
-      return spec.item === 'url' ? 'comma-separated http:// or https:// URLs' : (spec.patternText ?? 'a list of strings');
+      return spec.item === 'upstream'
+        ? 'comma-separated http://host:port origins or unix:/absolute/socket/paths (at most 100 bytes)'
+        : (spec.patternText ?? 'a list of strings');
     case 'path':
       return 'a non-empty path';
     case 'string':
@@ -156,12 +159,14 @@ export function parseValue(spec: OptionSpec, raw: string, source: string): Optio
       return hp;
     }
     case 'list': {
-      if (spec.item === 'url') {
+      if (spec.item === 'upstream') {
         const items = text.split(/[\s,]+/).filter((s) => s !== '');
         return items.map((item) => {
-          const url = parseUrl(item);
-          if (url === undefined) throw invalid(spec, source, item);
-          return url;
+          try {
+            return parseFixedUpstream(item);
+          } catch {
+            throw invalid(spec, source, item);
+          }
         });
       }
       if (spec.pattern !== undefined && !spec.pattern.test(raw)) throw invalid(spec, source, raw);

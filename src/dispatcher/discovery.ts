@@ -5,7 +5,7 @@
  */
 import { promises as dns } from 'node:dns';
 import type { UpstreamSet } from './upstream-set.js';
-import { parseUpstreamAddress } from './upstream-set.js';
+import { parseFixedUpstream, parseUpstreamAddress, socketPathOf } from './upstream-set.js';
 import { describeError } from './retry.js';
 import { NOOP_LOGGER, type EventLogger } from './logger.js';
 
@@ -14,17 +14,21 @@ export interface Discovery {
   stop(): void;
 }
 
-/** A fixed list (`--upstreams`): added once, never removed. */
+/** A fixed list (`--upstreams`: http origins or `unix:/path` sockets): added once, never removed. */
 export class StaticDiscovery implements Discovery {
   readonly #addresses: readonly string[];
 
   /** Throws a TypeError naming the first bad address. */
   constructor(addresses: readonly string[]) {
-    this.#addresses = addresses.map((a) => parseUpstreamAddress(a));
+    this.#addresses = addresses.map((a) => parseFixedUpstream(a));
   }
 
   start(set: UpstreamSet): void {
-    for (const address of this.#addresses) set.add(address);
+    for (const address of this.#addresses) {
+      const path = socketPathOf(address);
+      if (path === undefined) set.add(address);
+      else set.addSocket(path);
+    }
   }
 
   stop(): void {}

@@ -38,6 +38,36 @@ export function parseUpstreamAddress(input: string): string {
   return url.origin;
 }
 
+/** Where an upstream known only by its socket sends requests to: its Host field. */
+const SOCKET_ORIGIN = 'http://localhost';
+const SOCKET_PREFIX = 'unix:';
+/** As `dhttp worker --unix-socket`: absolute, at most 100 bytes of printable ASCII (sun_path). */
+const SOCKET_PATH = /^\/[\x20-\x7e]{0,99}$/;
+
+/** Whether `input` names an upstream by its Unix-domain socket (`unix:/path`). */
+export function isSocketAddress(input: string): boolean {
+  return input.startsWith(SOCKET_PREFIX);
+}
+
+/** The socket path of a `unix:/path` address; undefined for an http one. */
+export function socketPathOf(address: string): string | undefined {
+  return isSocketAddress(address) ? address.slice(SOCKET_PREFIX.length) : undefined;
+}
+
+/**
+ * Normalises a fixed upstream of `--upstreams`: an http origin (parseUpstreamAddress), or
+ * `unix:/absolute/path` for a worker on a Unix-domain socket (as nginx's `server unix:…`).
+ * Throws a TypeError saying what is wrong.
+ */
+export function parseFixedUpstream(input: string): string {
+  if (!isSocketAddress(input)) return parseUpstreamAddress(input);
+  const path = input.slice(SOCKET_PREFIX.length);
+  if (!SOCKET_PATH.test(path)) {
+    throw new TypeError(`a socket upstream must be unix: and an absolute path of at most 100 bytes (printable ASCII), got ${JSON.stringify(input)}`);
+  }
+  return input;
+}
+
 export class UpstreamSet {
   readonly #byAddress = new Map<string, Upstream>();
   /** address → ID, kept after removal so a returning address gets its old ID. */
@@ -65,20 +95,40 @@ export class UpstreamSet {
       this.#undrain(existing);
       return existing;
     }
-    const id = options.id ?? this.#ids.get(origin) ?? this.#freshId();
-    this.#ids.set(origin, id);
-    const upstream = new Upstream(id, origin, {
+    return this.#create(origin, options.id, { socketPath: options.socketPath });
+  }
+
+  #create(address: string, id: string | undefined, where: { socketPath?: string; origin?: string }): Upstream {
+    const chosen = id ?? this.#ids.get(address) ?? this.#freshId();
+    this.#ids.set(address, chosen);
+    const upstream = new Upstream(chosen, address, {
       pool: this.#options.pool,
       notify: (event, u) => this.#emitter.emit(event, u),
-      socketPath: options.socketPath,
+      ...where,
     });
-    this.#byAddress.set(origin, upstream);
+    this.#byAddress.set(address, upstream);
     this.#list = [...this.#byAddress.values()];
     this.#emitter.emit('added', upstream);
     return upstream;
   }
 
+  /**
+   * Adds an upstream reached through the Unix-domain socket `path` (address `unix:<path>`,
+   * Host `localhost`), or returns the existing one. Only for the operator's own list: a
+   * remote registration can never name a local socket.
+   */
+  addSocket(path: string, options: { id?: string } = {}): Upstream {
+    const address = parseFixedUpstream(`${SOCKET_PREFIX}${path}`);
+    const existing = this.#byAddress.get(address);
+    if (existing) {
+      this.#undrain(existing);
+      return existing;
+    }
+    return this.#create(address, options.id, { socketPath: path, origin: SOCKET_ORIGIN });
+  }
+
   get(address: string): Upstream | undefined {
+    if (isSocketAddress(address)) return this.#byAddress.get(address);
     try {
       return this.#byAddress.get(parseUpstreamAddress(address));
     } catch {

@@ -77,10 +77,15 @@ export class Upstream {
   /** Draining: takes no new requests, removed once idle. */
   draining = false;
   /**
-   * A Unix-domain socket the worker also listens on (a local worker of `dhttp start`): every
-   * connection goes there instead of to `address`, which stays its name and Host.
+   * A Unix-domain socket the worker listens on (a local worker of `dhttp start`, or a fixed
+   * `--upstreams unix:/path`): every connection goes there instead of to `origin`.
    */
   readonly socketPath: string | undefined;
+  /**
+   * The `http://host:port` the pools are for: it gives requests their Host field. The
+   * `address` by default; `http://localhost` for an upstream known only by its socket.
+   */
+  readonly origin: string;
 
   readonly #poolOptions: Required<PoolOptions>;
   readonly #notify: (event: UpstreamEvent, upstream: Upstream) => void;
@@ -94,11 +99,12 @@ export class Upstream {
   constructor(
     id: string,
     address: string,
-    options: { pool?: PoolOptions; notify?: (event: UpstreamEvent, upstream: Upstream) => void; socketPath?: string } = {},
+    options: { pool?: PoolOptions; notify?: (event: UpstreamEvent, upstream: Upstream) => void; socketPath?: string; origin?: string } = {},
   ) {
     this.id = id;
     this.address = address;
     this.socketPath = options.socketPath;
+    this.origin = options.origin ?? address;
     this.#poolOptions = { ...POOL_DEFAULTS, ...options.pool };
     this.#notify = options.notify ?? (() => {});
   }
@@ -160,7 +166,7 @@ export class Upstream {
   /** Keep-alive pool for forwarded traffic (created on first use). */
   get pool(): Pool {
     this.#assertOpen();
-    this.#pool ??= new Pool(this.address, {
+    this.#pool ??= new Pool(this.origin, {
       connections: this.#poolOptions.connections,
       pipelining: this.#poolOptions.pipelining,
       keepAliveTimeout: this.#poolOptions.keepAliveTimeoutMs,
@@ -178,7 +184,7 @@ export class Upstream {
   /** The raw client's keep-alive pool for forwarded traffic (created on first use). */
   get rawPool(): RawPool {
     this.#assertOpen();
-    this.#rawPool ??= new RawPool(this.address, {
+    this.#rawPool ??= new RawPool(this.origin, {
       connections: this.#poolOptions.connections,
       keepAliveTimeoutMs: this.#poolOptions.keepAliveTimeoutMs,
       connectTimeoutMs: this.#poolOptions.connectTimeoutMs,
@@ -190,7 +196,7 @@ export class Upstream {
   /** The raw client's single health-probe connection (see `probeClient`). */
   get rawProbe(): RawPool {
     this.#assertOpen();
-    this.#rawProbe ??= new RawPool(this.address, {
+    this.#rawProbe ??= new RawPool(this.origin, {
       connections: 1,
       keepAliveTimeoutMs: this.#poolOptions.keepAliveTimeoutMs,
       connectTimeoutMs: this.#poolOptions.connectTimeoutMs,
@@ -205,7 +211,7 @@ export class Upstream {
    */
   get probeClient(): Client {
     this.#assertOpen();
-    this.#probeClient ??= new Client(this.address, {
+    this.#probeClient ??= new Client(this.origin, {
       pipelining: 1,
       keepAliveTimeout: this.#poolOptions.keepAliveTimeoutMs,
       connect: { timeout: this.#poolOptions.connectTimeoutMs },

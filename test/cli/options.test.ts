@@ -278,7 +278,21 @@ describe('types and their error lines', () => {
   it('url and list of urls', () => {
     assert.equal(parseAs('worker', ['--register', 'http://dispatcher:8080/']).register, 'http://dispatcher:8080');
     rejects(['worker', '--register', 'dispatcher:8080'], 'invalid --register "dispatcher:8080": must be an http:// or https:// URL without query or fragment');
-    rejects(['dispatcher', '--upstreams', 'http://a:1,nope'], 'invalid --upstreams "nope": must be comma-separated http:// or https:// URLs');
+    const allowed = 'must be comma-separated http://host:port origins or unix:/absolute/socket/paths (at most 100 bytes)';
+    rejects(['dispatcher', '--upstreams', 'http://a:1,nope'], `invalid --upstreams "nope": ${allowed}`);
+    // The dispatcher speaks plain HTTP to its workers: refused here, not when it starts.
+    rejects(['dispatcher', '--upstreams', 'https://a:1'], `invalid --upstreams "https://a:1": ${allowed}`);
+    rejects(['dispatcher', '--upstreams', 'http://a:1/api'], `invalid --upstreams "http://a:1/api": ${allowed}`);
+  });
+
+  it('upstreams on Unix-domain sockets: unix: and an absolute path of at most 100 bytes', () => {
+    const path = `/${'s'.repeat(99)}`;
+    const d = parseAs('dispatcher', ['--upstreams', `http://a:1,unix:/run/w1.sock,unix:${path}`]);
+    assert.deepEqual(d.upstreams, ['http://a:1', 'unix:/run/w1.sock', `unix:${path}`]);
+    assert.deepEqual(parseAs('dispatcher', [], { DHTTP_UPSTREAMS: 'unix:/tmp/a.sock' }).upstreams, ['unix:/tmp/a.sock']);
+    for (const bad of ['unix:run/w1.sock', 'unix:', `unix:${path}x`, 'unix:/tmp/caf\u00e9.sock']) {
+      rejects(['dispatcher', '--upstreams', bad], /^invalid --upstreams ".*": must be comma-separated/);
+    }
   });
 
   it('host:port', () => {

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Upstream } from '../../src/dispatcher/upstream.js';
-import { UpstreamSet, parseUpstreamAddress } from '../../src/dispatcher/upstream-set.js';
+import { UpstreamSet, parseFixedUpstream, parseUpstreamAddress } from '../../src/dispatcher/upstream-set.js';
+import { handleRegister } from '../../src/dispatcher/registration.js';
+import { HttpError } from '../../src/shared/errors.js';
 
 test('Upstream: begin/end track load, counters and a latency EWMA', () => {
   const u = new Upstream('w1', 'http://127.0.0.1:1');
@@ -63,6 +65,27 @@ test('parseUpstreamAddress normalises origins and rejects the rest', () => {
   for (const bad of ['', 'h:8081', 'https://h:1', 'ftp://h', 'http://u:p@h:1', 'http://h:1/x', 'http://h:1?q', 'http://h:0', 'http://h:70000']) {
     assert.throws(() => parseUpstreamAddress(bad), TypeError, bad);
   }
+});
+
+test('socket upstreams: unix:/path, keyed by the path, Host localhost; never by registration', async () => {
+  assert.equal(parseFixedUpstream('http://H:1/'), 'http://h:1');
+  assert.equal(parseFixedUpstream('unix:/run/w1.sock'), 'unix:/run/w1.sock');
+  for (const bad of ['unix:', 'unix:w.sock', `unix:/${'x'.repeat(100)}`, 'unix:/a\nb']) {
+    assert.throws(() => parseFixedUpstream(bad), TypeError, bad);
+  }
+  const set = new UpstreamSet();
+  const a = set.addSocket('/run/a.sock');
+  const b = set.addSocket('/run/b.sock');
+  assert.notEqual(a, b, 'two sockets are two upstreams, though both have Host localhost');
+  assert.equal(set.addSocket('/run/a.sock'), a);
+  assert.equal(set.get('unix:/run/a.sock'), a);
+  assert.deepEqual([a.address, a.origin, a.socketPath, a.toJSON().Address, a.toJSON().Socket], ['unix:/run/a.sock', 'http://localhost', '/run/a.sock', 'unix:/run/a.sock', '/run/a.sock']);
+  // A remote POST /workers/register must not make the dispatcher connect to a local socket.
+  assert.throws(() => handleRegister(set, { address: 'unix:/var/run/docker.sock' }), (e: unknown) => e instanceof HttpError && e.status === 400);
+  assert.equal(set.size, 2);
+  assert.equal(set.remove('unix:/run/a.sock'), true);
+  assert.equal(set.get('unix:/run/a.sock'), undefined);
+  await set.close();
 });
 
 test('UpstreamSet: add is idempotent by address; IDs are stable across remove/re-add', () => {
