@@ -229,6 +229,33 @@ describe('raw client over real sockets', () => {
     assert.equal(s.connections, 2);
   });
 
+  test("an idle connection outlives its last request's timeout: the pool's keep-alive decides", async () => {
+    const s = await serve((_req, res) => res.end('x'));
+    const p = pool(s.url, { keepAliveTimeoutMs: 4000 });
+    // As a health probe: a 150 ms timeout, asked again after longer than that.
+    const probe = { method: 'GET', path: '/', timeoutMs: 150 } as const;
+    await (await p.request(probe)).body.text();
+    await sleep(400);
+    assert.equal(p.idleCount, 1, 'still pooled after its request timeout passed idle');
+    await (await p.request(probe)).body.text();
+    assert.equal(s.connections, 1, 'the second request reused the connection');
+  });
+
+  test('a reused connection still times out a worker that stops answering', async () => {
+    let calls = 0;
+    const s = await serve((_req, res) => {
+      if (++calls === 1) res.end('x'); // the second request is never answered
+    });
+    const p = pool(s.url);
+    const req = { method: 'GET', path: '/', timeoutMs: 150 } as const;
+    await (await p.request(req)).body.text();
+    await sleep(300); // the timer fired while idle
+    const t0 = performance.now();
+    await assert.rejects(p.request(req), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+    assert.ok(performance.now() - t0 < 2000, 'timed out by the re-armed timer');
+    assert.equal(s.connections, 1, 'on the reused connection');
+  });
+
   test("a worker's Keep-Alive: timeout=N caps the idle time at N - 1 s (the pool's own is longer)", async (t) => {
     const s = await rawServe((socket) => socket.write('HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 1\r\n\r\nx'));
     const p = pool(s.url); // keep-alive 4 s, swept every second: its own limit closes at 3-4 s

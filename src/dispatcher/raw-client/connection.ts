@@ -276,10 +276,11 @@ export class RawConnection {
   }
 
   #onTimeout(): void {
-    if (!this.#busy) {
-      this.#socket.destroy(); // idle timeout
-      return;
-    }
+    // The timer is the last request's, left armed (see idleSince). An idle connection is the
+    // pool's to expire; closing it here threw away every connection idle longer than its last
+    // request's timeout - a health probe's (500 ms, every second) reconnected each time.
+    // The next request's first write re-arms the timer.
+    if (!this.#busy) return;
     if (this.#head === undefined) {
       this.#fail(rawError('UND_ERR_HEADERS_TIMEOUT', 'Headers Timeout Error'));
     } else if (!this.#socket.isPaused()) {
