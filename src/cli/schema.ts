@@ -3,6 +3,7 @@
  * and docs/configuration.md are all derived from this table, so they cannot disagree.
  */
 import { availableParallelism } from 'node:os';
+import { SOCKET_PATH_PATTERN } from '../http/server.js';
 
 export const COMMANDS = Object.freeze(['start', 'worker', 'dispatcher', 'bench'] as const);
 export type CommandName = (typeof COMMANDS)[number];
@@ -144,7 +145,7 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   // Only `worker`: `dhttp start` gives each child its own socket itself. A string, not a
   // path, so a relative path is refused rather than resolved; ASCII keeps chars = bytes.
   { key: 'unixSocket', flag: 'unix-socket', type: 'string', default: undefined, group: 'worker', commands: ['worker'],
-    pattern: /^\/[\x20-\x7e]{0,99}$/, patternText: 'an absolute path of at most 100 bytes (printable ASCII)',
+    pattern: SOCKET_PATH_PATTERN, patternText: 'an absolute path of at most 100 bytes (printable ASCII)',
     defaultText: 'off', help: 'Also listen on this Unix-domain socket (mode 0600), serving the same app as the TCP port. A stale socket file there is replaced; any other file is an error. Removed on shutdown.' },
 
   // ── dispatcher ─────────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@
  * even across remove/re-add (a restarted or re-registered worker stays `w3`).
  */
 import { EventEmitter } from 'node:events';
+import { SOCKET_PATH_PATTERN } from '../http/server.js';
 import { Upstream, type PoolOptions } from './upstream.js';
 
 export type UpstreamSetEvent = 'added' | 'removed' | 'up' | 'down';
@@ -41,8 +42,6 @@ export function parseUpstreamAddress(input: string): string {
 /** Where an upstream known only by its socket sends requests to: its Host field. */
 const SOCKET_ORIGIN = 'http://localhost';
 const SOCKET_PREFIX = 'unix:';
-/** As `dhttp worker --unix-socket`: absolute, at most 100 bytes of printable ASCII (sun_path). */
-const SOCKET_PATH = /^\/[\x20-\x7e]{0,99}$/;
 
 /** Whether `input` names an upstream by its Unix-domain socket (`unix:/path`). */
 export function isSocketAddress(input: string): boolean {
@@ -62,7 +61,7 @@ export function socketPathOf(address: string): string | undefined {
 export function parseFixedUpstream(input: string): string {
   if (!isSocketAddress(input)) return parseUpstreamAddress(input);
   const path = input.slice(SOCKET_PREFIX.length);
-  if (!SOCKET_PATH.test(path)) {
+  if (!SOCKET_PATH_PATTERN.test(path)) {
     throw new TypeError(`a socket upstream must be unix: and an absolute path of at most 100 bytes (printable ASCII), got ${JSON.stringify(input)}`);
   }
   return input;
@@ -89,16 +88,15 @@ export class UpstreamSet {
    * New upstreams start inactive until a health check passes (or `markUp()`).
    */
   add(address: string, options: { id?: string; socketPath?: string } = {}): Upstream {
-    const origin = parseUpstreamAddress(address);
-    const existing = this.#byAddress.get(origin);
+    return this.#addOrGet(parseUpstreamAddress(address), options.id, { socketPath: options.socketPath });
+  }
+
+  #addOrGet(address: string, id: string | undefined, where: { socketPath?: string; origin?: string }): Upstream {
+    const existing = this.#byAddress.get(address);
     if (existing) {
       this.#undrain(existing);
       return existing;
     }
-    return this.#create(origin, options.id, { socketPath: options.socketPath });
-  }
-
-  #create(address: string, id: string | undefined, where: { socketPath?: string; origin?: string }): Upstream {
     const chosen = id ?? this.#ids.get(address) ?? this.#freshId();
     this.#ids.set(address, chosen);
     const upstream = new Upstream(chosen, address, {
@@ -119,12 +117,7 @@ export class UpstreamSet {
    */
   addSocket(path: string, options: { id?: string } = {}): Upstream {
     const address = parseFixedUpstream(`${SOCKET_PREFIX}${path}`);
-    const existing = this.#byAddress.get(address);
-    if (existing) {
-      this.#undrain(existing);
-      return existing;
-    }
-    return this.#create(address, options.id, { socketPath: path, origin: SOCKET_ORIGIN });
+    return this.#addOrGet(address, options.id, { socketPath: path, origin: SOCKET_ORIGIN });
   }
 
   get(address: string): Upstream | undefined {

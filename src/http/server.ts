@@ -211,6 +211,12 @@ export class HttpServer implements ConnectionHost {
  */
 export const MAX_SOCKET_PATH_BYTES = 100;
 
+/**
+ * A socket path as options take it (`--unix-socket`, `--upstreams unix:…`): absolute, at most
+ * MAX_SOCKET_PATH_BYTES of printable ASCII, so characters are bytes and the limit is exact.
+ */
+export const SOCKET_PATH_PATTERN = new RegExp(`^/[\\x20-\\x7e]{0,${MAX_SOCKET_PATH_BYTES - 1}}$`);
+
 /** listenPath() could not use the path; `message` is one line naming it. */
 export class SocketPathError extends Error {
   readonly code = 'ERR_DHTTP_SOCKET_PATH';
