@@ -2,7 +2,7 @@
 // engine (src/http) in front of our raw keep-alive client (src/dispatcher/raw-client), and
 // nothing else - no Forwarder (retries, holding, failure classes), no selection policy or
 // upstream state, no header rewriting (only X-Request-Id goes up, only Content-Type comes
-// back), no metrics, no dashboard. Not a usable proxy (GET/HEAD without bodies only); its
+// back), no metrics, no dashboard. Not a usable proxy (GET without a body only); its
 // place between the byte pipe and `dhttp start` splits what our HTTP parts cost from what
 // the forwarding logic costs.
 // Usage: node bench/peers/bare-dispatcher.mjs PORT SOCKET   (after npm run build)
