@@ -10,11 +10,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
 # Seconds per sample; see bench/engine.sh on machines that drift (DURATION=3 with 8 rounds).
 DURATION=${DURATION:-5}
-RUN=../shared/bench/run.sh
-OUT=bench/results; mkdir -p "$OUT"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-CLUSTER="cmd:dhttp-start-w1=node dist/src/cli/main.js start --port 18100 --host 127.0.0.1 --workers 1 --threads 1 --log-level warn@18100"
-NGINX="cmd:nginx-proxy-worker=bash bench/peers/nginx-proxy-worker.sh@18110"
+source bench/proxy-targets.sh
 WORKER="cmd:dhttp-worker=node dist/src/cli/main.js worker --port 18120 --host 127.0.0.1 --threads 1 --log-level warn@18120"
 echo "== throughput, c=50 ==" >&2
 bash $RUN --rounds "$ROUNDS" --duration "$DURATION" --max-other 25 --label dispatcher-vs-nginx --ratio "$CLUSTER" "$NGINX" | tee "$OUT/$STAMP-dispatcher-c50.txt"

@@ -10,11 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-8}
-RUN=../shared/bench/run.sh
-OUT=bench/results; mkdir -p "$OUT"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-CLUSTER="cmd:dhttp-start-w1=node dist/src/cli/main.js start --port 18100 --host 127.0.0.1 --workers 1 --threads 1 --log-level warn@18100"
-NGINX="cmd:nginx-proxy-worker=bash bench/peers/nginx-proxy-worker.sh@18110"
+source bench/proxy-targets.sh
 PIPE="cmd:pipe-proxy-worker=bash bench/peers/pipe-proxy-worker.sh@18130"
 BARE="cmd:bare-dispatcher-worker=env PROXY=bare-dispatcher.mjs bash bench/peers/pipe-proxy-worker.sh@18140"
 # Short samples, many rounds: this kind of machine drifts between fast and slow phases
