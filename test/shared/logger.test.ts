@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../src/shared/logger.js';
+
+test('the async logger writes a line within its 100 ms batch, and an idle logger never writes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dhttp-logger-'));
+  const file = join(dir, 'log.jsonl');
+  // pino's destination (sonic-boom) writes through fs.write: count its calls for this file.
+  const realWrite = fs.write;
+  let writes = 0;
+  (fs as { write: unknown }).write = function (this: unknown, ...args: unknown[]) {
+    writes++;
+    return (realWrite as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  try {
+    const logger = createLogger({ dest: file, level: 'info' });
+    // Idle: an empty flush would be a write(2) every 100 ms (the timer used to tick anyway).
+    await sleep(450);
+    assert.equal(writes, 0, 'an idle logger must not write');
+    logger.info({ event: 'hello' }, 'one line');
+    // Far below minLength (4 KiB): only the batch timer can write it out, within ≈ 100 ms.
+    let text = '';
+    for (let i = 0; i < 40 && !text.includes('"event":"hello"'); i++) {
+      await sleep(25);
+      text = readFileSync(file, 'utf8');
+    }
+    assert.match(text, /"event":"hello"/);
+    assert.equal(writes, 1, 'one write for the batch');
+    await sleep(350);
+    assert.equal(writes, 1, 'no writes after the batch went out');
+  } finally {
+    (fs as { write: unknown }).write = realWrite;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
