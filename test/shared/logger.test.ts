@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawn } from 'node:child_process';
 import { createLogger } from '../../src/shared/logger.js';
 
 test('the async logger writes a line within its 100 ms batch, and an idle logger never writes', async () => {
@@ -36,5 +37,34 @@ test('the async logger writes a line within its 100 ms batch, and an idle logger
   } finally {
     (fs as { write: unknown }).write = realWrite;
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a line logged while a big write is stuck still goes out within ≈ 100 ms of that write completing', async () => {
+  // The child logs one 256 KiB line (more than a pipe holds, so its write blocks until we
+  // read), then one small line (below minLength) while that write is in progress, and stays
+  // alive. The batch timer fires during the stuck write, when a flush can do nothing; the
+  // small line must still arrive without waiting for the exit flush or for more lines.
+  const logger = new URL('../../src/shared/logger.js', import.meta.url).href;
+  const script = `
+    import { createLogger } from ${JSON.stringify(logger)};
+    const log = createLogger({ level: 'info' });
+    log.info({ pad: 'x'.repeat(256 * 1024) }, 'bulk');
+    setTimeout(() => log.info({ event: 'tail' }, 'tail'), 20);
+    setTimeout(() => {}, 10000);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    child.stdout.pause();
+    await sleep(400); // the bulk write is stuck on the full pipe; the tail is logged meanwhile
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.stdout.resume();
+    const deadline = Date.now() + 3000;
+    while (!text.includes('"event":"tail"') && Date.now() < deadline) await sleep(20);
+    assert.match(text, /"event":"tail"/, 'the tail line came out while the process lives');
+    assert.equal(child.exitCode, null);
+  } finally {
+    child.kill('SIGKILL');
   }
 });
