@@ -45,7 +45,9 @@ test('a line logged while a big write is stuck still goes out within ≈ 100 ms 
   // read), then one small line (below minLength) while that write is in progress, and stays
   // alive. The batch timer fires during the stuck write, when a flush can do nothing; the
   // small line must still arrive without waiting for the exit flush or for more lines.
-  const logger = new URL('../../src/shared/logger.js', import.meta.url).href;
+  // Compiled (npm test) or through tsx, as test/helpers/processes.ts runs the CLI.
+  const compiled = import.meta.url.endsWith('.js');
+  const logger = new URL(`../../src/shared/logger.${compiled ? 'js' : 'ts'}`, import.meta.url).href;
   const script = `
     import { createLogger } from ${JSON.stringify(logger)};
     const log = createLogger({ level: 'info' });
@@ -53,7 +55,7 @@ test('a line logged while a big write is stuck still goes out within ≈ 100 ms 
     setTimeout(() => log.info({ event: 'tail' }, 'tail'), 20);
     setTimeout(() => {}, 10000);
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     child.stdout.pause();
     await sleep(400); // the bulk write is stuck on the full pipe; the tail is logged meanwhile
