@@ -10,6 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { RawBody } from './body.js';
 import { abortReason, beforeResponseError, rawError } from './errors.js';
 import { ResponseParser, type ParserEvents, type ResponseHead } from './response-parser.js';
+import { ResponseRelay, type RelayEvents } from './response-relay.js';
 import type { RawRequestOptions, SerializedRequest } from './request-head.js';
 import { drained } from '../../http/drained.js';
 import type { AbortLike } from '../../http/light-signal.js';
@@ -52,6 +53,23 @@ class CompleteResponse implements RawResponse {
   }
 }
 
+/** Who receives a relayed response (see RawConnection.pass). */
+export interface PassTarget extends RelayEvents {
+  /**
+   * The exchange failed; `headSeen`: the head was already handed on. Before it, the error
+   * is classed as the pool's `request` would class it (a reset, a timeout…).
+   */
+  onFail(err: unknown, headSeen: boolean): void;
+}
+
+/** The relaying side's handle on its exchange, bound to it (a late call does nothing). */
+export interface PassControl {
+  /** Reads on after onHead/onData asked to pause. */
+  resume(): void;
+  /** Gives up: the connection is closed (its response can no longer be read to the end). */
+  abort(): void;
+}
+
 /** The pool's side of a connection. */
 export interface ConnectionOwner {
   /** The exchange ended and the connection can carry another request. */
@@ -75,6 +93,9 @@ export class RawConnection {
   #gotBytes = false;
   #writing = false;
   #parser: ResponseParser | undefined;
+  /** Instead of #parser when the exchange is relayed (pass()). */
+  #relay: ResponseRelay | undefined;
+  #target: PassTarget | undefined;
   #head: ResponseHead | undefined;
   /** Body pieces seen in the read that brought the head, until that read is parsed. */
   #collected: Buffer[] | undefined;
@@ -157,6 +178,32 @@ export class RawConnection {
       this.#setTimeout(req.timeoutMs);
       this.#write(req, serialized);
     });
+  }
+
+  /**
+   * Sends a request head that the caller built (latin1 text: a request without body) and relays the
+   * response to `target` as bytes (ResponseRelay) instead of parsing it into an object.
+   */
+  pass(head: string, method: string, target: PassTarget, timeoutMs: number): PassControl {
+    this.#seq++;
+    const seq = this.#seq;
+    this.#busy = true;
+    this.#reused = this.#served++ > 0;
+    this.#gotBytes = false;
+    this.#relay = new ResponseRelay(method, target);
+    this.#target = target;
+    this.#setTimeout(timeoutMs);
+    this.#socket.write(head, 'latin1');
+    return {
+      resume: () => {
+        if (this.#seq === seq && this.#socket.isPaused()) this.#socket.resume();
+      },
+      abort: () => {
+        if (this.#seq !== seq) return;
+        this.#end();
+        this.#socket.destroy();
+      },
+    };
   }
 
   #write(req: RawRequestOptions, { head, chunked }: SerializedRequest): void {
@@ -251,6 +298,19 @@ export class RawConnection {
   }
 
   #onData(chunk: Buffer): void {
+    const relay = this.#relay;
+    if (relay !== undefined) {
+      this.#gotBytes = true;
+      try {
+        relay.feed(chunk);
+      } catch (err) {
+        this.#fail(err);
+        return;
+      }
+      if (relay.done) this.#finish();
+      else if (relay.paused && this.#relay === relay) this.#socket.pause();
+      return;
+    }
     const parser = this.#parser;
     if (!this.#busy || parser === undefined) {
       // Bytes nobody asked for: the worker is confused; never reuse this connection.
@@ -269,10 +329,16 @@ export class RawConnection {
   }
 
   #onEnd(): void {
-    if (this.#busy && this.#parser?.untilClose) {
-      this.#parser.end();
-      this.#finish();
-    }
+    if (!this.#busy) return;
+    const untilClose = this.#parser?.untilClose === true || this.#relay?.untilClose === true;
+    if (!untilClose) return;
+    this.#parser?.end();
+    this.#relay?.end();
+    this.#finish();
+  }
+
+  #headSeen(): boolean {
+    return this.#relay !== undefined ? this.#relay.headSeen : this.#head !== undefined;
   }
 
   #onTimeout(): void {
@@ -281,7 +347,7 @@ export class RawConnection {
     // request's timeout - a health probe's (500 ms, every second) reconnected each time.
     // The next request's first write re-arms the timer.
     if (!this.#busy) return;
-    if (this.#head === undefined) {
+    if (!this.#headSeen()) {
       this.#fail(rawError('UND_ERR_HEADERS_TIMEOUT', 'Headers Timeout Error'));
     } else if (!this.#socket.isPaused()) {
       // A paused socket is our consumer's slowness, not the worker's.
@@ -292,7 +358,7 @@ export class RawConnection {
   #onClose(): void {
     if (this.#busy) {
       const err = this.#socketError;
-      this.#fail(this.#head === undefined ? beforeResponseError(err, this.#reused && !this.#gotBytes) : (err ?? rawError('UND_ERR_SOCKET', 'other side closed')));
+      this.#fail(!this.#headSeen() ? beforeResponseError(err, this.#reused && !this.#gotBytes) : (err ?? rawError('UND_ERR_SOCKET', 'other side closed')));
     }
     this.#owner.closed(this);
   }
@@ -308,8 +374,9 @@ export class RawConnection {
       return;
     }
     const head = this.#head;
-    const reusable = head?.keepAlive === true && this.#parser?.extra === 0 && !this.#socket.destroyed;
-    if (reusable) this.maxIdleMs = idleLimitOf(head.headers['keep-alive']);
+    const relay = this.#relay;
+    const reusable = !this.#socket.destroyed && (relay !== undefined ? relay.reusable : head?.keepAlive === true && this.#parser?.extra === 0);
+    if (reusable) this.maxIdleMs = idleLimitOf(relay !== undefined ? relay.keepAliveField : head?.headers['keep-alive']);
     this.#end();
     if (reusable) {
       // The last chunk may have filled the body's buffer and paused the socket.
@@ -325,9 +392,12 @@ export class RawConnection {
     if (!this.#busy) return;
     const reject = this.#reject;
     const body = this.#body;
+    const target = this.#target;
+    const headSeen = this.#headSeen();
     this.#end();
     this.#socket.destroy();
-    if (reject !== undefined) reject(err);
+    if (target !== undefined) target.onFail(err, headSeen);
+    else if (reject !== undefined) reject(err);
     else if (body !== undefined && !body.destroyed) body.destroy(err instanceof Error ? err : rawError('UND_ERR_SOCKET', String(err)));
   }
 
@@ -340,6 +410,8 @@ export class RawConnection {
     this.#resolve = undefined;
     this.#reject = undefined;
     this.#parser = undefined;
+    this.#relay = undefined;
+    this.#target = undefined;
     this.#body = undefined;
     this.#head = undefined;
     this.#collected = undefined;

@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { AbortLike } from '../../http/light-signal.js';
-import { RawConnection, type ConnectionOwner, type RawResponse } from './connection.js';
+import { RawConnection, type ConnectionOwner, type PassControl, type PassTarget, type RawResponse } from './connection.js';
 import { abortReason, rawError } from './errors.js';
 import { serializeRequest, type RawRequestOptions, type SerializedRequest } from './request-head.js';
 
@@ -25,6 +25,8 @@ export const RAW_POOL_DEFAULTS = Object.freeze({
   keepAliveTimeoutMs: 4000,
   connectTimeoutMs: 2000,
 } satisfies Required<Omit<RawPoolOptions, 'socketPath'>>);
+
+const NO_CONTROL: PassControl = Object.freeze({ resume() {}, abort() {} });
 
 interface Waiter {
   give(conn: RawConnection): void;
@@ -90,6 +92,40 @@ export class RawPool implements ConnectionOwner {
     while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
     if (conn !== undefined) return conn.request(req, serialized);
     return this.#acquire(req.signal).then((c) => c.request(req, serialized));
+  }
+
+  /**
+   * Sends `head` (a whole request without body, serialized by the caller) on a pooled
+   * connection and relays the response to `target` (RawConnection.pass). Failures,
+   * connecting included, reach `target.onFail`, never synchronously.
+   */
+  pass(head: string, method: string, target: PassTarget, timeoutMs: number): PassControl {
+    if (this.#closed) {
+      queueMicrotask(() => target.onFail(rawError('UND_ERR_CLOSED', 'The client is closed'), false));
+      return NO_CONTROL;
+    }
+    let conn = this.#idle.pop();
+    while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
+    if (conn !== undefined) return conn.pass(head, method, target, timeoutMs);
+    // Waiting for a connection: the control is the real one's once it came.
+    let inner: PassControl | undefined;
+    let aborted = false;
+    this.#acquire(undefined).then(
+      (c) => {
+        if (aborted) this.release(c);
+        else inner = c.pass(head, method, target, timeoutMs);
+      },
+      (err: unknown) => {
+        if (!aborted) target.onFail(err, false);
+      },
+    );
+    return {
+      resume: () => inner?.resume(),
+      abort: () => {
+        aborted = true;
+        inner?.abort();
+      },
+    };
   }
 
   release(conn: RawConnection): void {

@@ -28,10 +28,10 @@ export interface ParserEvents {
 const enum State { Head, Length, Chunked, UntilClose, Done }
 
 /** A worker's heads are small; a bigger one is a broken upstream, not a client to serve. */
-const MAX_HEAD_BYTES = 64 * 1024;
+export const MAX_HEAD_BYTES = 64 * 1024;
 /** NUL, or a CR or LF that is not part of a CRLF line end (RFC 9112 §2.2, §5.5). */
-const STRAY_BYTES = /\0|\r(?!\n)|(?<!\r)\n/;
-const CHUNK_LIMITS = Object.freeze({ maxChunkLineBytes: 4096, maxHeaderBytes: 16 * 1024, maxHeaders: 100 });
+export const STRAY_BYTES = /\0|\r(?!\n)|(?<!\r)\n/;
+export const CHUNK_LIMITS = Object.freeze({ maxChunkLineBytes: 4096, maxHeaderBytes: 16 * 1024, maxHeaders: 100 });
 const HEAD_END = Buffer.from('\r\n\r\n');
 const SIMPLE_LENGTH = /^\d{1,15}$/;
 
@@ -195,7 +195,7 @@ export class ResponseParser {
 }
 
 /** The status code of `HTTP/1.x NNN[ reason]` checked without a regex. */
-function statusCodeOf(text: string, lineEnd: number): number {
+export function statusCodeOf(text: string, lineEnd: number): number {
   const c = (i: number): number => text.charCodeAt(i);
   const digit = (i: number, min: number): boolean => c(i) >= min && c(i) <= 0x39;
   const ok =
@@ -218,7 +218,7 @@ function joined(value: string | string[] | undefined): string | undefined {
 }
 
 /** RFC 9112 §6.3: repeated equal values are one length; differing ones are an error. */
-function contentLength(value: string | string[]): number {
+export function contentLength(value: string | string[]): number {
   if (typeof value === 'string' && SIMPLE_LENGTH.test(value)) return Number(value);
   const parts = (Array.isArray(value) ? value.join(',') : value).split(',').map((p) => p.trim());
   const first = parts[0];
