@@ -9,10 +9,11 @@ import { BodyReader } from './body-reader.js';
 import { analyzeHead, type Framing } from './framing.js';
 import { parseHead, type ParsedHead } from './head-parser.js';
 import type { EngineOptions } from './options.js';
+import { PassExchange, type PassHost, type PassThrough } from './pass-exchange.js';
 import { Request, type BodyStream } from './request.js';
 import { requestIdFor } from './request-id.js';
 import { Response, type ResponseSink } from './response.js';
-import { decodePath, parseTarget } from './target.js';
+import { decodePath, parseTarget, type Target } from './target.js';
 import type { Handler } from './types.js';
 
 /** What a connection needs from its server. */
@@ -21,11 +22,24 @@ export interface ConnectionHost {
   /** The `Keep-Alive: timeout=N` line for persistent responses ('' for none). */
   readonly keepAliveHint: string;
   readonly handler: Handler;
+  /** Takes bodiless exchanges off the request/response objects (see pass-exchange.ts). */
+  readonly passThrough: PassThrough | undefined;
   readonly closing: boolean;
   bodyLimit(method: string, path: string): number;
   requestDone(req: Request, res: Response): void;
   handlerFailed(err: unknown, req: Request | undefined): void;
   released(conn: Connection): void;
+  /** A pass-through exchange completed (counted like requestDone). */
+  passed(ex: PassExchange): void;
+}
+
+/** A pass-through exchange in flight, with what a fallback to the handler needs. */
+interface Passing {
+  ex: PassExchange;
+  head: ParsedHead;
+  framing: Framing;
+  target: Target;
+  path: string;
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -40,6 +54,8 @@ export class Connection implements ResponseSink {
   readonly keepAliveHint: string;
   #buf: Buffer | null = null;
   #current: { req: Request; res: Response; framing: Framing } | null = null;
+  #passing: Passing | null = null;
+  #passHost: PassHost | undefined;
   /** Response bytes produced while parsing one read, written with one syscall at its end. */
   #out = '';
   #batching = false;
@@ -102,7 +118,7 @@ export class Connection implements ResponseSink {
   }
 
   get busy(): boolean {
-    return this.#current !== null || this.#buf !== null;
+    return this.#current !== null || this.#passing !== null || this.#buf !== null;
   }
 
   /** Periodic check from the server's timer: header, body and keep-alive timeouts. */
@@ -121,7 +137,8 @@ export class Connection implements ResponseSink {
       }
       return;
     }
-    if (this.#current !== null) return; // the handler is working: not the client's fault
+    // The handler (or a pass-through taker) is working: not the client's fault.
+    if (this.#current !== null || this.#passing !== null) return;
     if (this.#buf !== null) {
       if (now - this.#headStarted > o.headerTimeoutMs) {
         this.#fail(httpError('REQUEST_TIMEOUT', `request head not received within ${o.headerTimeoutMs} ms`));
@@ -134,7 +151,7 @@ export class Connection implements ResponseSink {
   /** Graceful shutdown: idle connections close now, busy ones after their response. */
   shutdown(): void {
     this.#closeAfter = true;
-    if (this.#current === null && this.#buf === null && this.#body === null) this.#destroy();
+    if (this.#current === null && this.#passing === null && this.#buf === null && this.#body === null) this.#destroy();
   }
 
   destroy(): void {
@@ -156,7 +173,7 @@ export class Connection implements ResponseSink {
     } else {
       this.#buf = Buffer.concat([this.#buf, rest]);
     }
-    if (this.#current === null && (this.#body === null || this.#body.done)) {
+    if (this.#current === null && this.#passing === null && (this.#body === null || this.#body.done)) {
       this.#loop(now);
     } else if (this.#buf !== null && this.#buf.length > this.#opts.maxHeaderBytes + this.#opts.maxUriBytes) {
       // Pipelined bytes pile up while an exchange runs: stop reading until it ends.
@@ -172,7 +189,7 @@ export class Connection implements ResponseSink {
       return;
     }
     // Otherwise finish what is in flight, then close our side.
-    if (this.#current === null && (this.#body === null || this.#body.done)) {
+    if (this.#current === null && this.#passing === null && (this.#body === null || this.#body.done)) {
       if (this.#buf !== null) this.#loop(performance.now());
       if (this.#current === null) this.#endSoon();
     } else {
@@ -188,6 +205,7 @@ export class Connection implements ResponseSink {
       this.#current.req.abort();
       this.#current.res.abandon();
     }
+    this.#passing?.ex.aborted();
     this.#buf = null;
     this.#host.released(this);
   }
@@ -200,7 +218,7 @@ export class Connection implements ResponseSink {
     // Responses of requests handled synchronously in this pass go out in one write.
     this.#batching = true;
     try {
-      while (this.#current === null && this.#buf !== null && !this.#closed && !this.#closeAfter) {
+      while (this.#current === null && this.#passing === null && this.#buf !== null && !this.#closed && !this.#closeAfter) {
         if (this.#body !== null && !this.#body.done) break;
         let head: ParsedHead | null;
         try {
@@ -210,10 +228,11 @@ export class Connection implements ResponseSink {
           break;
         }
         if (head === null) break;
-        const rest = head.end < this.#buf.length ? this.#buf.subarray(head.end) : null;
+        const buf = this.#buf;
+        const rest = head.end < buf.length ? buf.subarray(head.end) : null;
         this.#buf = null;
         try {
-          this.#start(head);
+          this.#start(head, buf);
         } catch (err) {
           this.#fail(err);
           break;
@@ -233,18 +252,35 @@ export class Connection implements ResponseSink {
       this.#batching = false;
       if (this.#out !== '') this.#flush();
     }
-    if (this.#current === null && this.#buf === null && !this.#closed) {
+    if (this.#current === null && this.#passing === null && this.#buf === null && !this.#closed) {
       this.#since = now;
       if (this.#closeAfter) this.#endSoon();
       else if (this.#socket.isPaused()) this.#socket.resume();
     }
   }
 
-  #start(head: ParsedHead): void {
+  /** `buf` holds the head at its start (as parsed). */
+  #start(head: ParsedHead, buf: Buffer): void {
     const framing = analyzeHead(head);
     if (head.method === 'CONNECT') throw httpError('NOT_IMPLEMENTED', 'CONNECT is not supported');
     const t = parseTarget(head.method, head.target);
     const path = t.rawPath === '*' ? '*' : decodePath(t.rawPath);
+    const id = requestIdFor(framing.requestId);
+    const pass = this.#host.passThrough;
+    // Offered: HTTP/1.1 requests without body whose head starts the buffer (no empty lines
+    // before it), so the head's bytes can be relayed as they came.
+    if (pass !== undefined && framing.body === 'none' && head.httpMinor === 1 && buf[0] !== 0x0d) {
+      const ex = new PassExchange(this.#passHostOf(), head.method, head.target, path, head.fields, head.text, id, this.#now);
+      this.#passing = { ex, head, framing, target: t, path };
+      this.#served++;
+      if (pass.take(ex)) return;
+      this.#passing = null;
+      this.#served--;
+    }
+    this.#startHandler(head, framing, t, path, id, this.#now, undefined);
+  }
+
+  #startHandler(head: ParsedHead, framing: Framing, t: Target, path: string, id: string, startedAt: number, handler: Handler | undefined): void {
     let stream: BodyStream | null = null;
     if (framing.body !== 'none') {
       // Only a request with a body needs its limit (a callback that may match routes).
@@ -264,15 +300,54 @@ export class Connection implements ResponseSink {
       fields: head.fields,
       host: t.authority ?? framing.host,
       socket: this.#socket,
-      id: requestIdFor(framing.requestId),
+      id,
       contentLength: framing.body === 'chunked' ? null : framing.contentLength,
       body: stream,
-      startedAt: this.#now,
+      startedAt,
     });
     const res = new Response(this, req.method === 'HEAD', req.httpMinor, req.id);
     this.#current = { req, res, framing };
     this.#served++;
-    this.#run(req, res);
+    this.#run(req, res, handler ?? this.#host.handler);
+  }
+
+  /** The connection's side of its pass-through exchanges (one object per connection). */
+  #passHostOf(): PassHost {
+    this.#passHost ??= {
+      socket: this.#socket,
+      keepAliveHint: this.keepAliveHint,
+      memo: undefined,
+      passKeepAlive: (status, closeDelimited) => {
+        const p = this.#passing;
+        return p !== null && this.#decideKeepAlive(p.framing, status, closeDelimited);
+      },
+      output: (data) => this.output(data),
+      outputLatin1: (text) => {
+        const socket = this.#socket;
+        if (socket.destroyed) return false;
+        if (this.#out !== '') this.#flush();
+        return socket.write(text, 'latin1');
+      },
+      passFinished: (ex) => {
+        if (this.#passing?.ex !== ex) return;
+        this.#passing = null;
+        this.#host.passed(ex);
+        this.#afterExchange();
+      },
+      passFallback: (ex, handler) => {
+        const p = this.#passing;
+        if (p === null || p.ex !== ex || this.#closed) return;
+        this.#passing = null;
+        this.#served--;
+        try {
+          this.#startHandler(p.head, p.framing, p.target, p.path, ex.id, ex.startedAt, handler);
+        } catch (err) {
+          this.#fail(err);
+        }
+      },
+      destroy: () => this.#destroy(),
+    };
+    return this.#passHost;
   }
 
   #openBody(framing: Framing, limit: number): BodyStream {
@@ -296,10 +371,10 @@ export class Connection implements ResponseSink {
     return reader.stream;
   }
 
-  #run(req: Request, res: Response): void {
+  #run(req: Request, res: Response, handler: Handler): void {
     let result: void | Promise<void>;
     try {
-      result = this.#host.handler(req, res);
+      result = handler(req, res);
     } catch (err) {
       this.#handlerError(err, req, res);
       return;
@@ -355,6 +430,11 @@ export class Connection implements ResponseSink {
     if (cur === null) return;
     this.#current = null;
     this.#host.requestDone(cur.req, cur.res);
+    this.#afterExchange();
+  }
+
+  /** An exchange ended: discard what is left of its body, close, or go on with the next request. */
+  #afterExchange(): void {
     const b = this.#body;
     if (b !== null && !b.done) {
       if (this.#closeAfter) {
@@ -406,6 +486,11 @@ export class Connection implements ResponseSink {
     this.#closeAfter = true;
     this.#buf = null;
     this.#body?.abort(e);
+    if (this.#passing !== null) {
+      // Only reachable if a pass-through exchange is in flight: its response cannot be joined.
+      this.#destroy();
+      return;
+    }
     const cur = this.#current;
     if (cur !== null) {
       if (cur.res.headersSent) {

@@ -25,6 +25,8 @@ export interface ParsedHead {
   fields: string[];
   /** Offset just past the blank line that ends the head. */
   end: number;
+  /** The head as latin1 text from its request line to its last field line's CRLF (a slice: no copy). */
+  text: string;
 }
 
 const COLON = 0x3a;
@@ -63,7 +65,7 @@ export function parseHead(buf: Buffer, limits: HeadLimits): ParsedHead | null {
   const lineEnd = s.indexOf('\r\n');
   const rl = parseRequestLine(s, lineEnd, limits);
   const fields = parseFields(s, lineEnd + 2, blank + 2, limits);
-  return { method: rl.method, target: rl.target, httpMinor: rl.httpMinor, fields, end: pos + blank + 4 };
+  return { method: rl.method, target: rl.target, httpMinor: rl.httpMinor, fields, end: pos + blank + 4, text: s.slice(0, blank + 2) };
 }
 
 interface RequestLine {
