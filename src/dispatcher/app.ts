@@ -23,6 +23,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { LabelledRouter } from './routes/labelled-router.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { PassThroughForwarder } from './pass-through.js';
 import { statusRoutes } from './routes/status.js';
 import { workerRoutes } from './routes/workers.js';
 
@@ -46,6 +47,8 @@ export interface Dispatcher {
   readonly upstreams: UpstreamSet;
   readonly server: HttpServer;
   readonly context: DispatcherContext;
+  /** The GET/HEAD fast path; undefined with `--upstream-client undici`. */
+  readonly passThrough: PassThroughForwarder | undefined;
   /** Stops accepting, drains in-flight requests (≤ shutdownTimeout), stops health and discovery, closes pools. */
   close(): Promise<void>;
 }
@@ -104,22 +107,44 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
     }
   };
 
+  /** Metrics and the 5xx log line of every answered request, whichever path served it. */
+  const answered = (route: string, status: number, r: { id: string; method: string; path: string; startedAt: number }): void => {
+    const ms = performance.now() - r.startedAt;
+    metrics.observe(route, status, ms);
+    // /ready's 503 is its answer, not a fault, and load balancers poll it.
+    if (status >= 500 && route !== 'ready') {
+      logger.error(
+        { event: 'response_5xx', request_id: r.id, status, method: r.method, path: r.path, route, duration_ms: Math.round(ms) },
+        'request answered with a server error',
+      );
+    }
+  };
+  // GET and HEAD relayed as bytes when the raw client is selected (see pass-through.ts).
+  const passThrough =
+    config.upstreamClient === 'undici'
+      ? undefined
+      : new PassThroughForwarder({
+          upstreams,
+          policy,
+          isLocal: (path) => path === '*' || router.labelOf(path) !== undefined,
+          upstreamTimeoutMs: config.upstreamTimeout,
+          logger,
+          onStart: () => {
+            recent.inFlight++;
+          },
+          onDone: (ex, status) => {
+            recent.inFlight--;
+            // 0: handed back to the Forwarder (counted there) or the client left before the head.
+            if (status !== 0) answered('forward', status, ex);
+          },
+        });
+
   const server = createHttpServer(
     {
       ...engineOptionsOf(config),
       bodyLimit: (method, path) => router.bodyLimit(method, path),
-      onResponse: (req, res) => {
-        const route = router.labelOf(req.path) ?? (req.path === '*' ? 'options' : 'forward');
-        const ms = performance.now() - req.startedAt;
-        metrics.observe(route, res.status, ms);
-        // /ready's 503 is its answer, not a fault, and load balancers poll it.
-        if (res.status >= 500 && route !== 'ready') {
-          logger.error(
-            { event: 'response_5xx', request_id: req.id, status: res.status, method: req.method, path: req.path, route, duration_ms: Math.round(ms) },
-            'request answered with a server error',
-          );
-        }
-      },
+      passThrough,
+      onResponse: (req, res) => answered(router.labelOf(req.path) ?? (req.path === '*' ? 'options' : 'forward'), res.status, req),
       onError: (err, req) => logHandlerError(logger, err, req),
     },
     handler,
@@ -139,7 +164,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
       await upstreams.close();
     })());
 
-  return { url: `http://${urlHost(config.host)}:${address.port}`, port: address.port, upstreams, server, context: ctx, close };
+  return { url: `http://${urlHost(config.host)}:${address.port}`, port: address.port, upstreams, server, context: ctx, passThrough, close };
 }
 
 /** A wildcard bind is reached through loopback; IPv6 literals need brackets. */

@@ -6,13 +6,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpRequest, HttpResponse } from '../http/types.js';
 
 /** Hop-by-hop fields, plus those of Go's and Caddy's reverse proxies (Proxy-*). */
-const HOP_BY_HOP: ReadonlySet<string> = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection', 'proxy-connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade',
   'proxy-authenticate', 'proxy-authorization',
 ]);
 
 /** Request fields the forwarder rebuilds itself, or that undici must not be given. */
-const REBUILT: ReadonlySet<string> = new Set([
+export const REBUILT: ReadonlySet<string> = new Set([
   'x-forwarded-for', 'x-forwarded-proto', 'forwarded', 'x-request-id',
   // The engine answers 100-continue when the body is read; undici refuses the field.
   'expect',
@@ -33,8 +33,9 @@ export function connectionTokens(values: Iterable<string>): Set<string> {
   return tokens;
 }
 
-function clientAddress(req: HttpRequest): string {
-  const a = req.remoteAddress;
+/** The client's address as the proxy fields give it (IPv4-mapped IPv6 as plain IPv4). */
+export function clientAddress(remoteAddress: string): string {
+  const a = remoteAddress;
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }
 
@@ -53,15 +54,23 @@ export function upstreamRequestHeaders(req: HttpRequest): string[] {
     if (HOP_BY_HOP.has(name) || REBUILT.has(name) || dropped?.has(name) === true) continue;
     out.push(name, value);
   }
-  const client = clientAddress(req);
-  const xff = req.headers.get('x-forwarded-for');
-  out.push('x-forwarded-for', xff ? `${xff}, ${client}` : client);
-  out.push('x-forwarded-proto', 'http');
-  const fwd = req.headers.get('forwarded');
-  const node = `for=${forwardedNode(client)};proto=http`;
-  out.push('forwarded', fwd ? `${fwd}, ${node}` : node);
-  out.push('x-request-id', req.id);
+  const client = clientAddress(req.remoteAddress);
+  out.push(...proxyFields(client, req.headers.get('x-forwarded-for'), req.headers.get('forwarded'), req.id));
   return out;
+}
+
+/**
+ * The fields a proxy adds, as a flat `[name, value…]` list: the client's address appended
+ * to X-Forwarded-For and Forwarded (RFC 7239) chains, the scheme, and the request id.
+ */
+export function proxyFields(client: string, xff: string | undefined, forwarded: string | undefined, id: string): string[] {
+  const node = `for=${forwardedNode(client)};proto=http`;
+  return [
+    'x-forwarded-for', xff ? `${xff}, ${client}` : client,
+    'x-forwarded-proto', 'http',
+    'forwarded', forwarded ? `${forwarded}, ${node}` : node,
+    'x-request-id', id,
+  ];
 }
 
 /**
