@@ -115,7 +115,8 @@ class Relay implements PassTarget {
 
   onData(data: Buffer, complete: boolean): boolean {
     if (this.#ex.done) return true;
-    const ok = this.#ex.write(data, complete);
+    // A view of the connection's reused read buffer: the socket may still hold it after write().
+    const ok = this.#ex.write(data.length === 0 ? data : Buffer.from(data), complete);
     return this.#after(ok, complete);
   }
 

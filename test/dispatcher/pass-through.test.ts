@@ -321,6 +321,27 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     assert.equal(w.heads.length, 1, 'not sent again');
   });
 
+  test('--upstream-timeout bounds the wait between body pieces, not the whole answer', async () => {
+    const w = await scriptedWorker((head, s) => {
+      if (head.startsWith('GET /drip')) {
+        s.write('HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n');
+        let sent = 0;
+        const t = setInterval(() => {
+          s.write('x');
+          if (++sent === 8) clearInterval(t);
+        }, 100);
+      } else {
+        s.write('HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nxx');
+      }
+    });
+    const { d } = await dispatcherFor([w.url], ['--upstream-timeout', '300ms']);
+    const drip = await exchange(d.port, 'GET /drip HTTP/1.1\r\nHost: h\r\n\r\n');
+    assert.equal(drip.replies[0]?.body, 'xxxxxxxx', '800 ms in all, never 300 ms without a byte');
+    const stall = await exchange(d.port, 'GET /stall HTTP/1.1\r\nHost: h\r\n\r\n', 1, 2000);
+    assert.equal(stall.replies.length, 0);
+    assert.equal(stall.closed, true, 'a body that stops is cut');
+  });
+
   test('a worker dying mid-body cuts the client connection and is counted as failed', async () => {
     const w = await scriptedWorker((_h, s) => {
       s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial');

@@ -26,6 +26,9 @@ export const RAW_POOL_DEFAULTS = Object.freeze({
   connectTimeoutMs: 2000,
 } satisfies Required<Omit<RawPoolOptions, 'socketPath'>>);
 
+/** The read buffer of every pooled connection: reads are consumed before the next one. */
+const READ_BUFFER = Buffer.alloc(64 * 1024);
+
 const NO_CONTROL: PassControl = Object.freeze({ resume() {}, abort() {} });
 
 interface Waiter {
@@ -52,6 +55,9 @@ export class RawPool implements ConnectionOwner {
   readonly #every: number;
   readonly #limit: number;
   #sweeper: NodeJS.Timeout | undefined;
+  /** Times relayed exchanges (RawConnection.checkTimeout) while any runs, at this period. */
+  #passSweeper: NodeJS.Timeout | undefined;
+  #passEvery = 0;
   #onEmpty: (() => void) | undefined;
 
   constructor(origin: string, options: RawPoolOptions = {}) {
@@ -104,6 +110,7 @@ export class RawPool implements ConnectionOwner {
       queueMicrotask(() => target.onFail(rawError('UND_ERR_CLOSED', 'The client is closed'), false));
       return NO_CONTROL;
     }
+    if (timeoutMs > 0) this.#sweepPasses(timeoutMs);
     let conn = this.#idle.pop();
     while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
     if (conn !== undefined) return conn.pass(head, method, target, timeoutMs);
@@ -112,8 +119,13 @@ export class RawPool implements ConnectionOwner {
     let aborted = false;
     this.#acquire(undefined).then(
       (c) => {
-        if (aborted) this.release(c);
-        else inner = c.pass(head, method, target, timeoutMs);
+        if (aborted) {
+          this.release(c);
+          return;
+        }
+        // The sweep may have stopped while this one was connecting.
+        if (timeoutMs > 0) this.#sweepPasses(timeoutMs);
+        inner = c.pass(head, method, target, timeoutMs);
       },
       (err: unknown) => {
         if (!aborted) target.onFail(err, false);
@@ -185,6 +197,31 @@ export class RawPool implements ConnectionOwner {
     return timer;
   }
 
+  /**
+   * Checks relayed exchanges every quarter of their timeout (25 ms – 1 s) while any runs:
+   * one fails between 1 and 1¼ timeouts without progress. Stops when none is left.
+   */
+  #sweepPasses(timeoutMs: number): void {
+    const every = Math.max(25, Math.min(1000, Math.floor(timeoutMs / 4)));
+    if (this.#passSweeper !== undefined && this.#passEvery <= every) return;
+    if (this.#passSweeper !== undefined) clearInterval(this.#passSweeper);
+    this.#passEvery = every;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      let relaying = false;
+      for (const conn of this.#all) {
+        conn.checkTimeout(now);
+        if (conn.relaying) relaying = true;
+      }
+      if (!relaying) {
+        clearInterval(timer);
+        this.#passSweeper = undefined;
+      }
+    }, every);
+    timer.unref();
+    this.#passSweeper = timer;
+  }
+
   #stopSweeper(): void {
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     this.#sweeper = undefined;
@@ -193,6 +230,8 @@ export class RawPool implements ConnectionOwner {
   #shutdown(force: boolean): Promise<void> {
     this.#closed = true;
     this.#stopSweeper();
+    if (this.#passSweeper !== undefined) clearInterval(this.#passSweeper);
+    this.#passSweeper = undefined;
     const err = rawError(force ? 'UND_ERR_DESTROYED' : 'UND_ERR_CLOSED', 'The client is closed');
     for (const w of this.#waiters.splice(0)) w.fail(err);
     for (const c of this.#idle.splice(0)) c.destroy();
@@ -245,10 +284,16 @@ export class RawPool implements ConnectionOwner {
 
   #open(waiter: Waiter): void {
     this.#count++;
+    // Reads land in one buffer shared by every connection (see RawConnection.onRead).
+    let conn: RawConnection | undefined;
+    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array): boolean => {
+      conn?.onRead((buf as Buffer).subarray(0, n));
+      return true;
+    } };
     const socket: Socket =
       this.#socketPath !== undefined
-        ? connect({ path: this.#socketPath })
-        : connect({ host: this.#host, port: this.#port, noDelay: true });
+        ? connect({ path: this.#socketPath, onread })
+        : connect({ host: this.#host, port: this.#port, noDelay: true, onread });
     const timer = setTimeout(() => {
       socket.destroy(rawError('UND_ERR_CONNECT_TIMEOUT', `Connect Timeout Error (${this.#authority}, ${this.#opts.connectTimeoutMs} ms)`));
     }, this.#opts.connectTimeoutMs);
@@ -264,7 +309,7 @@ export class RawPool implements ConnectionOwner {
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.off('error', onError);
-      const conn = new RawConnection(socket, this);
+      conn = new RawConnection(socket, this);
       this.#all.add(conn);
       if (this.#closed) {
         conn.destroy();
