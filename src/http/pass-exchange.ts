@@ -10,6 +10,7 @@
  */
 import type { Socket } from 'node:net';
 import { dateLine } from './http-date.js';
+import { drained } from './drained.js';
 import type { Handler } from './types.js';
 
 /** Bodies up to this size are sent as text with the head. */
@@ -122,20 +123,9 @@ export class PassExchange {
     return ok;
   }
 
-  /** Calls `fn` once the socket's buffer drained (or right away if the socket is gone). */
+  /** Calls `fn` once the socket's buffer drained (or soon if the socket is gone). */
   whenDrained(fn: () => void): void {
-    const s = this.#host.socket;
-    if (s.destroyed || !s.writableNeedDrain) {
-      fn();
-      return;
-    }
-    const done = (): void => {
-      s.off('drain', done);
-      s.off('close', done);
-      fn();
-    };
-    s.on('drain', done);
-    s.on('close', done);
+    void drained(this.#host.socket).then(fn);
   }
 
   /** The response cannot be completed after its head: the connection is cut. */

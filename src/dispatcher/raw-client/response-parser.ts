@@ -28,7 +28,7 @@ export interface ParserEvents {
 const enum State { Head, Length, Chunked, UntilClose, Done }
 
 /** A worker's heads are small; a bigger one is a broken upstream, not a client to serve. */
-export const MAX_HEAD_BYTES = 64 * 1024;
+const MAX_HEAD_BYTES = 64 * 1024;
 /** NUL, or a CR or LF that is not part of a CRLF line end (RFC 9112 §2.2, §5.5). */
 export const STRAY_BYTES = /\0|\r(?!\n)|(?<!\r)\n/;
 export const CHUNK_LIMITS = Object.freeze({ maxChunkLineBytes: 4096, maxHeaderBytes: 16 * 1024, maxHeaders: 100 });
@@ -82,13 +82,11 @@ export class ResponseParser {
     while (pos < buf.length) {
       switch (this.#state) {
         case State.Head: {
-          const end = buf.indexOf(HEAD_END, pos);
+          const end = headEnd(buf, pos);
           if (end === -1) {
-            if (buf.length - pos > MAX_HEAD_BYTES) throw rawError('HPE_INVALID_RESPONSE', 'response head too large');
             this.#pending = Buffer.from(buf.subarray(pos));
             return;
           }
-          if (end - pos > MAX_HEAD_BYTES) throw rawError('HPE_INVALID_RESPONSE', 'response head too large');
           this.#head(buf.toString('utf8', pos, end));
           pos = end + 4;
           break;
@@ -192,6 +190,16 @@ export class ResponseParser {
     this.#events.onHead({ statusCode, headers, keepAlive });
     if (this.#state === State.Done) this.#events.onComplete();
   }
+}
+
+/**
+ * Where the response head starting at `pos` ends (the offset of its blank line's CRLF CRLF),
+ * or -1 while it is incomplete; throws once it is larger than a worker's head can be.
+ */
+export function headEnd(buf: Buffer, pos: number): number {
+  const end = buf.indexOf(HEAD_END, pos);
+  if ((end === -1 ? buf.length : end) - pos > MAX_HEAD_BYTES) throw rawError('HPE_INVALID_RESPONSE', 'response head too large');
+  return end;
 }
 
 /** The status code of `HTTP/1.x NNN[ reason]` checked without a regex. */

@@ -9,7 +9,7 @@
  */
 import { ChunkedDecoder } from '../../http/chunked-decoder.js';
 import { rawError } from './errors.js';
-import { CHUNK_LIMITS, MAX_HEAD_BYTES, STRAY_BYTES, contentLength, statusCodeOf } from './response-parser.js';
+import { CHUNK_LIMITS, STRAY_BYTES, contentLength, headEnd, statusCodeOf } from './response-parser.js';
 
 export interface RelayEvents {
   /**
@@ -25,7 +25,6 @@ export interface RelayEvents {
 
 const enum State { Head, Length, Chunked, UntilClose, Done }
 
-const HEAD_END = Buffer.from('\r\n\r\n');
 const NOOP = (): void => {};
 
 /** Fields dropped from a forwarded response: hop-by-hop ones, and what the receiver writes. */
@@ -103,13 +102,11 @@ export class ResponseRelay {
     while (pos < buf.length) {
       switch (this.#state) {
         case State.Head: {
-          const end = buf.indexOf(HEAD_END, pos);
+          const end = headEnd(buf, pos);
           if (end === -1) {
-            if (buf.length - pos > MAX_HEAD_BYTES) throw rawError('HPE_INVALID_RESPONSE', 'response head too large');
             this.#pending = Buffer.from(buf.subarray(pos));
             return;
           }
-          if (end - pos > MAX_HEAD_BYTES) throw rawError('HPE_INVALID_RESPONSE', 'response head too large');
           const head = this.#head(buf.toString('latin1', pos, end));
           pos = end + 4;
           if (head === undefined) break; // interim 1xx: the final head follows
