@@ -191,7 +191,8 @@ export class Connection implements ResponseSink {
     // Otherwise finish what is in flight, then close our side.
     if (this.#current === null && this.#passing === null && (this.#body === null || this.#body.done)) {
       if (this.#buf !== null) this.#loop(performance.now());
-      if (this.#current === null) this.#endSoon();
+      if (this.#current === null && this.#passing === null) this.#endSoon();
+      else this.#closeAfter = true;
     } else {
       this.#closeAfter = true;
     }

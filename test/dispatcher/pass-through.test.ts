@@ -211,6 +211,20 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     assert.equal(d.passThrough?.taken, 3);
   });
 
+  test('a client that half-closes after its request still gets the answer, then the connection closes', async () => {
+    const w = await scriptedWorker((_h, s) => setTimeout(() => s.write(OK('late')), 30));
+    const { d } = await dispatcherFor([w.url]);
+    const client = net.connect(d.port, '127.0.0.1');
+    let text = '';
+    client.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    const closed = new Promise((r) => client.on('close', r));
+    client.end('GET /half HTTP/1.1\r\nHost: h\r\n\r\n');
+    await closed;
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(text, /\r\nConnection: close\r\n/);
+    assert.ok(text.endsWith('\r\n\r\nlate'), text);
+  });
+
   test('chunked bodies pass with their framing; 204 and HEAD have none', async () => {
     const chunked = '4\r\nabcd\r\n3;ext=1\r\nefg\r\n0\r\nX-Trailer: t\r\n\r\n';
     const w = await scriptedWorker((head, s) => {
