@@ -125,18 +125,15 @@ class Relay implements PassTarget {
     const upstream = this.#upstream;
     if (this.#ended || ex.done) return; // the client's own going away was handled
     this.#end();
-    if (headSeen) {
+    upstream.end(false);
+    if (headSeen || ex.headSent) {
+      // The head went to the client with onHead: too late for another answer.
       this.#fwd.log.error(
         { event: 'upstream_failed_mid_response', request_id: ex.id, worker: upstream.id, error: describeError(err) },
         'worker failed mid-response',
       );
-      upstream.end(false);
-      if (ex.headSent) {
-        ex.destroy();
-        return;
-      }
-    } else {
-      upstream.end(false);
+      ex.destroy();
+      return;
     }
     const kind = classify(err);
     if (kind === 'connect') this.#fwd.onConnectFailure(upstream, err);
