@@ -287,6 +287,29 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     assert.equal(written, size);
   });
 
+  test('a client slower than --upstream-timeout is not cut: the wait is its own, not the worker\'s', async () => {
+    const size = 16 * 1024 * 1024;
+    const w = await scriptedWorker((_h, s) => {
+      s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+      s.write(Buffer.alloc(size, 0x62));
+    });
+    const { d } = await dispatcherFor([w.url], ['--upstream-timeout', '200ms']);
+    const client = net.connect(d.port, '127.0.0.1');
+    client.on('error', () => {});
+    client.pause();
+    client.write('GET /big HTTP/1.1\r\nHost: h\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 700));
+    let received = 0;
+    let closed = false;
+    client.on('close', () => (closed = true));
+    client.on('data', (c: Buffer) => (received += c.length));
+    client.resume();
+    await waitFor('whole body', () => (received >= size || closed ? true : undefined), 20_000);
+    assert.equal(closed, false, 'not cut');
+    assert.ok(received > size, `${received} bytes (head + body)`);
+    client.destroy();
+  });
+
   test('a refused worker is marked down and the request is handed to the Forwarder, which retries', async () => {
     const gone = await scriptedWorker((_h, s) => s.write(OK('gone')));
     const w = await scriptedWorker((_h, s) => s.write(OK('live')));

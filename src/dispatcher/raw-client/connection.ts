@@ -206,7 +206,10 @@ export class RawConnection {
     this.#socket.write(head, 'latin1');
     return {
       resume: () => {
-        if (this.#seq === seq && this.#socket.isPaused()) this.#socket.resume();
+        if (this.#seq !== seq || !this.#socket.isPaused()) return;
+        // The wait was the client's; the worker's time starts again now.
+        this.#activeAt = performance.now();
+        this.#socket.resume();
       },
       abort: () => {
         if (this.#seq !== seq) return;
