@@ -139,6 +139,8 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
           },
         });
 
+  if (passThrough !== undefined) metrics.registerPassThrough(passThrough);
+
   const server = createHttpServer(
     {
       ...engineOptionsOf(config),

@@ -75,6 +75,25 @@ export class DispatcherMetrics {
     });
   }
 
+  /**
+   * `dhttp_dispatcher_pass_through_total{outcome}`: GET/HEAD requests the fast path relayed
+   * (`relayed`) and those it handed back to the general path after a failed attempt
+   * (`handed_back`), read from `source` at scrape time.
+   */
+  registerPassThrough(source: { readonly taken: number; readonly handedBack: number }): void {
+    new Counter({
+      name: 'dhttp_dispatcher_pass_through_total',
+      help: 'GET/HEAD requests taken by the fast path, by outcome: relayed, or handed back to the general path.',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc({ outcome: 'relayed' }, source.taken - source.handedBack);
+        this.inc({ outcome: 'handed_back' }, source.handedBack);
+      },
+    });
+  }
+
   /** One finished request: `route` is a bounded label ('workers', 'forward', 'jobs/montecarlo'…). */
   observe(route: string, status: number, ms: number): void {
     this.http.observe(route, status, ms);

@@ -323,6 +323,12 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     assert.equal(goneUpstream?.active, false, 'passive health marked it down');
     assert.ok((d.passThrough?.handedBack ?? 0) >= 1);
     assert.ok(log.named('retry').length >= 1);
+    const metrics = await (await fetch(`${d.url}/metrics`)).text();
+    const relayed = Number(/^dhttp_dispatcher_pass_through_total\{outcome="relayed"\} (\d+)$/m.exec(metrics)?.[1]);
+    const handedBack = Number(/^dhttp_dispatcher_pass_through_total\{outcome="handed_back"\} (\d+)$/m.exec(metrics)?.[1]);
+    assert.equal(handedBack, d.passThrough?.handedBack);
+    assert.equal(relayed + handedBack, d.passThrough?.taken);
+    assert.ok(relayed >= 3, `${relayed} relayed`);
   });
 
   test('a worker resetting before its answer: another worker answers', async () => {
