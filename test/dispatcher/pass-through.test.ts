@@ -352,6 +352,14 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     assert.match(replies[0].body, /"request_id":"bad-1"/);
   });
 
+  test('an answer with both Content-Length and Transfer-Encoding is refused on both paths: 502', async () => {
+    const w = await scriptedWorker((_h, s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'));
+    const { d } = await dispatcherFor([w.url], ['--retries', '0']);
+    const { replies } = await exchange(d.port, 'GET /both HTTP/1.1\r\nHost: h\r\n\r\n');
+    assert.equal(replies[0]?.status, 502);
+    assert.equal(w.heads.length, 2, 'the relay, then the general path once');
+  });
+
   test('a worker that does not answer in --upstream-timeout gets a 504 at once, not a second wait', async () => {
     const w = await scriptedWorker(() => {});
     const { d } = await dispatcherFor([w.url], ['--upstream-timeout', '300ms']);

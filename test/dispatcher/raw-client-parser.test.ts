@@ -123,6 +123,7 @@ describe('raw client response parser', () => {
       'HTTP/1.1 200 OK\r\nX-Bad: a\rb\r\nContent-Length: 0\r\n\r\n',
       'HTTP/1.1 200 OK\r\nX-Bad: a\nb: c\r\nContent-Length: 0\r\n\r\n',
       'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
     ];
     for (const raw of bad) {
       assert.throws(() => parse('GET', [Buffer.from(raw)]), { code: 'HPE_INVALID_RESPONSE' }, raw);

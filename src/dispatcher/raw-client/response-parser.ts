@@ -171,6 +171,9 @@ export class ResponseParser {
     if (this.#noBody || statusCode === 204 || statusCode === 304) {
       this.#state = State.Done;
     } else if (headers['transfer-encoding'] !== undefined) {
+      // Both would let a client downstream and us disagree on where the body ends (RFC 9112
+      // §6.1); nginx refuses such an upstream answer too.
+      if (headers['content-length'] !== undefined) throw rawError('HPE_INVALID_RESPONSE', 'both Transfer-Encoding and Content-Length');
       const codings = joined(headers['transfer-encoding']) ?? '';
       if (/(?:^|,)\s*chunked\s*$/i.test(codings)) {
         this.#chunked = new ChunkedDecoder(CHUNK_LIMITS);
