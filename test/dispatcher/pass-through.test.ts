@@ -6,6 +6,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net, { type AddressInfo, type Socket } from 'node:net';
+import fc from 'fast-check';
 import { startDispatcher, type Dispatcher } from '../../src/dispatcher/app.js';
 import { EventRecorder, startMiniWorker, testDispatcherConfig, waitFor } from './helpers/app-worker.js';
 import { deadAddress } from './helpers/fake-exchange.js';
@@ -138,6 +139,19 @@ function chunkedLength(s: string): number {
     }
     p += size + 2;
     if (p > s.length) return -1;
+  }
+}
+
+/** The data of a complete chunked body (extensions and trailers dropped). */
+function dechunk(s: string): string {
+  let out = '';
+  let p = 0;
+  for (;;) {
+    const le = s.indexOf('\r\n', p);
+    const size = parseInt(s.slice(p, le), 16);
+    if (size === 0) return out;
+    out += s.slice(le + 2, le + 2 + size);
+    p = le + 2 + size + 2;
   }
 }
 
@@ -419,6 +433,51 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     await waitFor('worker connection closed', () => (w.sockets.size === 1 ? true : undefined)); // the health probe's remains
     await waitFor('load released', () => (upstream.load === 0 ? true : undefined));
     assert.equal(upstream.failed, 0, 'no verdict on the worker');
+  });
+
+  test('differential: the fast path and the general path give the client the same answer', async () => {
+    // Random worker answers; each is fetched as GET /r/N (fast path) and as an absolute-form
+    // GET http://h/r/N (never taken: the general path). What the client sees must agree:
+    // status, the multiset of fields (names case-insensitive, values OWS-trimmed) less Date
+    // and X-Request-Id, and the body after de-chunking.
+    const name = fc.stringMatching(/^X-[A-Za-z0-9-]{1,10}$/);
+    const value = fc.stringMatching(/^[!-~]([ -~]{0,16}[!-~])?$/);
+    const hop = fc.constantFrom('Connection: keep-alive', 'Keep-Alive: timeout=5', 'Proxy-Connection: x', 'Upgrade: h2c', 'Date: Mon, 01 Jan 2001 00:00:00 GMT', 'X-Request-Id: w');
+    const answers = fc.sample(
+      fc.record({
+        status: fc.constantFrom(200, 201, 204, 301, 404, 500),
+        fields: fc.array(fc.oneof(fc.tuple(name, value).map(([n, v]) => `${n}: ${v}`), hop), { maxLength: 6 }),
+        body: fc.string({ maxLength: 3000 }),
+        chunked: fc.boolean(),
+      }),
+      { numRuns: 30, seed: 20261203 },
+    );
+    const w = await scriptedWorker((head, s) => {
+      const a = answers[Number(/\/r\/(\d+) /.exec(head)?.[1])];
+      const body = a.status === 204 ? '' : a.body;
+      const framing = a.status === 204 ? '' : a.chunked ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+      const wire = a.status === 204 || !a.chunked ? body : `${body.length > 0 ? `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n` : ''}0\r\n\r\n`;
+      s.write(`HTTP/1.1 ${a.status} X\r\n${a.fields.map((f) => `${f}\r\n`).join('')}${framing}\r\n${wire}`);
+    });
+    const { d } = await dispatcherFor([w.url]);
+    const view = (r: RawReply | undefined): { status: number; fields: string[]; body: string } => {
+      assert.ok(r !== undefined, 'an answer');
+      const fields = r.head
+        .split('\r\n')
+        .slice(1, -1)
+        .map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()])
+        .filter(([n]) => !['date', 'x-request-id', 'keep-alive', 'connection', 'transfer-encoding', 'content-length'].includes(n))
+        .map(([n, v]) => `${n}: ${v}`)
+        .sort();
+      const chunked = /\r\ntransfer-encoding: *chunked/i.test(r.head);
+      return { status: r.status, fields, body: chunked ? dechunk(r.body) : r.body };
+    };
+    for (let i = 0; i < answers.length; i++) {
+      const fast = await exchange(d.port, `GET /r/${i} HTTP/1.1\r\nHost: h\r\n\r\n`);
+      const general = await exchange(d.port, `GET http://h/r/${i} HTTP/1.1\r\nHost: h\r\n\r\n`);
+      assert.deepEqual(view(fast.replies[0]), view(general.replies[0]), `answer ${i}: ${JSON.stringify(answers[i])}`);
+    }
+    assert.equal(d.passThrough?.taken, answers.length, 'the origin-form requests took the fast path');
   });
 
   test('not taken: the dispatcher\'s own routes, other methods, absolute-form targets, HTTP/1.0, bodies', async () => {
