@@ -39,7 +39,6 @@ interface Passing {
   head: ParsedHead;
   framing: Framing;
   target: Target;
-  path: string;
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -272,7 +271,7 @@ export class Connection implements ResponseSink {
     // before it), so the head's bytes can be relayed as they came.
     if (pass !== undefined && framing.body === 'none' && head.httpMinor === 1 && buf[0] !== 0x0d) {
       const ex = new PassExchange(this.#passHostOf(), head.method, head.target, path, head.fields, head.text, id, this.#now);
-      this.#passing = { ex, head, framing, target: t, path };
+      this.#passing = { ex, head, framing, target: t };
       this.#served++;
       if (pass.take(ex)) return;
       this.#passing = null;
@@ -341,7 +340,7 @@ export class Connection implements ResponseSink {
         this.#passing = null;
         this.#served--;
         try {
-          this.#startHandler(p.head, p.framing, p.target, p.path, ex.id, ex.startedAt, handler);
+          this.#startHandler(p.head, p.framing, p.target, ex.path, ex.id, ex.startedAt, handler);
         } catch (err) {
           this.#fail(err);
         }
