@@ -178,4 +178,38 @@ describe('response relay', () => {
       { numRuns: 300 },
     );
   });
+
+  test('feed returns what follows a complete response (the next pipelined one), whatever the split', () => {
+    const first = {
+      length: 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc',
+      chunked: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n',
+      empty: 'HTTP/1.1 204 No Content\r\n\r\n',
+      interim: 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz',
+    };
+    const next = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi';
+    for (const [name, raw] of Object.entries(first)) {
+      const buf = Buffer.from(raw + next, 'latin1');
+      for (let i = 0; i <= buf.length; i++) {
+        const r = new ResponseRelay('GET', { onHead: () => true, onData: () => true });
+        let rest: Buffer | undefined;
+        let after = '';
+        for (const piece of [buf.subarray(0, i), buf.subarray(i)]) {
+          if (r.done) after += piece.toString('latin1');
+          else rest = r.feed(piece);
+          if (rest !== undefined) {
+            after += rest.toString('latin1');
+            rest = undefined;
+          }
+        }
+        assert.equal(r.done, true, `${name} split ${i}`);
+        assert.equal(r.keepsAlive, true);
+        // Bytes after it make it not reusable as a single exchange - unless they came in a later read.
+        assert.equal(r.reusable, i === Buffer.byteLength(raw, 'latin1'), `${name} split ${i}`);
+        assert.equal(after, next, `${name} split ${i}`);
+      }
+    }
+    const r = new ResponseRelay('GET', { onHead: () => true, onData: () => true });
+    assert.equal(r.feed(Buffer.from(first.length, 'latin1')), undefined, 'nothing after it');
+    assert.equal(r.reusable, true);
+  });
 });

@@ -90,8 +90,17 @@ export class ResponseRelay {
     return this.#keepAlive && this.#extra === 0 && this.#state === State.Done;
   }
 
-  /** Feeds the bytes that arrived; throws a coded error on a malformed response. */
-  feed(chunk: Buffer): void {
+  /** The response is complete and the worker keeps the connection open (bytes after it aside). */
+  get keepsAlive(): boolean {
+    return this.#keepAlive && this.#state === State.Done;
+  }
+
+  /**
+   * Feeds the bytes that arrived; throws a coded error on a malformed response. Returns
+   * what came after the end of the response (a view, use it at once): on a pipelined
+   * connection, the start of the next response; else nothing.
+   */
+  feed(chunk: Buffer): Buffer | undefined {
     let buf = chunk;
     if (this.#pending !== undefined) {
       buf = Buffer.concat([this.#pending, chunk]);
@@ -105,13 +114,12 @@ export class ResponseRelay {
           const end = headEnd(buf, pos);
           if (end === -1) {
             this.#pending = Buffer.from(buf.subarray(pos));
-            return;
+            return undefined;
           }
           const head = this.#head(buf.toString('latin1', pos, end));
           pos = end + 4;
           if (head === undefined) break; // interim 1xx: the final head follows
-          this.#announce(head.status, head.lines, head.closeDelimited, buf, pos);
-          return;
+          return this.#announce(head.status, head.lines, head.closeDelimited, buf, pos);
         }
         case State.Length: {
           const n = Math.min(this.#remaining, buf.length - pos);
@@ -127,7 +135,7 @@ export class ResponseRelay {
             // The decoder waits for the rest of a line: keep a copy (the socket may reuse its buffer).
             this.#pending = Buffer.from(buf.subarray(next));
             if (next > pos) this.paused = !this.#events.onData(buf.subarray(pos, next), false);
-            return;
+            return undefined;
           }
           this.paused = !this.#events.onData(buf.subarray(pos, next), this.done);
           pos = next;
@@ -135,12 +143,13 @@ export class ResponseRelay {
         }
         case State.UntilClose:
           this.paused = !this.#events.onData(pos === 0 ? buf : buf.subarray(pos), false);
-          return;
+          return undefined;
         case State.Done:
           this.#extra += buf.length - pos;
-          return;
+          return buf.subarray(pos);
       }
     }
+    return undefined;
   }
 
   /** The connection reached EOF: completes a close-delimited body; false if cut short. */
@@ -153,8 +162,8 @@ export class ResponseRelay {
     return this.#state === State.Done;
   }
 
-  /** Hands on the head with the body bytes of the same read that belong to it. */
-  #announce(status: number, lines: string, closeDelimited: boolean, buf: Buffer, pos: number): void {
+  /** Hands on the head with the body bytes of the same read that belong to it; returns what follows the response. */
+  #announce(status: number, lines: string, closeDelimited: boolean, buf: Buffer, pos: number): Buffer | undefined {
     let body: Buffer | undefined;
     let next = buf.length;
     switch (this.#state as State) {
@@ -178,9 +187,14 @@ export class ResponseRelay {
     const done = this.#state === State.Done;
     this.paused = !this.#events.onHead(status, lines, body, done, closeDelimited);
     if (next < buf.length) {
-      if (done) this.#extra += buf.length - next;
-      else this.#pending = Buffer.from(buf.subarray(next));
+      if (!done) {
+        this.#pending = Buffer.from(buf.subarray(next));
+        return undefined;
+      }
+      this.#extra += buf.length - next;
+      return buf.subarray(next);
     }
+    return undefined;
   }
 
   /** Runs buf[pos..] through the chunk decoder; returns how far it got. */
