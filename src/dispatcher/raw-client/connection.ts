@@ -1,5 +1,6 @@
 /**
- * One keep-alive connection to a worker, one request at a time. The head and a buffered
+ * One keep-alive connection to a worker, one request at a time - or, for relayed requests
+ * without body, several written together (passMany: HTTP/1.1 pipelining). The head and a buffered
  * body leave in one write (Nagle off); a streamed body follows with backpressure; the
  * response body reaches the caller as a RawBody whose backpressure pauses the socket.
  * The connection goes back to its pool only when the response was read to its end, the
@@ -70,6 +71,31 @@ export interface PassControl {
   abort(): void;
 }
 
+/** A relayed exchange: the connection's current one, or one written after it (pipelined). */
+interface PassSlot {
+  readonly method: string;
+  readonly target: PassTarget;
+  readonly timeoutMs: number;
+  /** The relaying side gave up while the slot waited its turn: its response is read and dropped. */
+  abandoned: boolean;
+}
+
+/** A request for passMany(): its head is part of the batch's text. */
+export interface PassItem {
+  method: string;
+  target: PassTarget;
+  timeoutMs: number;
+}
+
+/** Receives the response of an abandoned pipelined request: read to its end, dropped. */
+const DISCARD: PassTarget = Object.freeze({ onHead: () => true, onData: () => true, onFail() {} });
+
+/** The failure reported to pipelined requests still waiting when their connection fails. */
+function unanswered(cause: unknown): Error {
+  // A reset in classify()'s terms: it never got an answer, so the forwarder may retry it.
+  return rawError('UND_ERR_SOCKET', 'connection to the worker ended before this pipelined request was answered', cause);
+}
+
 /** The pool's side of a connection. */
 export interface ConnectionOwner {
   /** The exchange ended and the connection can carry another request. */
@@ -96,6 +122,9 @@ export class RawConnection {
   /** Instead of #parser when the exchange is relayed (pass()). */
   #relay: ResponseRelay | undefined;
   #target: PassTarget | undefined;
+  #slot: PassSlot | undefined;
+  /** Relayed requests written after the current one (passMany), answered in order. */
+  #queue: PassSlot[] = [];
   /**
    * A relayed exchange is timed by its pool's sweep (checkTimeout) rather than the socket's
    * timer, which Node re-arms on every read and write: ≈ 6 % of a relaying dispatcher's CPU.
@@ -193,30 +222,71 @@ export class RawConnection {
    * response to `target` as bytes (ResponseRelay) instead of parsing it into an object.
    */
   pass(head: string, method: string, target: PassTarget, timeoutMs: number): PassControl {
+    return this.passMany(head, [{ method, target, timeoutMs }])[0];
+  }
+
+  /**
+   * HTTP/1.1 pipelining for relayed requests: `heads` is the text of several requests without
+   * body, one after the other, sent in one write; their responses come back in the same order
+   * and each is relayed to its item's target. When the connection fails, the current request
+   * fails as a single one would; those still waiting fail as never answered (a reset, which
+   * the forwarder retries). One control per item.
+   */
+  passMany(heads: string, items: readonly PassItem[]): PassControl[] {
+    const slots: PassSlot[] = items.map((i) => ({ method: i.method, target: i.target, timeoutMs: i.timeoutMs, abandoned: false }));
     this.#seq++;
-    const seq = this.#seq;
     this.#busy = true;
-    this.#reused = this.#served++ > 0;
+    this.#reused = this.#served > 0;
+    this.#served += slots.length;
     this.#gotBytes = false;
-    this.#relay = new ResponseRelay(method, target);
-    this.#target = target;
     this.#setTimeout(0);
-    this.#passTimeoutMs = timeoutMs;
+    this.#queue = slots.slice(1);
+    this.#startSlot(slots[0]);
+    this.#socket.write(heads, 'latin1');
+    return slots.map((slot) => this.#controlOf(slot));
+  }
+
+  /** Makes `slot` the current exchange: its response is the next to arrive. */
+  #startSlot(slot: PassSlot): void {
+    const target = slot.abandoned ? DISCARD : slot.target;
+    this.#slot = slot;
+    this.#target = target;
+    this.#relay = new ResponseRelay(slot.method, target);
+    this.#passTimeoutMs = slot.timeoutMs;
     this.#activeAt = performance.now();
-    this.#socket.write(head, 'latin1');
+  }
+
+  #controlOf(slot: PassSlot): PassControl {
     return {
       resume: () => {
-        if (this.#seq !== seq || !this.#socket.isPaused()) return;
+        if (this.#slot !== slot || !this.#socket.isPaused()) return;
         // The wait was the client's; the worker's time starts again now.
         this.#activeAt = performance.now();
         this.#socket.resume();
       },
       abort: () => {
-        if (this.#seq !== seq) return;
-        this.#end();
-        this.#socket.destroy();
+        if (this.#slot === slot) {
+          // Its response can no longer be read to the end: the connection goes, and with it
+          // the requests written after this one (their targets hear so).
+          const queued = this.#takeQueued();
+          this.#end();
+          this.#socket.destroy();
+          this.#failQueued(queued, rawError('UND_ERR_SOCKET', 'an earlier pipelined request was abandoned'));
+        } else if (this.#queue.includes(slot)) {
+          slot.abandoned = true;
+        }
       },
     };
+  }
+
+  #takeQueued(): PassSlot[] {
+    const queued = this.#queue;
+    if (queued.length > 0) this.#queue = [];
+    return queued;
+  }
+
+  #failQueued(queued: readonly PassSlot[], cause: unknown): void {
+    for (const slot of queued) if (!slot.abandoned) slot.target.onFail(unanswered(cause), false);
   }
 
   #write(req: RawRequestOptions, { head, chunked }: SerializedRequest): void {
@@ -321,19 +391,34 @@ export class RawConnection {
   }
 
   #onData(chunk: Buffer): void {
-    const relay = this.#relay;
+    let relay = this.#relay;
     if (relay !== undefined) {
       this.#gotBytes = true;
       this.#activeAt = performance.now();
-      try {
-        relay.feed(chunk);
-      } catch (err) {
-        this.#fail(err);
-        return;
+      let rest: Buffer | undefined = chunk;
+      // Bounded: each pass completes a response, or returns.
+      for (;;) {
+        try {
+          rest = relay.feed(rest);
+        } catch (err) {
+          this.#fail(err);
+          return;
+        }
+        // Its target may have given up on it meanwhile (abort: the connection is gone).
+        if (this.#relay !== relay) return;
+        if (!relay.done) {
+          if (relay.paused) this.#socket.pause();
+          return;
+        }
+        if (this.#queue.length === 0 || !relay.keepsAlive) {
+          this.#finish();
+          return;
+        }
+        // Pipelined: what followed this response starts the next one.
+        this.#startSlot(this.#queue.shift() as PassSlot);
+        relay = this.#relay as ResponseRelay;
+        if (rest === undefined) return;
       }
-      if (relay.done) this.#finish();
-      else if (relay.paused && this.#relay === relay) this.#socket.pause();
-      return;
     }
     const parser = this.#parser;
     if (!this.#busy || parser === undefined) {
@@ -410,7 +495,10 @@ export class RawConnection {
     }
     const head = this.#head;
     const relay = this.#relay;
-    const reusable = !this.#socket.destroyed && (relay !== undefined ? relay.reusable : head?.keepAlive === true && this.#parser?.extra === 0);
+    // Pipelined requests still waiting: the worker closes after this response (it said so).
+    const queued = this.#takeQueued();
+    const reusable =
+      queued.length === 0 && !this.#socket.destroyed && (relay !== undefined ? relay.reusable : head?.keepAlive === true && this.#parser?.extra === 0);
     if (reusable) this.maxIdleMs = idleLimitOf(relay !== undefined ? relay.keepAliveField : head?.headers['keep-alive']);
     this.#end();
     if (reusable) {
@@ -419,6 +507,7 @@ export class RawConnection {
       this.#owner.release(this);
     } else {
       this.#socket.destroy();
+      this.#failQueued(queued, rawError('UND_ERR_SOCKET', 'the worker closed the connection after an earlier response'));
     }
   }
 
@@ -429,11 +518,13 @@ export class RawConnection {
     const body = this.#body;
     const target = this.#target;
     const headSeen = this.#headSeen();
+    const queued = this.#takeQueued();
     this.#end();
     this.#socket.destroy();
     if (target !== undefined) target.onFail(err, headSeen);
     else if (reject !== undefined) reject(err);
     else if (body !== undefined && !body.destroyed) body.destroy(err instanceof Error ? err : rawError('UND_ERR_SOCKET', String(err)));
+    this.#failQueued(queued, err);
   }
 
   #end(): void {
@@ -447,6 +538,7 @@ export class RawConnection {
     this.#parser = undefined;
     this.#relay = undefined;
     this.#target = undefined;
+    this.#slot = undefined;
     this.#body = undefined;
     this.#head = undefined;
     this.#collected = undefined;

@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { AbortLike } from '../../http/light-signal.js';
-import { RawConnection, type ConnectionOwner, type PassControl, type PassTarget, type RawResponse } from './connection.js';
+import { RawConnection, type ConnectionOwner, type PassControl, type PassItem, type PassTarget, type RawResponse } from './connection.js';
 import { abortReason, rawError } from './errors.js';
 import { serializeRequest, type RawRequestOptions, type SerializedRequest } from './request-head.js';
 
@@ -18,18 +18,33 @@ export interface RawPoolOptions {
   connectTimeoutMs?: number;
   /** Connect to this Unix-domain socket instead of the origin's host:port (Host stays the origin's). */
   socketPath?: string;
+  /**
+   * Most relayed requests written together on one connection (HTTP/1.1 pipelining): those
+   * passed with `pipelined` in the same turn of the event loop are sent in groups of up to
+   * this many. 1: each on its own connection. @default 1
+   */
+  pipelining?: number;
 }
 
 export const RAW_POOL_DEFAULTS = Object.freeze({
   connections: 128,
   keepAliveTimeoutMs: 4000,
   connectTimeoutMs: 2000,
+  pipelining: 1,
 } satisfies Required<Omit<RawPoolOptions, 'socketPath'>>);
 
 /** The read buffer of every pooled connection: reads are consumed before the next one. */
 const READ_BUFFER = Buffer.alloc(64 * 1024);
 
 const NO_CONTROL: PassControl = Object.freeze({ resume() {}, abort() {} });
+
+/** A relayed request waiting for the end of the turn, to be written with the others of it. */
+interface Batched extends PassItem {
+  head: string;
+  /** The connection's control once it was written. */
+  inner: PassControl | undefined;
+  aborted: boolean;
+}
 
 interface Waiter {
   give(conn: RawConnection): void;
@@ -59,6 +74,9 @@ export class RawPool implements ConnectionOwner {
   #passSweeper: NodeJS.Timeout | undefined;
   #passEvery = 0;
   #onEmpty: (() => void) | undefined;
+  /** Pipelined relayed requests of this turn (see pass), written at its end. */
+  #turn: Batched[] = [];
+  #turnScheduled = false;
 
   constructor(origin: string, options: RawPoolOptions = {}) {
     const url = new URL(origin);
@@ -104,13 +122,24 @@ export class RawPool implements ConnectionOwner {
    * Sends `head` (a whole request without body, serialized by the caller) on a pooled
    * connection and relays the response to `target` (RawConnection.pass). Failures,
    * connecting included, reach `target.onFail`, never synchronously.
+   *
+   * `pipelined`: the caller knows the request to be answered quickly, so others may wait
+   * behind it on one connection: it is written at the end of this turn of the event loop,
+   * together with the other such requests of the turn (up to `pipelining` per connection).
+   * One write and one read then carry many exchanges, on both sides - the largest cost of
+   * relaying small answers is per read and write (docs/benchmarks.md).
    */
-  pass(head: string, method: string, target: PassTarget, timeoutMs: number): PassControl {
+  pass(head: string, method: string, target: PassTarget, timeoutMs: number, pipelined = false): PassControl {
     if (this.#closed) {
       queueMicrotask(() => target.onFail(rawError('UND_ERR_CLOSED', 'The client is closed'), false));
       return NO_CONTROL;
     }
     if (timeoutMs > 0) this.#sweepPasses(timeoutMs);
+    if (pipelined && this.#opts.pipelining > 1) return this.#batch({ head, method, target, timeoutMs, inner: undefined, aborted: false });
+    return this.#passNow(head, method, target, timeoutMs);
+  }
+
+  #passNow(head: string, method: string, target: PassTarget, timeoutMs: number): PassControl {
     let conn = this.#idle.pop();
     while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
     if (conn !== undefined) return conn.pass(head, method, target, timeoutMs);
@@ -138,6 +167,70 @@ export class RawPool implements ConnectionOwner {
         inner?.abort();
       },
     };
+  }
+
+  #batch(entry: Batched): PassControl {
+    this.#turn.push(entry);
+    if (!this.#turnScheduled) {
+      this.#turnScheduled = true;
+      // The check phase runs after every I/O callback of this turn: all its requests are in.
+      setImmediate(() => this.#flushTurn());
+    }
+    return {
+      resume: () => entry.inner?.resume(),
+      abort: () => {
+        entry.aborted = true;
+        entry.inner?.abort();
+      },
+    };
+  }
+
+  /** Writes this turn's pipelined requests: in groups of up to `pipelining`, a connection each. */
+  #flushTurn(): void {
+    this.#turnScheduled = false;
+    const live = this.#turn.filter((e) => !e.aborted);
+    this.#turn = [];
+    if (this.#closed) {
+      const err = rawError('UND_ERR_CLOSED', 'The client is closed');
+      for (const e of live) e.target.onFail(err, false);
+      return;
+    }
+    const depth = this.#opts.pipelining;
+    for (let i = 0; i < live.length; i += depth) {
+      const group = live.slice(i, i + depth);
+      if (group.length === 1) {
+        const e = group[0];
+        e.inner = this.#passNow(e.head, e.method, e.target, e.timeoutMs);
+        continue;
+      }
+      let conn = this.#idle.pop();
+      while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
+      if (conn !== undefined) {
+        this.#sendGroup(conn, group);
+        continue;
+      }
+      this.#acquire(undefined).then(
+        (c) => {
+          const left = group.filter((e) => !e.aborted);
+          if (left.length === 0) {
+            this.release(c);
+            return;
+          }
+          for (const e of left) if (e.timeoutMs > 0) this.#sweepPasses(e.timeoutMs);
+          this.#sendGroup(c, left);
+        },
+        (err: unknown) => {
+          for (const e of group) if (!e.aborted) e.target.onFail(err, false);
+        },
+      );
+    }
+  }
+
+  #sendGroup(conn: RawConnection, group: readonly Batched[]): void {
+    let heads = '';
+    for (const e of group) heads += e.head;
+    const controls = conn.passMany(heads, group);
+    for (let i = 0; i < group.length; i++) group[i].inner = controls[i];
   }
 
   release(conn: RawConnection): void {
