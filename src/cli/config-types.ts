@@ -107,6 +107,8 @@ export interface DispatcherConfig extends EngineConfig, SharedJobConfig {
   readonly upstreamTimeout: number;
   /** @default 'raw' */
   readonly upstreamClient: UpstreamClient;
+  /** @default 16 */
+  readonly upstreamPipelining: number;
   /** @default 4194304 (4MiB) */
   readonly countwordsChunk: number;
 }

@@ -177,6 +177,9 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   { key: 'upstreamClient', flag: 'upstream-client', type: 'enum', default: 'raw', values: UPSTREAM_CLIENT_NAMES,
     group: 'dispatcher', commands: DISPATCHERS,
     help: "HTTP client that forwards to workers: dhttp's own keep-alive client (raw) or undici." },
+  { key: 'upstreamPipelining', flag: 'upstream-pipelining', type: 'int', default: 16, min: 1, max: 256, group: 'dispatcher',
+    commands: DISPATCHERS,
+    help: 'GET/HEAD requests known to be answered quickly that may go to a worker together on one connection (HTTP/1.1 pipelining); 1 = never.' },
   { key: 'countwordsChunk', flag: 'countwords-chunk', type: 'size', default: 4 * MiB, min: KiB, max: GiB,
     group: 'dispatcher', commands: DISPATCHERS, help: 'Bytes per /countwords chunk sent to a worker (cut at a word boundary).' },
 

@@ -113,6 +113,7 @@ export class HealthChecker {
   async #probe(upstream: Upstream): Promise<boolean> {
     const { timeoutMs, path } = this.#opts;
     let result: Parameters<typeof recordProbe>[1];
+    const t0 = performance.now();
     try {
       const res = await upstreamRequest(upstream, {
         method: 'GET',
@@ -127,6 +128,7 @@ export class HealthChecker {
         const body: unknown = await res.body.json().catch(() => undefined);
         const load = (body as { load?: unknown } | undefined)?.load;
         result = { ok: true, load: typeof load === 'number' && Number.isFinite(load) ? load : undefined };
+        upstream.probed(performance.now() - t0);
       } else {
         await res.body.dump().catch(() => {});
         result = { ok: false, reason: `${path} answered ${res.statusCode}` };

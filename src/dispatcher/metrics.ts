@@ -80,7 +80,16 @@ export class DispatcherMetrics {
    * (`relayed`) and those it handed back to the general path after a failed attempt
    * (`handed_back`), read from `source` at scrape time.
    */
-  registerPassThrough(source: { readonly taken: number; readonly handedBack: number }): void {
+  registerPassThrough(source: { readonly taken: number; readonly handedBack: number; readonly pipelined: number }): void {
+    new Counter({
+      name: 'dhttp_dispatcher_pass_through_pipelined_total',
+      help: 'Requests of the fast path for targets known to be answered quickly: sent together with the others of their event-loop turn on one worker connection (HTTP/1.1 pipelining).',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(source.pipelined);
+      },
+    });
     new Counter({
       name: 'dhttp_dispatcher_pass_through_total',
       help: 'GET/HEAD requests taken by the fast path, by outcome: relayed, or handed back to the general path.',

@@ -11,6 +11,11 @@
  * rules - GET and HEAD are idempotent, so trying again is safe), the dispatcher's own
  * routes and absolute-form targets (never taken). A worker that times out is answered
  * with 504 at once, as the Forwarder would.
+ *
+ * Requests for targets known to be answered quickly (quick-targets.ts) are pipelined: those
+ * of one turn of the event loop go to the worker together, on one connection
+ * (RawPool.pass). A failure of such a connection hands the requests still waiting back to
+ * the Forwarder, like any failure before the response head.
  */
 import type { PassExchange, PassThrough } from '../http/pass-exchange.js';
 import { httpError } from '../shared/errors.js';
@@ -18,6 +23,7 @@ import type { PassControl, PassTarget } from './raw-client/connection.js';
 import { HOP_BY_HOP, REBUILT, clientAddress, connectionTokens, proxyFields } from './forward-headers.js';
 import { markConnectFailure } from './health.js';
 import { NOOP_LOGGER, type EventLogger } from './logger.js';
+import { QuickTargets } from './quick-targets.js';
 import { classify, describeError } from './retry.js';
 import type { SelectionPolicy } from './selection.js';
 import type { Upstream } from './upstream.js';
@@ -50,9 +56,13 @@ export class PassThroughForwarder implements PassThrough {
   readonly onDone: (ex: PassExchange, status: number) => void;
   readonly #onStart: (ex: PassExchange) => void;
   readonly log: EventLogger;
+  /** What the workers answer quickly (the requests that may be pipelined). */
+  readonly quick = new QuickTargets();
   /** Exchanges taken, and those of them handed back to the Forwarder after a failed attempt. */
   taken = 0;
   handedBack = 0;
+  /** Exchanges taken as quick: pipelined with the other quick ones of their turn, if any. */
+  pipelined = 0;
 
   constructor(options: PassThroughOptions) {
     this.#set = options.upstreams;
@@ -72,8 +82,10 @@ export class PassThroughForwarder implements PassThrough {
     const upstream = this.#policy.pick(this.#set.list(), NONE);
     if (upstream === undefined || upstream.client !== 'raw') return false;
     this.taken++;
+    const quick = this.quick.isQuick(ex.method, ex.target, upstream.probeMs);
+    if (quick) this.pipelined++;
     this.#onStart(ex);
-    new Relay(this, ex, upstream).start(upstreamHead(ex));
+    new Relay(this, ex, upstream).start(upstreamHead(ex), quick);
     return true;
   }
 }
@@ -94,7 +106,7 @@ class Relay implements PassTarget {
     this.#upstream = upstream;
   }
 
-  start(head: string): void {
+  start(head: string, quick: boolean): void {
     this.#t0 = performance.now();
     this.#upstream.begin();
     this.#ex.onAbort = () => {
@@ -103,7 +115,7 @@ class Relay implements PassTarget {
       this.#end();
       this.#upstream.release();
     };
-    this.#control = this.#upstream.rawPool.pass(head, this.#ex.method, this, this.#fwd.timeoutMs);
+    this.#control = this.#upstream.rawPool.pass(head, this.#ex.method, this, this.#fwd.timeoutMs, quick);
   }
 
   onHead(status: number, lines: string, body: Buffer | undefined, complete: boolean, closeDelimited: boolean): boolean {
@@ -158,6 +170,7 @@ class Relay implements PassTarget {
   /** After a write: done, or paused until the client's socket drained. */
   #after(ok: boolean, complete: boolean): boolean {
     if (complete) {
+      this.#fwd.quick.record(this.#ex.method, this.#ex.target, performance.now() - this.#t0);
       this.#end();
       this.#upstream.end(true, this.#ttfb);
       return true;

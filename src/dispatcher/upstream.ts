@@ -15,6 +15,11 @@ export interface PoolOptions {
   connections?: number;
   /** Requests in flight per connection; 1 = plain keep-alive. @default 1 */
   pipelining?: number;
+  /**
+   * The raw client's pass-through path: quick GET/HEAD requests written together on one
+   * connection (RawPoolOptions.pipelining); 1 = never. @default 1
+   */
+  relayPipelining?: number;
   /** Idle keep-alive time; below the worker's own keep-alive timeout (5 s). @default 4000 */
   keepAliveTimeoutMs?: number;
   /** TCP connect timeout. @default 2000 */
@@ -26,6 +31,7 @@ export interface PoolOptions {
 export const POOL_DEFAULTS = Object.freeze({
   connections: 128,
   pipelining: 1,
+  relayPipelining: 1,
   keepAliveTimeoutMs: 4000,
   connectTimeoutMs: 2000,
   client: 'raw',
@@ -71,6 +77,8 @@ export class Upstream {
   consecutivePasses = 0;
   /** EWMA of time to response headers, ms; 0 before the first sample. */
   latency = 0;
+  /** Passed health probes' duration (ms; 0 before the first; see probed): what a trivial request waits here now. */
+  probeMs = 0;
   /** The in-flight count the worker itself reported on /ping. */
   reportedLoad: number | null = null;
   lastError: string | null = null;
@@ -127,6 +135,14 @@ export class Upstream {
     if (!this.active) return;
     this.active = false;
     this.#notify('down', this);
+  }
+
+  /**
+   * A health probe passed in `ms`. `probeMs` follows a faster probe at once and a slower one
+   * as an EWMA: one slow probe (a cold start, a GC pause) says little; a run of them, load.
+   */
+  probed(ms: number): void {
+    this.probeMs = this.probeMs === 0 || ms < this.probeMs ? ms : this.probeMs + LATENCY_ALPHA * (ms - this.probeMs);
   }
 
   /** A request is being sent to this upstream. */
@@ -189,6 +205,7 @@ export class Upstream {
       keepAliveTimeoutMs: this.#poolOptions.keepAliveTimeoutMs,
       connectTimeoutMs: this.#poolOptions.connectTimeoutMs,
       socketPath: this.socketPath,
+      pipelining: this.#poolOptions.relayPipelining,
     });
     return this.#rawPool;
   }

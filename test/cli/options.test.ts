@@ -46,7 +46,7 @@ const WORKER_KEYS = {
 const DISPATCHER_KEYS = {
   ...ENGINE_KEYS, ...SHARED_KEYS, upstreams: true, discover: true, discoverInterval: true, balance: true,
   healthInterval: true, healthTimeout: true, healthFails: true, healthPasses: true, tryDuration: true,
-  tryInterval: true, retries: true, upstreamTimeout: true, upstreamClient: true, countwordsChunk: true,
+  tryInterval: true, retries: true, upstreamTimeout: true, upstreamClient: true, upstreamPipelining: true, countwordsChunk: true,
 } as const satisfies Record<keyof DispatcherConfig, true>;
 const CLUSTER_KEYS = {
   ...DISPATCHER_KEYS, ...POOL_KEYS, workers: true, restartBackoff: true, restartBackoffMax: true,

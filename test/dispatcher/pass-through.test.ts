@@ -22,6 +22,8 @@ interface Scripted {
   heads: string[];
   /** Connections that carried a request other than a health check. */
   connections: number;
+  /** Per read that carried requests other than health checks: how many it carried. */
+  reads: number[];
   sockets: Set<Socket>;
   /** Stops listening and drops every connection: the worker is gone. */
   kill(): Promise<void>;
@@ -31,8 +33,8 @@ interface Scripted {
  * A worker on a raw socket: for every request head it calls `answer` (which writes what it
  * likes on the socket). Requests are assumed bodiless, which is all the fast path sends.
  */
-async function scriptedWorker(answer: (head: string, socket: Socket, index: number) => void): Promise<Scripted> {
-  const w: Scripted = { url: '', heads: [], connections: 0, sockets: new Set(), kill: async () => {} };
+async function scriptedWorker(answer: (head: string, socket: Socket, index: number, inRead: number) => void): Promise<Scripted> {
+  const w: Scripted = { url: '', heads: [], connections: 0, reads: [], sockets: new Set(), kill: async () => {} };
   const server = net.createServer((socket) => {
     let counted = false;
     w.sockets.add(socket);
@@ -41,6 +43,8 @@ async function scriptedWorker(answer: (head: string, socket: Socket, index: numb
     let buf = '';
     socket.on('data', (d) => {
       buf += d.toString('latin1');
+      // `inRead`: the request's place among those of this read (pipelined ones arrive together).
+      let inRead = 0;
       for (let end = buf.indexOf('\r\n\r\n'); end !== -1; end = buf.indexOf('\r\n\r\n')) {
         const head = buf.slice(0, end + 4);
         buf = buf.slice(end + 4);
@@ -52,8 +56,9 @@ async function scriptedWorker(answer: (head: string, socket: Socket, index: numb
         if (!counted) w.connections++;
         counted = true;
         w.heads.push(head);
-        answer(head, socket, w.heads.length - 1);
+        answer(head, socket, w.heads.length - 1, inRead++);
       }
+      if (inRead > 0) w.reads.push(inRead);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -153,6 +158,35 @@ function dechunk(s: string): string {
     out += s.slice(le + 2, le + 2 + size);
     p = le + 2 + size + 2;
   }
+}
+
+/**
+ * `n` clients, connected first, then each sends `GET path` in the same tick: the dispatcher
+ * reads them all in one turn of its event loop. Resolves to their replies.
+ */
+async function burst(port: number, path: string, n: number): Promise<RawReply[]> {
+  const sockets = await Promise.all(
+    Array.from({ length: n }, () => new Promise<Socket>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => resolve(s));
+      s.on('error', () => {});
+    })),
+  );
+  // Accepted by the dispatcher before anything is sent.
+  await new Promise((r) => setTimeout(r, 30));
+  const texts = sockets.map(() => '');
+  sockets.forEach((s, i) => s.on('data', (c: Buffer) => (texts[i] += c.toString('latin1'))));
+  for (const s of sockets) s.write(`GET ${path} HTTP/1.1\r\nHost: h\r\n\r\n`);
+  const complete = (t: string): boolean => {
+    const end = t.indexOf('\r\n\r\n');
+    const m = /\r\ncontent-length: *(\d+)/i.exec(t);
+    return end !== -1 && m !== null && t.length >= end + 4 + Number(m[1]);
+  };
+  await waitFor('burst answered', () => (texts.every(complete) ? true : undefined));
+  for (const s of sockets) s.destroy();
+  return texts.map((t) => {
+    const end = t.indexOf('\r\n\r\n');
+    return { head: t.slice(0, end + 2), status: Number(t.slice(9, 12)), body: t.slice(end + 4) };
+  });
 }
 
 function field(head: string, name: string): string | undefined {
@@ -478,6 +512,70 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
       assert.deepEqual(view(fast.replies[0]), view(general.replies[0]), `answer ${i}: ${JSON.stringify(answers[i])}`);
     }
     assert.equal(d.passThrough?.taken, answers.length, 'the origin-form requests took the fast path');
+  });
+
+  test('pipelining: requests for a target answered quickly reach the worker together; new and slow targets never do', async () => {
+    const w = await scriptedWorker((head, s) => {
+      const path = head.slice(4, head.indexOf(' ', 4));
+      if (path === '/slow') setTimeout(() => s.write(OK(path)), 30);
+      else s.write(OK(path));
+    });
+    const { d } = await dispatcherFor([w.url]);
+    const pt = d.passThrough as NonNullable<typeof d.passThrough>;
+    const upstream = d.upstreams.list()[0];
+    // Learnt from answers: three of each (a loaded machine may need more for /q to look quick).
+    for (let i = 0; i < 3; i++) await exchange(d.port, 'GET /slow HTTP/1.1\r\nHost: h\r\n\r\n');
+    await waitFor('/q known quick', async () => {
+      await exchange(d.port, 'GET /q HTTP/1.1\r\nHost: h\r\n\r\n');
+      return pt.quick.isQuick('GET', '/q', upstream.probeMs) ? true : undefined;
+    });
+    assert.equal(pt.quick.isQuick('GET', '/slow', upstream.probeMs), false, `probe ${upstream.probeMs} ms`);
+
+    for (const path of ['/new', '/slow']) {
+      const reads = w.reads.length;
+      const replies = await burst(d.port, path, 4);
+      assert.deepEqual(replies.map((r) => r.body), [path, path, path, path]);
+      assert.deepEqual(w.reads.slice(reads), [1, 1, 1, 1], `${path}: each request on its own`);
+    }
+    const before = { reads: w.reads.length, pipelined: pt.pipelined, connections: w.connections };
+    const replies = await burst(d.port, '/q', 8);
+    assert.deepEqual(replies.map((r) => r.status), Array(8).fill(200));
+    assert.deepEqual(replies.map((r) => r.body), Array(8).fill('/q'));
+    assert.equal(pt.pipelined - before.pipelined, 8);
+    const reads = w.reads.slice(before.reads);
+    assert.equal(reads.reduce((a, b) => a + b, 0), 8);
+    assert.ok(reads.length < 8 && Math.max(...reads) >= 2, `pipelined: requests per read ${JSON.stringify(reads)}`);
+    const metrics = await (await fetch(`http://127.0.0.1:${d.port}/metrics`)).text();
+    assert.match(metrics, new RegExp(`^dhttp_dispatcher_pass_through_pipelined_total ${pt.pipelined}$`, 'm'));
+  });
+
+  test('pipelining: when the worker closes after the first answer, the requests written after it are retried and answered', async () => {
+    let cut = 0;
+    const w = await scriptedWorker((head, s, _i, inRead) => {
+      const path = head.slice(4, head.indexOf(' ', 4));
+      if (inRead === 0 && cut === 0 && path === '/q2' && w.heads.length > 3) {
+        // The first of a pipelined read is answered, then the worker closes: the rest never is.
+        cut++;
+        s.end(OK(path, 'Connection: close\r\n'));
+      } else if (!s.writableEnded) {
+        s.write(OK(path));
+      }
+    });
+    const { d, log } = await dispatcherFor([w.url]);
+    const pt = d.passThrough as NonNullable<typeof d.passThrough>;
+    const upstream = d.upstreams.list()[0];
+    await waitFor('/q2 known quick', async () => {
+      await exchange(d.port, 'GET /q2 HTTP/1.1\r\nHost: h\r\n\r\n');
+      return pt.quick.isQuick('GET', '/q2', upstream.probeMs) ? true : undefined;
+    });
+    const handedBack = pt.handedBack;
+    const replies = await burst(d.port, '/q2', 6);
+    assert.deepEqual(replies.map((r) => r.status), Array(6).fill(200));
+    assert.deepEqual(replies.map((r) => r.body), Array(6).fill('/q2'));
+    assert.equal(cut, 1);
+    const waiting = w.reads.find((n, i) => i >= 3 && n > 1);
+    assert.ok(waiting !== undefined && pt.handedBack - handedBack === waiting - 1, `handed back ${pt.handedBack - handedBack}, reads ${JSON.stringify(w.reads)}`);
+    assert.ok(log.events.some((e) => e.event === 'retry'));
   });
 
   test('not taken: the dispatcher\'s own routes, other methods, absolute-form targets, HTTP/1.0, bodies', async () => {
