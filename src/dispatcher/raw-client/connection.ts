@@ -279,6 +279,14 @@ export class RawConnection {
     };
   }
 
+  #detachQueued(): void {
+    for (const slot of this.#queue) {
+      if (slot.abandoned) continue;
+      slot.abandoned = true;
+      slot.target.onFail(unanswered(rawError('UND_ERR_SOCKET', 'an earlier pipelined answer waits for a slow client')), false);
+    }
+  }
+
   #takeQueued(): PassSlot[] {
     const queued = this.#queue;
     if (queued.length > 0) this.#queue = [];
@@ -407,7 +415,13 @@ export class RawConnection {
         // Its target may have given up on it meanwhile (abort: the connection is gone).
         if (this.#relay !== relay) return;
         if (!relay.done) {
-          if (relay.paused) this.#socket.pause();
+          if (relay.paused) {
+            this.#socket.pause();
+            // A client that reads slowly must not hold others' answers: the requests behind
+            // this one are given up here (their answers will be read and dropped) and fail as
+            // never answered, so they are sent again on another connection.
+            if (this.#queue.length > 0) this.#detachQueued();
+          }
           return;
         }
         if (this.#queue.length === 0 || !relay.keepsAlive) {
