@@ -537,6 +537,8 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
       assert.deepEqual(replies.map((r) => r.body), [path, path, path, path]);
       assert.deepEqual(w.reads.slice(reads), [1, 1, 1, 1], `${path}: each request on its own`);
     }
+    // Learnt; kept so for the burst whatever the timing of this machine (durations of 10 µs).
+    for (let i = 0; i < 3; i++) pt.quick.record('GET', '/q', 0.01);
     const before = { reads: w.reads.length, pipelined: pt.pipelined, connections: w.connections };
     const replies = await burst(d.port, '/q', 8);
     assert.deepEqual(replies.map((r) => r.status), Array(8).fill(200));
@@ -551,30 +553,30 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
 
   test('pipelining: when the worker closes after the first answer, the requests written after it are retried and answered', async () => {
     let cut = 0;
+    /** Requests that came after the cut one, in its read: never answered on that connection. */
+    let behind = 0;
     const w = await scriptedWorker((head, s, _i, inRead) => {
       const path = head.slice(4, head.indexOf(' ', 4));
-      if (inRead === 0 && cut === 0 && path === '/q2' && w.heads.length > 3) {
+      if (s.writableEnded) {
+        behind++;
+      } else if (inRead === 0 && cut === 0) {
         // The first of a pipelined read is answered, then the worker closes: the rest never is.
         cut++;
         s.end(OK(path, 'Connection: close\r\n'));
-      } else if (!s.writableEnded) {
+      } else {
         s.write(OK(path));
       }
     });
     const { d, log } = await dispatcherFor([w.url]);
     const pt = d.passThrough as NonNullable<typeof d.passThrough>;
-    const upstream = d.upstreams.list()[0];
-    await waitFor('/q2 known quick', async () => {
-      await exchange(d.port, 'GET /q2 HTTP/1.1\r\nHost: h\r\n\r\n');
-      return pt.quick.isQuick('GET', '/q2', upstream.probeMs) ? true : undefined;
-    });
-    const handedBack = pt.handedBack;
+    // Known quick (learning itself is the test above; here it must not depend on timing).
+    for (let i = 0; i < 3; i++) pt.quick.record('GET', '/q2', 0.01);
     const replies = await burst(d.port, '/q2', 6);
     assert.deepEqual(replies.map((r) => r.status), Array(6).fill(200));
     assert.deepEqual(replies.map((r) => r.body), Array(6).fill('/q2'));
     assert.equal(cut, 1);
-    const waiting = w.reads.find((n, i) => i >= 3 && n > 1);
-    assert.ok(waiting !== undefined && pt.handedBack - handedBack === waiting - 1, `handed back ${pt.handedBack - handedBack}, reads ${JSON.stringify(w.reads)}`);
+    assert.ok(behind >= 1, `pipelined: requests per read ${JSON.stringify(w.reads)}`);
+    assert.equal(pt.handedBack, behind, 'each request written after the cut one was handed back');
     assert.ok(log.events.some((e) => e.event === 'retry'));
   });
 
