@@ -15,7 +15,8 @@
  * reference: slow requests in the mix must not make each other look quick.
  *
  * Keyed by method and the whole target (path and query: `/sleep?seconds=5` and
- * `/sleep?seconds=0` are different requests); bounded, the oldest key going first.
+ * `/sleep?seconds=0` are different requests); bounded, the oldest key going first, and
+ * targets longer than MAX_TARGET_LENGTH are not kept.
  */
 
 /** Answers seen before a target can be judged. */
@@ -28,6 +29,8 @@ export const CAP_MS = 100;
 export const FACTOR = 4;
 /** Targets remembered per method. */
 export const MAX_TARGETS = 1024;
+/** Longer targets are never remembered (so never quick): bounds the table's memory. */
+export const MAX_TARGET_LENGTH = 512;
 /** Weight of the newest sample in a target's EWMA. */
 const ALPHA = 0.25;
 
@@ -56,6 +59,7 @@ export class QuickTargets {
 
   /** An exchange for `target` completed in `ms`. */
   record(method: string, target: string, ms: number): void {
+    if (target.length > MAX_TARGET_LENGTH) return;
     let targets = this.#byMethod.get(method);
     if (targets === undefined) {
       targets = new Map();

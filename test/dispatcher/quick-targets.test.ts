@@ -1,7 +1,7 @@
 /** QuickTargets: which request targets the fast path may pipeline (src/dispatcher/quick-targets.ts). */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CAP_MS, FACTOR, FLOOR_MS, MIN_SAMPLES, QuickTargets } from '../../src/dispatcher/quick-targets.js';
+import { CAP_MS, FACTOR, FLOOR_MS, MAX_TARGET_LENGTH, MIN_SAMPLES, QuickTargets } from '../../src/dispatcher/quick-targets.js';
 import { Upstream } from '../../src/dispatcher/upstream.js';
 
 describe('quick targets', () => {
@@ -43,6 +43,10 @@ describe('quick targets', () => {
     for (const t of ['/a', '/b', '/c', '/d']) for (let i = 0; i < MIN_SAMPLES; i++) q.record('GET', t, 0.1);
     assert.equal(q.isQuick('GET', '/a', 1), false, 'forgotten');
     for (const t of ['/b', '/c', '/d']) assert.equal(q.isQuick('GET', t, 1), true, t);
+    const long = `/${'x'.repeat(MAX_TARGET_LENGTH)}`;
+    for (let i = 0; i < MIN_SAMPLES; i++) q.record('GET', long, 0.1);
+    assert.equal(q.isQuick('GET', long, 1), false, 'too long to keep');
+    assert.equal(q.isQuick('GET', '/b', 1), true, 'and it evicted nothing');
   });
 
   test('the probe reference follows a faster probe at once and a slower one gradually', () => {
