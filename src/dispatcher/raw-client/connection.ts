@@ -222,7 +222,10 @@ export class RawConnection {
    * response to `target` as bytes (ResponseRelay) instead of parsing it into an object.
    */
   pass(head: string, method: string, target: PassTarget, timeoutMs: number): PassControl {
-    return this.passMany(head, [{ method, target, timeoutMs }])[0];
+    const slot: PassSlot = { method, target, timeoutMs, abandoned: false };
+    this.#begin(slot, [], 1);
+    this.#socket.write(head, 'latin1');
+    return this.#controlOf(slot);
   }
 
   /**
@@ -234,16 +237,20 @@ export class RawConnection {
    */
   passMany(heads: string, items: readonly PassItem[]): PassControl[] {
     const slots: PassSlot[] = items.map((i) => ({ method: i.method, target: i.target, timeoutMs: i.timeoutMs, abandoned: false }));
+    this.#begin(slots[0], slots.slice(1), slots.length);
+    this.#socket.write(heads, 'latin1');
+    return slots.map((slot) => this.#controlOf(slot));
+  }
+
+  #begin(first: PassSlot, queue: PassSlot[], count: number): void {
     this.#seq++;
     this.#busy = true;
     this.#reused = this.#served > 0;
-    this.#served += slots.length;
+    this.#served += count;
     this.#gotBytes = false;
     this.#setTimeout(0);
-    this.#queue = slots.slice(1);
-    this.#startSlot(slots[0]);
-    this.#socket.write(heads, 'latin1');
-    return slots.map((slot) => this.#controlOf(slot));
+    this.#queue = queue;
+    this.#startSlot(first);
   }
 
   /** Makes `slot` the current exchange: its response is the next to arrive. */

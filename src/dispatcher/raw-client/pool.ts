@@ -111,9 +111,7 @@ export class RawPool implements ConnectionOwner {
     } catch (err) {
       return Promise.reject(err);
     }
-    // A destroyed one may still be listed until its 'close' event.
-    let conn = this.#idle.pop();
-    while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
+    const conn = this.#takeIdle();
     if (conn !== undefined) return conn.request(req, serialized);
     return this.#acquire(req.signal).then((c) => c.request(req, serialized));
   }
@@ -140,8 +138,7 @@ export class RawPool implements ConnectionOwner {
   }
 
   #passNow(head: string, method: string, target: PassTarget, timeoutMs: number): PassControl {
-    let conn = this.#idle.pop();
-    while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
+    const conn = this.#takeIdle();
     if (conn !== undefined) return conn.pass(head, method, target, timeoutMs);
     // Waiting for a connection: the control is the real one's once it came.
     let inner: PassControl | undefined;
@@ -203,8 +200,7 @@ export class RawPool implements ConnectionOwner {
         e.inner = this.#passNow(e.head, e.method, e.target, e.timeoutMs);
         continue;
       }
-      let conn = this.#idle.pop();
-      while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
+      const conn = this.#takeIdle();
       if (conn !== undefined) {
         this.#sendGroup(conn, group);
         continue;
@@ -224,6 +220,13 @@ export class RawPool implements ConnectionOwner {
         },
       );
     }
+  }
+
+  /** The newest idle connection, if any (a destroyed one may still be listed until its 'close' event). */
+  #takeIdle(): RawConnection | undefined {
+    let conn = this.#idle.pop();
+    while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
+    return conn;
   }
 
   #sendGroup(conn: RawConnection, group: readonly Batched[]): void {
