@@ -17,6 +17,14 @@ import type { TaskArgs, TaskName, TaskResult } from './tasks/entry.js';
 
 /** Young-generation cap of a compute thread, in MiB (see the Piscina options below). */
 const YOUNG_GENERATION_MB = 2;
+/**
+ * Old-generation cap of a compute thread, in MiB. No task keeps much (the largest is a
+ * 256 KiB word-count batch's map, a few MiB), but without a cap V8 lets a thread's old space
+ * grow with garbage long before it collects: a 200 MB /countwords peaked at 151 MB of worker
+ * RSS uncapped, 142 MB with 32 MiB (docs/benchmarks.md). A task that did need more would fail
+ * alone (its thread ends with ERR_WORKER_OUT_OF_MEMORY and is replaced), not the process.
+ */
+const OLD_GENERATION_MB = 32;
 
 export type { TaskArgs, TaskName, TaskResult } from './tasks/entry.js';
 
@@ -108,10 +116,11 @@ export class ComputePool {
       minThreads: this.#options.threads,
       maxThreads: this.#options.threads,
       idleTimeout: Infinity,
-      // A small young generation per thread: word-count batches make megabytes of short-lived
-      // strings, and V8's default (16 MiB semi-spaces) lets each thread's RSS balloon with
-      // garbage before it scavenges. Measured on POST /countwords of 200 MB: see docs/benchmarks.md.
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+      // A small heap per thread: word-count batches make megabytes of short-lived strings, and
+      // V8's defaults (16 MiB semi-spaces, an old space sized for the machine) let each thread's
+      // RSS balloon with garbage before it collects. Measured on POST /countwords of 200 MB:
+      // see docs/benchmarks.md.
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB },
     });
     // piscina re-emits thread errors as 'error' events, which would crash the process unheard.
     this.#piscina.on('error', (error: unknown) => computePoolErrorChannel.publish({ error }));
