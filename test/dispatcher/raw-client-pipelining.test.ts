@@ -8,6 +8,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net, { type AddressInfo, type Socket } from 'node:net';
+import fc from 'fast-check';
 import { RawPool } from '../../src/dispatcher/raw-client/pool.js';
 import type { PassControl, PassTarget } from '../../src/dispatcher/raw-client/connection.js';
 import { classify } from '../../src/dispatcher/retry.js';
@@ -175,6 +176,54 @@ describe('raw client: pipelined relays', () => {
       await until('connection back in the pool', () => pool.idleCount === 1);
     }
     assert.equal(w.reads.length, 1, 'one connection for every round');
+  });
+
+  test('property: any answers, in any framing, cut into any pieces, each reach their own target whole', async () => {
+    const answer = fc.oneof(
+      fc.string({ maxLength: 40 }).map((b) => ({ method: 'GET', raw: ok(b), body: b, status: 200 })),
+      fc.array(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 4 }).map((parts) => {
+        const framed = `${parts.map((p) => `${Buffer.byteLength(p, 'latin1').toString(16)}\r\n${p}\r\n`).join('')}0\r\n\r\n`;
+        return { method: 'GET', raw: `HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n${framed}`, body: framed, status: 201 };
+      }),
+      fc.constant({ method: 'GET', raw: 'HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n', body: '', status: 204 }),
+      fc.nat(99).map((n) => ({ method: 'HEAD', raw: `HTTP/1.1 200 OK\r\nContent-Length: ${n}\r\n\r\n`, body: '', status: 200 })),
+    );
+    let script: { all: string; cuts: number[] } = { all: '', cuts: [] };
+    let expect = 0;
+    const w = await worker((socket, heads) => {
+      if (heads.length !== expect) return;
+      const { all, cuts } = script;
+      // Each piece in its own write, a little apart, so most arrive as reads of their own.
+      const points = [...new Set(cuts.map((c) => c % (all.length + 1)))].sort((a, b) => a - b);
+      let from = 0;
+      const pieces = [...points, all.length].map((to) => {
+        const piece = all.slice(from, to);
+        from = to;
+        return piece;
+      }).filter((p) => p.length > 0);
+      const next = (i: number): void => {
+        if (i >= pieces.length) return;
+        socket.write(pieces[i], 'latin1');
+        setTimeout(() => next(i + 1), 1);
+      };
+      next(0);
+    });
+    const pool = poolFor(w, 16);
+    await fc.assert(
+      fc.asyncProperty(fc.array(answer, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 5 }), async (answers, cuts) => {
+        script = { all: answers.map((a) => a.raw).join(''), cuts };
+        expect += answers.length;
+        const sinks = answers.map(() => new Sink());
+        answers.forEach((a, i) => pool.pass(head(`/${i}`, a.method), a.method, sinks[i], 5000, true));
+        await until('all answered', () => sinks.every((s) => s.settled));
+        assert.deepEqual(sinks.map((s) => s.failed), answers.map(() => undefined));
+        assert.deepEqual(sinks.map((s) => s.status), answers.map((a) => a.status));
+        assert.deepEqual(sinks.map((s) => s.body), answers.map((a) => a.body));
+        await until('connection back in the pool', () => pool.idleCount === 1);
+      }),
+      { numRuns: 60 },
+    );
+    assert.equal(w.reads.length, 1, 'one connection, kept in step throughout');
   });
 
   test('a worker closing after its first answer: the waiting requests fail as never answered (retryable)', async () => {
