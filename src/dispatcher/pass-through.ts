@@ -20,6 +20,7 @@
 import type { PassExchange, PassThrough } from '../http/pass-exchange.js';
 import { httpError } from '../shared/errors.js';
 import type { PassControl, PassTarget } from './raw-client/connection.js';
+import { UnansweredError } from './raw-client/errors.js';
 import { HOP_BY_HOP, REBUILT, clientAddress, connectionTokens, proxyFields } from './forward-headers.js';
 import { markConnectFailure } from './health.js';
 import { NOOP_LOGGER, type EventLogger } from './logger.js';
@@ -137,6 +138,15 @@ class Relay implements PassTarget {
     const upstream = this.#upstream;
     if (this.#ended || ex.done) return; // the client's own going away was handled
     this.#end();
+    if (err instanceof UnansweredError && !err.workerFailed) {
+      // A pipelined request sent back in order (the worker closed after an earlier answer, as
+      // every --max-requests-per-connection; or a slow client held the one before it): no
+      // verdict on the worker and nothing to warn about - it simply goes again.
+      upstream.release();
+      this.#fwd.handedBack++;
+      ex.fallback();
+      return;
+    }
     upstream.end(false);
     if (headSeen || ex.headSent) {
       // The head went to the client with onHead: too late for another answer.

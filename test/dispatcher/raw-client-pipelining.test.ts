@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { RawPool } from '../../src/dispatcher/raw-client/pool.js';
 import type { PassControl, PassTarget } from '../../src/dispatcher/raw-client/connection.js';
 import { classify } from '../../src/dispatcher/retry.js';
+import { UnansweredError } from '../../src/dispatcher/raw-client/errors.js';
 
 const closers: Array<() => Promise<void> | void> = [];
 after(async () => {
@@ -238,6 +239,7 @@ describe('raw client: pipelined relays', () => {
     for (const s of sinks.slice(1)) {
       assert.equal(s.failed?.headSeen, false);
       assert.equal(classify(s.failed?.err), 'reset', String(s.failed?.err));
+      assert.ok(s.failed?.err instanceof UnansweredError && !s.failed.err.workerFailed, 'an orderly close: no fault of the worker');
     }
   });
 
@@ -256,6 +258,7 @@ describe('raw client: pipelined relays', () => {
     for (const s of sinks.slice(1)) {
       assert.equal(s.failed?.headSeen, false);
       assert.equal(classify(s.failed?.err), 'reset');
+      assert.ok(s.failed?.err instanceof UnansweredError && s.failed.err.workerFailed, 'the connection failed');
     }
   });
 

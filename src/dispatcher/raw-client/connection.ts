@@ -9,7 +9,7 @@
 import type { Socket } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import { RawBody } from './body.js';
-import { abortReason, beforeResponseError, rawError } from './errors.js';
+import { UnansweredError, abortReason, beforeResponseError, rawError } from './errors.js';
 import { ResponseParser, type ParserEvents, type ResponseHead } from './response-parser.js';
 import { ResponseRelay, type RelayEvents } from './response-relay.js';
 import type { RawRequestOptions, SerializedRequest } from './request-head.js';
@@ -90,11 +90,6 @@ export interface PassItem {
 /** Receives the response of an abandoned pipelined request: read to its end, dropped. */
 const DISCARD: PassTarget = Object.freeze({ onHead: () => true, onData: () => true, onFail() {} });
 
-/** The failure reported to pipelined requests still waiting when their connection fails. */
-function unanswered(cause: unknown): Error {
-  // A reset in classify()'s terms: it never got an answer, so the forwarder may retry it.
-  return rawError('UND_ERR_SOCKET', 'connection to the worker ended before this pipelined request was answered', cause);
-}
 
 /** The pool's side of a connection. */
 export interface ConnectionOwner {
@@ -278,7 +273,7 @@ export class RawConnection {
           const queued = this.#takeQueued();
           this.#end();
           this.#socket.destroy();
-          this.#failQueued(queued, rawError('UND_ERR_SOCKET', 'an earlier pipelined request was abandoned'));
+          this.#failQueued(queued, new UnansweredError('an earlier pipelined request was given up: its connection is closed', false));
         } else if (this.#queue.includes(slot)) {
           slot.abandoned = true;
         }
@@ -290,7 +285,7 @@ export class RawConnection {
     for (const slot of this.#queue) {
       if (slot.abandoned) continue;
       slot.abandoned = true;
-      slot.target.onFail(unanswered(rawError('UND_ERR_SOCKET', 'an earlier pipelined answer waits for a slow client')), false);
+      slot.target.onFail(new UnansweredError('an earlier pipelined answer waits for a slow client', false), false);
     }
   }
 
@@ -300,8 +295,12 @@ export class RawConnection {
     return queued;
   }
 
-  #failQueued(queued: readonly PassSlot[], cause: unknown): void {
-    for (const slot of queued) if (!slot.abandoned) slot.target.onFail(unanswered(cause), false);
+  /** Hands the waiting pipelined requests back: `err` is an UnansweredError, or the connection's own failure. */
+  #failQueued(queued: readonly PassSlot[], err: unknown): void {
+    if (queued.length === 0) return;
+    // A reset in classify()'s terms either way: they never got an answer, so the forwarder may retry them.
+    const reason = err instanceof UnansweredError ? err : new UnansweredError('connection to the worker failed before this pipelined request was answered', true, err);
+    for (const slot of queued) if (!slot.abandoned) slot.target.onFail(reason, false);
   }
 
   #write(req: RawRequestOptions, { head, chunked }: SerializedRequest): void {
@@ -528,7 +527,7 @@ export class RawConnection {
       this.#owner.release(this);
     } else {
       this.#socket.destroy();
-      this.#failQueued(queued, rawError('UND_ERR_SOCKET', 'the worker closed the connection after an earlier response'));
+      this.#failQueued(queued, new UnansweredError('the worker closed the connection after an earlier answer, before reading this request', false));
     }
   }
 

@@ -27,6 +27,22 @@ export class RawClientError extends Error {
   }
 }
 
+/**
+ * A pipelined request handed back unanswered (RawConnection.passMany): its connection ended,
+ * or was given up, before its turn. `workerFailed`: the connection failed (a reset, the worker
+ * died); otherwise nothing went wrong on the worker's side - it closed in order after an
+ * earlier answer (`Connection: close`, so it never read this request), or the relaying side
+ * gave the connection up.
+ */
+export class UnansweredError extends RawClientError {
+  readonly workerFailed: boolean;
+
+  constructor(message: string, workerFailed: boolean, cause?: unknown) {
+    super('UND_ERR_SOCKET', message, cause === undefined ? undefined : { cause });
+    this.workerFailed = workerFailed;
+  }
+}
+
 export function rawError(code: RawErrorCode, message: string, cause?: unknown): RawClientError {
   return new RawClientError(code, message, cause === undefined ? undefined : { cause });
 }
