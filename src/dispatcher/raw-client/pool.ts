@@ -138,32 +138,10 @@ export class RawPool implements ConnectionOwner {
   }
 
   #passNow(head: string, method: string, target: PassTarget, timeoutMs: number): PassControl {
-    const conn = this.#takeIdle();
-    if (conn !== undefined) return conn.pass(head, method, target, timeoutMs);
-    // Waiting for a connection: the control is the real one's once it came.
-    let inner: PassControl | undefined;
-    let aborted = false;
-    this.#acquire(undefined).then(
-      (c) => {
-        if (aborted) {
-          this.release(c);
-          return;
-        }
-        // The sweep may have stopped while this one was connecting.
-        if (timeoutMs > 0) this.#sweepPasses(timeoutMs);
-        inner = c.pass(head, method, target, timeoutMs);
-      },
-      (err: unknown) => {
-        if (!aborted) target.onFail(err, false);
-      },
-    );
-    return {
-      resume: () => inner?.resume(),
-      abort: () => {
-        aborted = true;
-        inner?.abort();
-      },
-    };
+    const entry: Batched = { head, method, target, timeoutMs, inner: undefined, aborted: false };
+    this.#send([entry]);
+    // Written at once on an idle connection: its own control; else one that waits for it.
+    return entry.inner ?? this.#controlOf(entry);
   }
 
   #batch(entry: Batched): PassControl {
@@ -173,6 +151,11 @@ export class RawPool implements ConnectionOwner {
       // The check phase runs after every I/O callback of this turn: all its requests are in.
       setImmediate(() => this.#flushTurn());
     }
+    return this.#controlOf(entry);
+  }
+
+  /** The control of a request not yet written: it acts on the connection's once there is one. */
+  #controlOf(entry: Batched): PassControl {
     return {
       resume: () => entry.inner?.resume(),
       abort: () => {
@@ -193,33 +176,31 @@ export class RawPool implements ConnectionOwner {
       return;
     }
     const depth = this.#opts.pipelining;
-    for (let i = 0; i < live.length; i += depth) {
-      const group = live.slice(i, i + depth);
-      if (group.length === 1) {
-        const e = group[0];
-        e.inner = this.#passNow(e.head, e.method, e.target, e.timeoutMs);
-        continue;
-      }
-      const conn = this.#takeIdle();
-      if (conn !== undefined) {
-        this.#sendGroup(conn, group);
-        continue;
-      }
-      this.#acquire(undefined).then(
-        (c) => {
-          const left = group.filter((e) => !e.aborted);
-          if (left.length === 0) {
-            this.release(c);
-            return;
-          }
-          for (const e of left) if (e.timeoutMs > 0) this.#sweepPasses(e.timeoutMs);
-          this.#sendGroup(c, left);
-        },
-        (err: unknown) => {
-          for (const e of group) if (!e.aborted) e.target.onFail(err, false);
-        },
-      );
+    for (let i = 0; i < live.length; i += depth) this.#send(live.slice(i, i + depth));
+  }
+
+  /** Writes `group` on an idle connection, or on one opened (or freed) for it. */
+  #send(group: Batched[]): void {
+    const conn = this.#takeIdle();
+    if (conn !== undefined) {
+      this.#sendGroup(conn, group);
+      return;
     }
+    this.#acquire(undefined).then(
+      (c) => {
+        const left = group.filter((e) => !e.aborted);
+        if (left.length === 0) {
+          this.release(c);
+          return;
+        }
+        // The sweep may have stopped while this one was connecting.
+        for (const e of left) if (e.timeoutMs > 0) this.#sweepPasses(e.timeoutMs);
+        this.#sendGroup(c, left);
+      },
+      (err: unknown) => {
+        for (const e of group) if (!e.aborted) e.target.onFail(err, false);
+      },
+    );
   }
 
   /** The newest idle connection, if any (a destroyed one may still be listed until its 'close' event). */
@@ -230,6 +211,11 @@ export class RawPool implements ConnectionOwner {
   }
 
   #sendGroup(conn: RawConnection, group: readonly Batched[]): void {
+    if (group.length === 1) {
+      const e = group[0];
+      e.inner = conn.pass(e.head, e.method, e.target, e.timeoutMs);
+      return;
+    }
     let heads = '';
     for (const e of group) heads += e.head;
     const controls = conn.passMany(heads, group);
