@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
-import { countsToJson } from '../src/shared/words.js';
+import { countsToJson } from '../src/jobs/words.js';
 import { generateText } from '../test/dispatcher/helpers/jobs-text.js';
 import { ClusterProcess } from './cluster-process.js';
 

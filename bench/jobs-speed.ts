@@ -18,7 +18,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { countsToJson } from '../src/shared/words.js';
+import { countsToJson } from '../src/jobs/words.js';
 import { call } from '../test/helpers/http.js';
 import { generateText } from '../test/dispatcher/helpers/jobs-text.js';
 import { ClusterProcess } from './cluster-process.js';

@@ -10,10 +10,10 @@
  * test/cluster/zero-loss.test.ts runs a shorter version of the same function.
  */
 import { parseArgs } from 'node:util';
-import { bench } from '../src/cli/bench.js';
-import { parseDuration } from '../src/cli/units.js';
+import { bench } from '../src/cli/bench/bench.js';
+import { parseDuration } from '../src/config/units.js';
 import { ClusterProcess } from './cluster-process.js';
-import { isEntryPoint } from '../src/shared/entry-point.js';
+import { isEntryPoint } from '../src/common/entry-point.js';
 
 export interface ZeroLossOptions {
   /** @default 3 */

@@ -5,8 +5,8 @@
 // proxy-field rules: not a usable proxy (GET without a body only). Its place between the
 // minimal relay and `dhttp start` splits what our HTTP parts cost from the dispatcher's logic.
 // Usage: node bench/peers/bare-relay.mjs PORT SOCKET   (after npm run build)
-import { createHttpServer } from '../../dist/src/http/server.js';
-import { RawPool } from '../../dist/src/dispatcher/raw-client/pool.js';
+import { createHttpServer } from '../../dist/src/server/server.js';
+import { RawPool } from '../../dist/src/client/pool.js';
 
 const port = Number(process.argv[2]);
 const pool = new RawPool('http://127.0.0.1', { socketPath: process.argv[3] });

@@ -3,7 +3,7 @@
 // their answers matched in order - what pipelining alone gives a minimal relay (docs/benchmarks.md).
 // Usage: node bench/peers/minimal-pipelined.mjs PORT SOCKET   (DEPTH=32: requests per write)
 import net from 'node:net';
-import { parseHead } from '../../dist/src/http/head-parser.js';
+import { parseHead } from '../../dist/src/codec/request-head.js';
 
 const port = Number(process.argv[2]);
 const socketPath = process.argv[3];

@@ -6,7 +6,7 @@
 // usable proxy; it shows what is left for everything else between the pipe and a real one.
 // Usage: node bench/peers/minimal-relay.mjs PORT SOCKET   (after npm run build)
 import net from 'node:net';
-import { parseHead } from '../../dist/src/http/head-parser.js';
+import { parseHead } from '../../dist/src/codec/request-head.js';
 
 const port = Number(process.argv[2]);
 const socketPath = process.argv[3];

@@ -3,9 +3,9 @@
  * benchmark (bench/engine.sh). Same router, serializer and request ids as the worker,
  * without the worker's metrics and logs, which bench/worker.sh measures separately.
  */
-import { JSON_TYPE } from '../../src/http/response.js';
-import { Router } from '../../src/http/router.js';
-import { createHttpServer } from '../../src/http/server.js';
+import { JSON_TYPE } from '../../src/server/response.js';
+import { Router } from '../../src/server/router.js';
+import { createHttpServer } from '../../src/server/server.js';
 
 const port = Number(process.env.PORT ?? process.argv[2] ?? 18090);
 // A constant answer is serialized once, as a user would (the peers send a prebuilt body too).

@@ -11,8 +11,8 @@ import {
   defaultFor,
   envName,
   optionsFor,
-} from './schema.js';
-import { allowedShort, formatValue } from './values.js';
+} from '../config/schema.js';
+import { allowedShort, formatValue } from '../config/values.js';
 
 const WIDTH = 100;
 const FLAG_COLUMN = 36;

@@ -5,9 +5,9 @@
  * for the server code and a role still being written does not break the others.
  */
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../config/errors.js';
 import { parseCommand } from './options.js';
-import { isEntryPoint } from '../shared/entry-point.js';
+import { isEntryPoint } from '../common/entry-point.js';
 
 export interface MainIo {
   readonly stdout: NodeJS.WritableStream;
@@ -18,8 +18,8 @@ export interface MainIo {
 export const ENTRY_POINTS = Object.freeze({
   worker: { module: '../worker/main.js', run: 'runWorker' },
   dispatcher: { module: '../dispatcher/main.js', run: 'runDispatcher' },
-  start: { module: './cluster.js', run: 'runCluster' },
-  bench: { module: './bench.js', run: 'runBench' },
+  start: { module: '../cluster/start.js', run: 'runCluster' },
+  bench: { module: './bench/bench.js', run: 'runBench' },
 } as const);
 
 type Runner = (config: unknown) => unknown;

@@ -4,14 +4,14 @@
  * checked here, once, so the components can trust their options.
  */
 import { resolve } from 'node:path';
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../config/errors.js';
 import type {
   BenchConfig,
   ClusterConfig,
   DispatcherConfig,
   ParseResult,
   WorkerConfig,
-} from './config-types.js';
+} from '../config/types.js';
 import { commandHelp, generalHelp } from './help.js';
 import {
   COMMANDS,
@@ -23,12 +23,12 @@ import {
   defaultFor,
   envName,
   optionsFor,
-} from './schema.js';
-import { parseUrl, parseValue } from './values.js';
+} from '../config/schema.js';
+import { parseUrl, parseValue } from '../config/values.js';
 
-export type * from './config-types.js';
-export { ConfigError } from './config-error.js';
-export { workerChildArgv, workerChildEnv } from './child-argv.js';
+export type * from '../config/types.js';
+export { ConfigError } from '../config/errors.js';
+export { workerChildArgv, workerChildEnv } from '../cluster/child-argv.js';
 
 type Values = Record<string, OptionValue>;
 

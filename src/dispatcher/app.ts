@@ -3,29 +3,29 @@
  * discovery, forwarder) behind the HTTP engine. The dispatcher answers its own routes
  * (SPEC §5, plus the jobs module's) and forwards everything else.
  */
-import type { DispatcherConfig } from '../cli/config-types.js';
-import { createHttpServer, type HttpServer } from '../http/server.js';
-import type { Handler, HttpRequest } from '../http/types.js';
-import { engineOptionsOf } from '../shared/engine-options.js';
-import { HttpError } from '../shared/errors.js';
+import type { DispatcherConfig } from '../config/types.js';
+import { createHttpServer, type HttpServer } from '../server/server.js';
+import type { Handler, HttpRequest } from '../server/types.js';
+import { engineOptionsOf } from '../server/engine-config.js';
+import { HttpError } from '../common/errors.js';
 import type { DispatcherContext, JobRoutes } from './context.js';
-import { DnsDiscovery, StaticDiscovery, type Discovery, type Resolver } from './discovery.js';
-import { Forwarder } from './forward.js';
-import { HealthChecker } from './health.js';
+import { DnsDiscovery, StaticDiscovery, type Discovery, type Resolver } from './upstreams/discovery.js';
+import { Forwarder } from './proxy/forward.js';
+import { HealthChecker } from './health/health.js';
 import { registerJobRoutes } from './jobs/index.js';
-import { JobBoard } from './job-registry.js';
+import { JobBoard } from './jobs/job-registry.js';
 import { NOOP_LOGGER, type EventLogger } from './logger.js';
-import { DispatcherMetrics, countingLogger } from './metrics.js';
-import { describeError } from './retry.js';
-import { createPolicy } from './selection.js';
-import { UpstreamSet } from './upstream-set.js';
-import { dashboardRoutes } from './routes/dashboard.js';
-import { healthRoutes } from './routes/health.js';
-import { LabelledRouter } from './routes/labelled-router.js';
-import { metricsRoutes } from './routes/metrics.js';
-import { PassThroughForwarder } from './pass-through.js';
-import { statusRoutes } from './routes/status.js';
-import { workerRoutes } from './routes/workers.js';
+import { DispatcherMetrics, countingLogger } from './admin/metrics.js';
+import { describeError } from './proxy/retry.js';
+import { createPolicy } from './balance/selection.js';
+import { UpstreamSet } from './upstreams/upstream-set.js';
+import { dashboardRoutes } from './admin/dashboard-routes.js';
+import { healthRoutes } from './admin/health-routes.js';
+import { LabelledRouter } from './admin/labelled-router.js';
+import { metricsRoutes } from './admin/metrics-routes.js';
+import { PassThroughForwarder } from './proxy/pass-through.js';
+import { statusRoutes } from './admin/status-routes.js';
+import { workerRoutes } from './admin/workers-routes.js';
 
 export interface StartDispatcherOptions {
   /** Event sink (a pino Logger in production). @default no logging */

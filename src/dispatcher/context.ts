@@ -3,15 +3,15 @@
  * once; routes read it. Policy objects (selection, retry) are in here so jobs use the
  * same ones as plain forwarding.
  */
-import type { DispatcherConfig } from '../cli/config-types.js';
-import type { Router } from '../http/router.js';
-import type { Forwarder } from './forward.js';
-import type { HealthChecker } from './health.js';
-import type { JobBoard } from './job-registry.js';
+import type { DispatcherConfig } from '../config/types.js';
+import type { Router } from '../server/router.js';
+import type { Forwarder } from './proxy/forward.js';
+import type { HealthChecker } from './health/health.js';
+import type { JobBoard } from './jobs/job-registry.js';
 import type { EventLogger } from './logger.js';
-import type { DispatcherMetrics } from './metrics.js';
-import type { SelectionPolicy } from './selection.js';
-import type { UpstreamSet } from './upstream-set.js';
+import type { DispatcherMetrics } from './admin/metrics.js';
+import type { SelectionPolicy } from './balance/selection.js';
+import type { UpstreamSet } from './upstreams/upstream-set.js';
 
 export interface DispatcherContext {
   readonly config: DispatcherConfig;

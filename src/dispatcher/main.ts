@@ -2,8 +2,8 @@
  * `dhttp dispatcher`: starts the dispatcher, prints the listening line scripts wait for,
  * and drains on SIGINT/SIGTERM before exiting 0.
  */
-import type { DispatcherConfig } from '../cli/config-types.js';
-import { createLogger, type Logger } from '../shared/logger.js';
+import type { DispatcherConfig } from '../config/types.js';
+import { createLogger, type Logger } from '../common/logger.js';
 import { startDispatcher } from './app.js';
 
 export async function runDispatcher(config: DispatcherConfig): Promise<void> {

@@ -4,14 +4,14 @@
  * tests may build one in-process.
  */
 import { subscribe } from 'node:diagnostics_channel';
-import type { WorkerConfig } from '../cli/config-types.js';
-import { Router } from '../http/router.js';
-import { createHttpServer, type HttpServer } from '../http/server.js';
-import type { Handler, HttpRequest, HttpResponse } from '../http/types.js';
-import { engineOptionsOf } from '../shared/engine-options.js';
-import { HttpError, httpError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import { createAccessLog } from '../shared/access-log.js';
+import type { WorkerConfig } from '../config/types.js';
+import { Router } from '../server/router.js';
+import { createHttpServer, type HttpServer } from '../server/server.js';
+import type { Handler, HttpRequest, HttpResponse } from '../server/types.js';
+import { engineOptionsOf } from '../server/engine-config.js';
+import { HttpError, httpError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { createAccessLog } from '../common/access-log.js';
 import { ComputePool, computePoolErrorChannel } from './compute-pool.js';
 import type { RouteDef, WorkerContext, WorkerStats } from './context.js';
 import { buildHelp } from './help.js';
@@ -50,7 +50,7 @@ export interface WorkerApp {
    * Listens on config.host:config.port and, with config.unixSocket, on that Unix socket too
    * (`socket` is then its path; absent otherwise). `url` uses 127.0.0.1 for a wildcard bind.
    * A socket path already in use or taken by another kind of file rejects with a
-   * SocketPathError (src/http/server.ts) and nothing stays listening.
+   * SocketPathError (src/server/server.ts) and nothing stays listening.
    */
   listen(): Promise<{ url: string; port: number; socket?: string }>;
   /** Graceful: stops accepting, drains requests, then the pool. */

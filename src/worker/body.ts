@@ -1,6 +1,6 @@
 /** Whole small request bodies (JSON APIs); the engine already enforces the route's limit. */
-import { httpError } from '../shared/errors.js';
-import type { HttpRequest } from '../http/types.js';
+import { httpError } from '../common/errors.js';
+import type { HttpRequest } from '../server/types.js';
 
 export async function readBody(req: HttpRequest): Promise<Buffer> {
   const parts: Buffer[] = [];

@@ -10,9 +10,9 @@ import { channel } from 'node:diagnostics_channel';
 import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { Piscina } from 'piscina';
-import { httpError } from '../shared/errors.js';
-import { WordChunker } from '../shared/word-chunker.js';
-import { mergeInto, type WordCounts } from '../shared/words.js';
+import { httpError } from '../common/errors.js';
+import { WordChunker } from '../jobs/word-chunker.js';
+import { mergeInto, type WordCounts } from '../jobs/words.js';
 import type { TaskArgs, TaskName, TaskResult } from './tasks/entry.js';
 
 /** Young-generation cap of a compute thread, in MiB (see the Piscina options below). */

@@ -2,8 +2,8 @@
  * What route handlers share: the validated config, the compute pool, and the live
  * counters of the worker process. Routes read it; app.ts owns and updates it.
  */
-import type { WorkerConfig } from '../cli/config-types.js';
-import type { Handler } from '../http/types.js';
+import type { WorkerConfig } from '../config/types.js';
+import type { Handler } from '../server/types.js';
 import type { ComputePool } from './compute-pool.js';
 
 export interface WorkerStats {

@@ -3,12 +3,12 @@
  * url, id and pid, and socket with --unix-socket) that the cluster supervisor and tests read from stdout; SIGINT/SIGTERM
  * deregister, drain and exit 0.
  */
-import { ConfigError } from '../cli/config-error.js';
-import type { WorkerConfig } from '../cli/config-types.js';
-import { SocketPathError } from '../http/server.js';
-import { createLogger, type Logger } from '../shared/logger.js';
+import { ConfigError } from '../config/errors.js';
+import type { WorkerConfig } from '../config/types.js';
+import { SocketPathError } from '../server/server.js';
+import { createLogger, type Logger } from '../common/logger.js';
 import { createWorkerApp, workerIdOf } from './app.js';
-import { sweepStaleTempFiles } from './files/index.js';
+import { sweepStaleTempFiles } from '../data-files/index.js';
 import { Registration } from './register.js';
 
 export async function runWorker(config: WorkerConfig): Promise<void> {

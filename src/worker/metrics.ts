@@ -3,7 +3,7 @@
  * metrics, and gauges of the pool and the server read at scrape time.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { HttpMetrics } from '../shared/http-metrics.js';
+import { HttpMetrics } from '../common/http-metrics.js';
 import type { ComputePool } from './compute-pool.js';
 import type { WorkerStats } from './context.js';
 

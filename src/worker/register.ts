@@ -4,7 +4,7 @@
  * one interval; POST /workers/deregister on shutdown. Failures never stop the worker:
  * the first one of a run is logged at warn, repeats at debug.
  */
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../common/logger.js';
 
 export interface RegistrationOptions {
   /** Dispatcher base URL. */

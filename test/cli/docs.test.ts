@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { commandHelp, configurationMarkdown, generalHelp } from '../../src/cli/help.js';
 import { parseCommand } from '../../src/cli/options.js';
-import { COMMANDS, envName, optionsFor } from '../../src/cli/schema.js';
+import { COMMANDS, envName, optionsFor } from '../../src/config/schema.js';
 import { projectRoot } from '../helpers/paths.js';
 
 

@@ -39,8 +39,8 @@ describe('dhttp main', () => {
       {
         worker: '../worker/main.js#runWorker',
         dispatcher: '../dispatcher/main.js#runDispatcher',
-        start: './cluster.js#runCluster',
-        bench: './bench.js#runBench',
+        start: '../cluster/start.js#runCluster',
+        bench: './bench/bench.js#runBench',
       },
     );
   });

@@ -13,7 +13,7 @@ import {
   workerChildArgv,
   workerChildEnv,
 } from '../../src/cli/options.js';
-import { formatDuration, formatSize, parseDuration, parseSize } from '../../src/cli/units.js';
+import { formatDuration, formatSize, parseDuration, parseSize } from '../../src/config/units.js';
 
 /** Asserts a ConfigError whose message is exactly `message` (one line). */
 function rejects(argv: string[], message: string | RegExp, env: NodeJS.ProcessEnv = {}): void {

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { ClusterProcess } from '../../bench/cluster-process.js';
 import { waitActive } from '../../bench/zero-loss.js';
 import { apply, mutation, splitInto } from '../helpers/mutations.js';
-import { get, sendRaw } from '../http/helpers/raw-client.js';
+import { get, sendRaw } from '../server/helpers/raw-client.js';
 
 const SEEDS = [
   'GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n',

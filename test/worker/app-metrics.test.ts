@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { HttpMetrics } from '../../src/shared/http-metrics.js';
+import { HttpMetrics } from '../../src/common/http-metrics.js';
 import { randomInts } from '../../src/worker/routes/random-ints.js';
 import { runBounded } from '../../src/worker/run-bounded.js';
 

@@ -1,9 +1,9 @@
 /** Query parameter validation: ranges, defaults, malformed values, messages with the range. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HttpRequest } from '../../src/http/types.js';
-import { HttpError } from '../../src/shared/errors.js';
-import { intParam, numberParam, rangeText, textParam } from '../../src/worker/params.js';
+import type { HttpRequest } from '../../src/server/types.js';
+import { HttpError } from '../../src/common/errors.js';
+import { intParam, numberParam, rangeText, textParam } from '../../src/jobs/params.js';
 
 const req = (query: string): HttpRequest => ({ query: new URLSearchParams(query) }) as unknown as HttpRequest;
 

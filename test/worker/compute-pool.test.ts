@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { ComputePool, countWordsStream } from '../../src/worker/compute-pool.js';
-import { HttpError } from '../../src/shared/errors.js';
-import { countWords } from '../../src/shared/words.js';
-import { montecarloChunk } from '../../src/worker/tasks/montecarlo.js';
+import { HttpError } from '../../src/common/errors.js';
+import { countWords } from '../../src/jobs/words.js';
+import { montecarloChunk } from '../../src/jobs/montecarlo.js';
 
 const isCode = (code: string) => (err: unknown): boolean => err instanceof HttpError && err.code === code;
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { call, errorOf, type Reply } from '../helpers/http.js';
 import { startWorker, type StartedProcess } from '../helpers/processes.js';
-import { montecarlo } from '../../src/worker/tasks/montecarlo.js';
+import { montecarlo } from '../../src/jobs/montecarlo.js';
 
 let worker: StartedProcess;
 let base: string;

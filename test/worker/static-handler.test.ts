@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createHttpServer, type HttpServer } from '../../src/http/server.js';
+import { createHttpServer, type HttpServer } from '../../src/server/server.js';
 import { createStaticHandler } from '../../src/worker/static/index.js';
 
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-ROOT';

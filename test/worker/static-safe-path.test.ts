@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { HttpError } from '../../src/shared/errors.js';
+import { HttpError } from '../../src/common/errors.js';
 import { isInside, isSafeHostname, parseRequestPath, toUrlPath } from '../../src/worker/static/safe-path.js';
 import { locate, realRoot, virtualHostRoot } from '../../src/worker/static/locate.js';
 

@@ -4,8 +4,8 @@ import { fibonacci, FIBONACCI_MAX } from '../../src/worker/tasks/fibonacci.js';
 import { reverseGraphemes } from '../../src/worker/tasks/reverse-graphemes.js';
 import {
   montecarlo, montecarloChunk, montecarloPlan, montecarloChunkCount, montecarloChunkPoints,
-} from '../../src/worker/tasks/montecarlo.js';
-import { normalizeSeed, chunkState } from '../../src/worker/tasks/seeded-random.js';
+} from '../../src/jobs/montecarlo.js';
+import { normalizeSeed, chunkState } from '../../src/jobs/seeded-random.js';
 import { simulateCpu } from '../../src/worker/tasks/simulate-cpu.js';
 import * as entry from '../../src/worker/tasks/entry.js';
 

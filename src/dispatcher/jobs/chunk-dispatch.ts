@@ -5,12 +5,12 @@
  * timed out or was cancelled loses its race, so its late answer goes nowhere.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { httpError, type HttpError } from '../../shared/errors.js';
+import { httpError, type HttpError } from '../../common/errors.js';
 import type { EventLogger } from '../logger.js';
-import { RetryBudget, classify, type Clock, type RetryOptions } from '../retry.js';
-import type { SelectionPolicy } from '../selection.js';
-import type { Upstream } from '../upstream.js';
-import type { UpstreamSet } from '../upstream-set.js';
+import { RetryBudget, classify, type Clock, type RetryOptions } from '../proxy/retry.js';
+import type { SelectionPolicy } from '../balance/selection.js';
+import type { Upstream } from '../upstreams/upstream.js';
+import type { UpstreamSet } from '../upstreams/upstream-set.js';
 import { WorkerAnswerError, chunkVerdict, describeChunkError, isTimeout } from './chunk-errors.js';
 import type { ChunkExecutor, JobChunk } from './job-types.js';
 

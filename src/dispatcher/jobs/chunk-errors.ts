@@ -3,7 +3,7 @@
  * worker answered, but not with a usable result. The verdict decides what the chunk
  * dispatcher does next (see chunk-dispatch.ts).
  */
-import { classify, describeError } from '../retry.js';
+import { classify, describeError } from '../proxy/retry.js';
 
 /**
  * - `busy`: the worker is overloaded (503 QUEUE_FULL, 429): nothing is wrong with it, so the

@@ -5,10 +5,10 @@
  * The runner pulls the next chunk only when a slot is free, and the stream is read only as
  * chunks are pulled: a fast client is slowed by TCP backpressure, not buffered.
  */
-import { WordChunker, type Chunker } from '../../shared/word-chunker.js';
-import { mergeInto, type WordCounts } from '../../shared/words.js';
-import { upstreamRequest } from '../upstream-request.js';
-import type { Upstream } from '../upstream.js';
+import { WordChunker, type Chunker } from '../../jobs/word-chunker.js';
+import { mergeInto, type WordCounts } from '../../jobs/words.js';
+import { upstreamRequest } from '../proxy/upstream-request.js';
+import type { Upstream } from '../upstreams/upstream.js';
 import { WorkerAnswerError, answerError } from './chunk-errors.js';
 import type { JobDefinition } from './job-runner.js';
 import type { JobChunk } from './job-types.js';

@@ -7,11 +7,11 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { EventLogger } from '../logger.js';
-import { markConnectFailure } from '../health.js';
-import { RETRY_DEFAULTS, type Clock, type RetryOptions } from '../retry.js';
-import type { SelectionPolicy } from '../selection.js';
-import type { Upstream } from '../upstream.js';
-import type { UpstreamSet } from '../upstream-set.js';
+import { markConnectFailure } from '../health/health.js';
+import { RETRY_DEFAULTS, type Clock, type RetryOptions } from '../proxy/retry.js';
+import type { SelectionPolicy } from '../balance/selection.js';
+import type { Upstream } from '../upstreams/upstream.js';
+import type { UpstreamSet } from '../upstreams/upstream-set.js';
 import { dispatchChunk } from './chunk-dispatch.js';
 import { DoneSet } from './done-set.js';
 import type { ChunkExecutor, JobChunk } from './job-types.js';

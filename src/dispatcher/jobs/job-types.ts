@@ -1,5 +1,5 @@
 /** The shapes a job is made of, shared by the runner, the chunk dispatcher and the jobs. */
-import type { Upstream } from '../upstream.js';
+import type { Upstream } from '../upstreams/upstream.js';
 
 /** One unit of work: its index is its identity (retries and duplicates are told apart by it). */
 export interface JobChunk<P> {

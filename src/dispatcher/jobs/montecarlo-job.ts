@@ -4,9 +4,9 @@
  * generator seeded from (S, k) alone, so the sum of inside counts - an exact integer -
  * does not depend on which worker ran which chunk, in what order, or how often.
  */
-import { montecarloChunkCount, montecarloChunkPoints } from '../../worker/tasks/montecarlo.js';
-import { upstreamRequest } from '../upstream-request.js';
-import type { Upstream } from '../upstream.js';
+import { montecarloChunkCount, montecarloChunkPoints } from '../../jobs/montecarlo.js';
+import { upstreamRequest } from '../proxy/upstream-request.js';
+import type { Upstream } from '../upstreams/upstream.js';
 import { WorkerAnswerError, answerError } from './chunk-errors.js';
 import type { JobChunk, JobDefinition } from './job-runner.js';
 

@@ -3,20 +3,20 @@
  * GET /countwords?file=NAME. They validate, build a job, run it under the job registry
  * (progress on /status and the dashboard) and answer with the merged result.
  */
-import type { Router } from '../../http/router.js';
-import type { HttpRequest, HttpResponse } from '../../http/types.js';
-import { JSON_TYPE } from '../../http/response.js';
-import { HttpError, httpError } from '../../shared/errors.js';
-import { countsToJson, topK } from '../../shared/words.js';
-import { openDataFile, validateFileName } from '../../worker/files/index.js';
-import { intParam, seedParam, textParam } from '../../worker/params.js';
-import { randomSeed } from '../../worker/tasks/seeded-random.js';
+import type { Router } from '../../server/router.js';
+import type { HttpRequest, HttpResponse } from '../../server/types.js';
+import { JSON_TYPE } from '../../server/response.js';
+import { HttpError, httpError } from '../../common/errors.js';
+import { countsToJson, topK } from '../../jobs/words.js';
+import { openDataFile, validateFileName } from '../../data-files/index.js';
+import { intParam, seedParam, textParam } from '../../jobs/params.js';
+import { randomSeed } from '../../jobs/seeded-random.js';
 import type { DispatcherContext } from '../context.js';
-import type { JobTracker } from '../job-registry.js';
+import type { JobTracker } from './job-registry.js';
 import { countwordsJob } from './countwords-job.js';
 import { runJob, type JobDefinition, type JobSummary } from './job-runner.js';
 import { chunksPerRequest, montecarloJob } from './montecarlo-job.js';
-import { montecarloChunkCount } from '../../worker/tasks/montecarlo.js';
+import { montecarloChunkCount } from '../../jobs/montecarlo.js';
 
 /** What the job routes use of the dispatcher (the whole DispatcherContext fits). */
 export type JobContext = Pick<DispatcherContext, 'config' | 'upstreams' | 'policy' | 'jobs' | 'logger'>;

@@ -3,12 +3,12 @@
  * /loadtest (many pool tasks) and the JSON compute API.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { httpError } from '../../shared/errors.js';
+import { httpError } from '../../common/errors.js';
 import { readJson } from '../body.js';
-import { intParam, numberParam, rangeText, textParam } from '../params.js';
+import { intParam, numberParam, rangeText, textParam } from '../../jobs/params.js';
 import { runBounded } from '../run-bounded.js';
 import type { RouteDef, RouteGroup, WorkerContext } from '../context.js';
-import type { HttpRequest, HttpResponse } from '../../http/types.js';
+import type { HttpRequest, HttpResponse } from '../../server/types.js';
 
 export const SIMULATE_SECONDS = Object.freeze({ min: 0, max: 60, minExclusive: true });
 export const TASK_NAME = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,9 +1,9 @@
 /** /createfile and /deletefile over the data dir (atomic writes, names validated). */
-import { httpError } from '../../shared/errors.js';
-import { createFile, deleteFile, DATA_FILE_DEFAULTS, MAX_NAME_BYTES } from '../files/index.js';
-import { intParam, rangeText, textParam } from '../params.js';
+import { httpError } from '../../common/errors.js';
+import { createFile, deleteFile, DATA_FILE_DEFAULTS, MAX_NAME_BYTES } from '../../data-files/index.js';
+import { intParam, rangeText, textParam } from '../../jobs/params.js';
 import type { RouteDef, RouteGroup } from '../context.js';
-import type { HttpRequest } from '../../http/types.js';
+import type { HttpRequest } from '../../server/types.js';
 
 export const REPEAT = Object.freeze({ min: 1, max: 1e6, default: 1 });
 const NAME_DOC = `file name (required): at most ${MAX_NAME_BYTES} bytes, no "/", "\\", "..", NUL or control characters, no leading dot`;

@@ -4,16 +4,16 @@
  * body or a data file, counted in the pool batch by batch).
  */
 import type { Readable } from 'node:stream';
-import { countsToJson, topK } from '../../shared/words.js';
-import { JSON_TYPE } from '../../http/response.js';
+import { countsToJson, topK } from '../../jobs/words.js';
+import { JSON_TYPE } from '../../server/response.js';
 import { countWordsStream } from '../compute-pool.js';
-import { openDataFile } from '../files/index.js';
-import { intParam, rangeText, seedParam, textParam } from '../params.js';
+import { openDataFile } from '../../data-files/index.js';
+import { intParam, rangeText, seedParam, textParam } from '../../jobs/params.js';
 import { runBounded } from '../run-bounded.js';
-import { montecarloChunkCount, montecarloChunkPoints } from '../tasks/montecarlo.js';
-import { randomSeed, SEED_RULE } from '../tasks/seeded-random.js';
+import { montecarloChunkCount, montecarloChunkPoints } from '../../jobs/montecarlo.js';
+import { randomSeed, SEED_RULE } from '../../jobs/seeded-random.js';
 import type { RouteDef, RouteGroup, WorkerContext } from '../context.js';
-import type { HttpRequest, HttpResponse } from '../../http/types.js';
+import type { HttpRequest, HttpResponse } from '../../server/types.js';
 
 export const MONTECARLO_POINTS = Object.freeze({ min: 1, max: 1e10 });
 export const MONTECARLO_CHUNK_INDEX = Object.freeze({ min: 0, max: Number.MAX_SAFE_INTEGER });

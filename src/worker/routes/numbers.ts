@@ -1,7 +1,7 @@
 /** /fibonacci, /random, /timestamp. */
-import { intParam, rangeText } from '../params.js';
+import { intParam, rangeText } from '../../jobs/params.js';
 import { fibonacci } from '../tasks/fibonacci.js';
-import { httpError } from '../../shared/errors.js';
+import { httpError } from '../../common/errors.js';
 import type { RouteDef, RouteGroup } from '../context.js';
 import { randomInts } from './random-ints.js';
 

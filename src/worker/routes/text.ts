@@ -1,7 +1,7 @@
 /** /reverse, /toupper, /hash: small string work done inline (the URI limit bounds it). */
 import { createHash } from 'node:crypto';
 import { reverseGraphemes } from '../tasks/reverse-graphemes.js';
-import { textParam } from '../params.js';
+import { textParam } from '../../jobs/params.js';
 import type { RouteDef, RouteGroup } from '../context.js';
 
 const TEXT = 'any string (required; bounded by --max-uri)';

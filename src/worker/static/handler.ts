@@ -6,8 +6,8 @@
 import fs from 'node:fs/promises';
 import { constants as fsc } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { httpError } from '../../shared/errors.js';
-import type { Handler, HttpRequest, HttpResponse } from '../../http/types.js';
+import { httpError } from '../../common/errors.js';
+import type { Handler, HttpRequest, HttpResponse } from '../../server/types.js';
 import { isNotModified, ifRangeAllows, validatorsFor, type Validators } from './conditional.js';
 import { FileCache } from './file-cache.js';
 import { locate, realRoot, virtualHostRoot } from './locate.js';

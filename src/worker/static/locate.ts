@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { httpError } from '../../shared/errors.js';
+import { httpError } from '../../common/errors.js';
 import { hasHiddenSegment, isInside, isSafeHostname, toUrlPath } from './safe-path.js';
 
 export type Located =

@@ -6,9 +6,9 @@ import { setPriority } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { fibonacci as fib } from './fibonacci.js';
 import { reverseGraphemes } from './reverse-graphemes.js';
-import { montecarlo as mcJob, montecarloChunk as mcChunk } from './montecarlo.js';
+import { montecarlo as mcJob, montecarloChunk as mcChunk } from '../../jobs/montecarlo.js';
 import { simulateCpu } from './simulate-cpu.js';
-import { countWords, type WordCounts } from '../../shared/words.js';
+import { countWords, type WordCounts } from '../../jobs/words.js';
 
 // Compute threads yield the CPU to the event loop: on Linux nice is per thread, and
 // setPriority(10) from inside a thread lowers that thread only, so /ping and I/O on the

@@ -3,12 +3,12 @@
  * need a whole `dhttp worker` process: /ping like a worker, /echo-headers to see what
  * the dispatcher sent, and the router's own 404/405 to check they pass through.
  */
-import { Router } from '../../../src/http/router.js';
-import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
+import { Router } from '../../../src/server/router.js';
+import { createHttpServer, type HttpServer } from '../../../src/server/server.js';
 import { parseAs } from '../../../src/cli/options.js';
-import type { DispatcherConfig } from '../../../src/cli/config-types.js';
+import type { DispatcherConfig } from '../../../src/config/types.js';
 import type { EventLogger } from '../../../src/dispatcher/logger.js';
-import { HttpError, errorBody } from '../../../src/shared/errors.js';
+import { HttpError, errorBody } from '../../../src/common/errors.js';
 
 export interface MiniWorker {
   readonly name: string;

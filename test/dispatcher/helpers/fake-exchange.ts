@@ -7,8 +7,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import type { HeaderMap, HttpRequest, HttpResponse, Handler } from '../../../src/http/types.js';
-import { HttpError, errorBody } from '../../../src/shared/errors.js';
+import type { HeaderMap, HttpRequest, HttpResponse, Handler } from '../../../src/server/types.js';
+import { HttpError, errorBody } from '../../../src/common/errors.js';
 
 function headerMap(raw: string[]): HeaderMap {
   const pairs: Array<[string, string]> = [];

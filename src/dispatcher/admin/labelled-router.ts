@@ -1,0 +1,44 @@
+/**
+ * The dispatcher's Router, which also knows which paths it owns. The dispatcher answers
+ * those (with the router's own 404/405 rules) and forwards every other request, whatever
+ * its method - so a worker's 404, 405 or POST endpoint is never shadowed. Each owned path
+ * has a bounded metrics label.
+ */
+import { Router, type RouteOptions } from '../../server/router.js';
+import type { Handler } from '../../server/types.js';
+
+export class LabelledRouter extends Router {
+  readonly #exact = new Map<string, string>();
+  readonly #patterns: Array<{ segments: string[]; label: string }> = [];
+  #prefix = '';
+
+  override add(methods: string | readonly string[], path: string, handler: Handler, options?: RouteOptions): this {
+    const label = this.#prefix + path.replace(/^\//, '');
+    if (path.includes(':')) this.#patterns.push({ segments: path.split('/'), label });
+    else this.#exact.set(path, label);
+    return super.add(methods, path, handler, options);
+  }
+
+  /** Routes added inside `register` get labels `<prefix><path>` (e.g. `jobs/montecarlo`). */
+  withLabelPrefix(prefix: string, register: () => void): void {
+    const saved = this.#prefix;
+    this.#prefix = prefix;
+    try {
+      register();
+    } finally {
+      this.#prefix = saved;
+    }
+  }
+
+  /** The label of an owned path, or undefined when the request is to be forwarded. */
+  labelOf(path: string): string | undefined {
+    const exact = this.#exact.get(path);
+    if (exact !== undefined || this.#patterns.length === 0) return exact;
+    const parts = path.split('/');
+    for (const p of this.#patterns) {
+      if (p.segments.length !== parts.length) continue;
+      if (p.segments.every((seg, i) => (seg.startsWith(':') ? parts[i] !== '' : seg === parts[i]))) return p.label;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The body of one request as it arrives: decodes Content-Length or chunked framing,
+ * enforces the route's limit, hands bytes to the handler's stream with backpressure,
+ * sends "100 Continue" when the handler first reads, and - once the exchange is over -
+ * reads and drops what is left within a budget so the next request can be found.
+ * The connection owns the socket; the reader asks it for what it needs via BodySink.
+ */
+import { HttpError, httpError } from '../common/errors.js';
+import { ChunkedDecoder, type ChunkedLimits } from '../codec/chunked.js';
+import type { Framing } from '../codec/request-framing.js';
+import { BodyStream } from './request.js';
+
+/** What a body reader needs from its connection. */
+export interface BodySink {
+  /** Stop reading the socket (the handler's stream is full). */
+  pause(): void;
+  /** Read the socket again. */
+  resume(): void;
+  /** Write "100 Continue" (the handler started reading). */
+  sendContinue(): void;
+  /** Bytes arrived or the handler pulled: the body timeout restarts. */
+  progress(): void;
+  /** A body being discarded is complete: the connection goes on with the next request. */
+  discardEnded(): void;
+  /** Broken framing, a limit or a truncated body; the handler's stream (if any) already has the error. */
+  failed(hadConsumer: boolean): void;
+}
+
+export class BodyReader {
+  readonly stream: BodyStream;
+  readonly #sink: BodySink;
+  readonly #limit: number;
+  /** The handler's stream; null once the exchange is over and the rest is discarded. */
+  #consumer: BodyStream | null;
+  /** Content-Length bytes still to come; -1 for chunked. */
+  #remaining: number;
+  readonly #decoder: ChunkedDecoder | null;
+  /** Undecoded tail of a chunked body (a partial size line). */
+  #pending: Buffer | null = null;
+  #received = 0;
+  #done = false;
+  #continuePending: boolean;
+  #paused = false;
+  #discardBudget = 0;
+
+  constructor(framing: Framing, limit: number, limits: ChunkedLimits, sink: BodySink) {
+    this.#sink = sink;
+    this.#limit = limit;
+    this.#remaining = framing.body === 'length' ? framing.contentLength : -1;
+    this.#decoder = framing.body === 'chunked' ? new ChunkedDecoder(limits) : null;
+    this.#continuePending = framing.expectContinue;
+    this.stream = new BodyStream(() => this.#pull());
+    this.#consumer = this.stream;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** The client still owes us bytes: neither we (backpressure) nor it (100 Continue) are waiting. */
+  get waitingForClient(): boolean {
+    return !this.#done && !this.#paused && !this.#continuePending;
+  }
+
+  /** The client has not been told to send the body yet. */
+  get continuePending(): boolean {
+    return this.#continuePending;
+  }
+
+  /** Declared bytes still to come (-1 for chunked). */
+  get remaining(): number {
+    return this.#remaining;
+  }
+
+  /** Returns the bytes after the body (the next request), or null if all were body bytes. */
+  feed(chunk: Buffer): Buffer | null {
+    try {
+      if (this.#decoder === null) {
+        const n = Math.min(this.#remaining, chunk.length);
+        this.#remaining -= n;
+        this.#deliver(n === chunk.length ? chunk : chunk.subarray(0, n));
+        if (this.#remaining === 0) this.#end();
+        return n < chunk.length ? chunk.subarray(n) : null;
+      }
+      const input = this.#pending === null ? chunk : Buffer.concat([this.#pending, chunk]);
+      this.#pending = null;
+      const used = this.#decoder.feed(input, 0, (data) => this.#deliver(data));
+      if (this.#decoder.done) {
+        this.#end();
+        return used < input.length ? input.subarray(used) : null;
+      }
+      if (used < input.length) this.#pending = input.subarray(used);
+      return null;
+    } catch (err) {
+      this.fail(err instanceof HttpError ? err : httpError('BAD_REQUEST', 'malformed body'));
+      return null;
+    }
+  }
+
+  /** The exchange is over: read and drop the rest of the body, up to `budget` bytes. */
+  discard(budget: number): void {
+    this.#consumer = null;
+    this.#paused = false;
+    this.#discardBudget = budget;
+  }
+
+  /** The body can no longer complete: the handler's stream gets `err`; the sink is told. */
+  fail(err: HttpError): void {
+    if (this.#done) return;
+    const hadConsumer = this.#abort(err);
+    this.#sink.failed(hadConsumer);
+  }
+
+  /** Ends the body with `err` without telling the sink (the connection is already failing). */
+  abort(err: HttpError): void {
+    this.#abort(err);
+  }
+
+  #abort(err: HttpError): boolean {
+    if (this.#done) return false;
+    this.#done = true;
+    const c = this.#consumer;
+    c?.destroy(err);
+    return c !== null;
+  }
+
+  #deliver(data: Buffer): void {
+    if (data.length === 0) return;
+    this.#received += data.length;
+    if (this.#received > this.#limit) {
+      throw httpError('PAYLOAD_TOO_LARGE', `body exceeds the limit of ${this.#limit} bytes`);
+    }
+    if (this.#consumer === null) {
+      this.#discardBudget -= data.length;
+      if (this.#discardBudget < 0) throw httpError('PAYLOAD_TOO_LARGE', 'unread body too large to discard');
+      return;
+    }
+    if (!this.#consumer.push(data)) {
+      this.#paused = true;
+      this.#sink.pause();
+    }
+  }
+
+  #end(): void {
+    this.#done = true;
+    if (this.#consumer !== null) this.#consumer.push(null);
+    else this.#sink.discardEnded();
+  }
+
+  #pull(): void {
+    if (this.#done) return;
+    if (this.#continuePending) {
+      this.#continuePending = false;
+      this.#sink.progress();
+      this.#sink.sendContinue();
+    }
+    if (this.#paused) {
+      this.#paused = false;
+      this.#sink.progress();
+    }
+    this.#sink.resume();
+  }
+}

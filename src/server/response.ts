@@ -1,0 +1,240 @@
+/**
+ * Response serializer. A whole body goes out as head + body in one write; a streamed
+ * body uses chunked framing (HTTP/1.1) or is close-delimited (HTTP/1.0). Writes go
+ * through the connection, which batches the responses of one read into one syscall.
+ * The common path (json/send with no extra headers) allocates no header collection.
+ */
+import { isAscii } from 'node:buffer';
+import type { Socket } from 'node:net';
+import { errorBody, type HttpError } from '../common/errors.js';
+import { drained } from '../common/drained.js';
+import { dateLine } from '../codec/http-date.js';
+import { statusHasBody, statusLine } from '../codec/status.js';
+import type { HttpResponse } from './types.js';
+
+type HeaderValue = string | number | readonly string[];
+
+/** What a response needs from its connection. */
+export interface ResponseSink {
+  readonly socket: Socket;
+  /** Decides persistence when the head is written; false adds "Connection: close". */
+  keepAliveFor(status: number, closeDelimited: boolean): boolean;
+  /** The `Keep-Alive: timeout=N` line of a persistent response ('' for none). */
+  readonly keepAliveHint: string;
+  /** Writes (or batches) response bytes in order; false = socket buffer full. */
+  output(data: string | Buffer): boolean;
+  /** The whole response has been handed over. */
+  responseFinished(): void;
+}
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+const BAD_HEADER_VALUE = /[\r\n\0]/;
+const LAST_CHUNK = '0\r\n\r\n';
+/** Buffer bodies up to this size may be sent as text with their head. */
+const SMALL_BODY = 4096;
+
+let lastType = JSON_TYPE;
+let lastTypeLine = `Content-Type: ${JSON_TYPE}\r\n`;
+
+/** "Content-Type: …\r\n"; a server mostly sends one or two types, so the last one is kept. */
+function contentTypeLine(type: string): string {
+  if (type !== lastType) {
+    lastType = type;
+    lastTypeLine = `Content-Type: ${type}\r\n`;
+  }
+  return lastTypeLine;
+}
+
+export class Response implements HttpResponse {
+  status = 200;
+  headersSent = false;
+  finished = false;
+  bytesWritten = 0;
+  readonly #sink: ResponseSink;
+  readonly #isHead: boolean;
+  readonly #httpMinor: 0 | 1;
+  readonly #requestId: string;
+  #headers: Map<string, [string, HeaderValue]> | null = null;
+  #chunked = false;
+  #bodyless = false;
+  /** A streamed response's head, held back to leave with the first body bytes (one syscall). */
+  #pendingHead = '';
+
+  constructor(sink: ResponseSink, isHead: boolean, httpMinor: 0 | 1, requestId: string) {
+    this.#sink = sink;
+    this.#isHead = isHead;
+    this.#httpMinor = httpMinor;
+    this.#requestId = requestId;
+  }
+
+  setHeader(name: string, value: HeaderValue): this {
+    if (typeof value === 'string' ? BAD_HEADER_VALUE.test(value) : typeof value !== 'number' && value.some((x) => BAD_HEADER_VALUE.test(x))) {
+      throw new TypeError(`invalid characters in header ${name}`);
+    }
+    (this.#headers ??= new Map()).set(name.toLowerCase(), [name, value]);
+    return this;
+  }
+
+  getHeader(name: string): HeaderValue | undefined {
+    return this.#headers?.get(name.toLowerCase())?.[1];
+  }
+
+  removeHeader(name: string): this {
+    this.#headers?.delete(name.toLowerCase());
+    return this;
+  }
+
+  /** Drops everything a handler set, so an error response starts clean. */
+  resetHeaders(): void {
+    this.#headers = null;
+  }
+
+  write(chunk: Buffer | string): boolean {
+    if (this.finished) return false;
+    if (!this.headersSent) this.#writeStreamingHead();
+    const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (this.#bodyless || len === 0) {
+      // An empty write is how a handler asks for the head to go out now.
+      this.#flushHead();
+      return !this.#sink.socket.writableNeedDrain;
+    }
+    this.bytesWritten += len;
+    const head = this.#pendingHead;
+    this.#pendingHead = '';
+    if (typeof chunk === 'string') {
+      return this.#sink.output(this.#chunked ? `${head}${len.toString(16)}\r\n${chunk}\r\n` : head + chunk);
+    }
+    // A Buffer body: the pieces are corked so head, size line and data leave in one writev.
+    const s = this.#sink.socket;
+    s.cork();
+    if (this.#chunked) this.#sink.output(`${head}${len.toString(16)}\r\n`);
+    else if (head !== '') this.#sink.output(head);
+    let ok = this.#sink.output(chunk);
+    if (this.#chunked) ok = this.#sink.output('\r\n');
+    s.uncork();
+    return ok;
+  }
+
+  drain(): Promise<void> {
+    return drained(this.#sink.socket);
+  }
+
+  end(chunk?: Buffer | string): void {
+    if (this.finished) return;
+    if (!this.headersSent) {
+      this.#whole(chunk ?? '', undefined);
+      return;
+    }
+    if (chunk !== undefined) this.write(chunk);
+    const head = this.#pendingHead;
+    this.#pendingHead = '';
+    if (this.#chunked && !this.#bodyless) this.#sink.output(head + LAST_CHUNK);
+    else if (head !== '') this.#sink.output(head);
+    this.#done();
+  }
+
+  json(status: number, value: unknown): void {
+    this.send(status, JSON.stringify(value), JSON_TYPE);
+  }
+
+  send(status: number, body: Buffer | string, contentType = 'text/plain; charset=utf-8'): void {
+    if (this.finished) return;
+    if (this.headersSent) {
+      this.end(body);
+      return;
+    }
+    this.status = status;
+    this.#headers?.delete('content-type');
+    this.#whole(body, contentType);
+  }
+
+  /** The SPEC §2 error response; previously set headers are dropped. */
+  sendError(err: HttpError): void {
+    this.resetHeaders();
+    for (const k in err.headers) this.setHeader(k, err.headers[k]);
+    this.send(err.status, errorBody(err.code, err.message, this.#requestId), JSON_TYPE);
+  }
+
+  /** Marks the response dead without writing (the socket is gone). */
+  abandon(): void {
+    this.finished = true;
+  }
+
+  /** A whole response: head and body in one output call. */
+  #whole(body: Buffer | string, contentType: string | undefined): void {
+    const st = this.status;
+    const hasBody = statusHasBody(st);
+    const len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    let extra = contentType === undefined ? '' : contentTypeLine(contentType);
+    if (hasBody && this.#headers?.has('content-length') !== true) extra += `Content-Length: ${len}\r\n`;
+    const head = this.#head(extra, false);
+    this.#bodyless = this.#isHead || !hasBody;
+    if (this.#bodyless || len === 0) {
+      this.#sink.output(head);
+    } else if (typeof body === 'string') {
+      this.#sink.output(head + body);
+      this.bytesWritten = len;
+    } else if (len <= SMALL_BODY && isAscii(body)) {
+      // A small ASCII body (a forwarded JSON answer) joins the head as text: one plain
+      // write, cheaper than a writev of two buffers. ASCII reads back byte for byte.
+      this.#sink.output(head + body.toString('latin1'));
+      this.bytesWritten = len;
+    } else {
+      // Corked, head and Buffer body (and any batched responses before them) leave in one writev.
+      const s = this.#sink.socket;
+      s.cork();
+      this.#sink.output(head);
+      this.#sink.output(body);
+      s.uncork();
+      this.bytesWritten = len;
+    }
+    this.#done();
+  }
+
+  #done(): void {
+    this.finished = true;
+    this.#sink.responseFinished();
+  }
+
+  #writeStreamingHead(): void {
+    const hasBody = statusHasBody(this.status);
+    this.#bodyless = this.#isHead || !hasBody;
+    let framing = '';
+    let closeDelimited = false;
+    if (hasBody && this.#headers?.has('content-length') !== true) {
+      if (this.#httpMinor === 1) {
+        this.#chunked = true;
+        framing = 'Transfer-Encoding: chunked\r\n';
+      } else {
+        closeDelimited = !this.#isHead;
+      }
+    }
+    this.#pendingHead = this.#head(framing, closeDelimited);
+    // Nothing will follow a bodyless head (HEAD, 204, 304): no reason to wait.
+    if (this.#bodyless) this.#flushHead();
+  }
+
+  #flushHead(): void {
+    if (this.#pendingHead === '') return;
+    const head = this.#pendingHead;
+    this.#pendingHead = '';
+    this.#sink.output(head);
+  }
+
+  #head(extra: string, closeDelimited: boolean): string {
+    this.headersSent = true;
+    const st = this.status;
+    let h = statusLine(st);
+    if (this.#headers !== null) {
+      for (const [, [name, v]] of this.#headers) {
+        if (typeof v === 'object') for (const x of v) h += `${name}: ${x}\r\n`;
+        else h += `${name}: ${v}\r\n`;
+      }
+    }
+    const keepAlive = this.#sink.keepAliveFor(st, closeDelimited);
+    h += `${extra}${dateLine()}X-Request-Id: ${this.#requestId}\r\n`;
+    if (!keepAlive) h += 'Connection: close\r\n';
+    else h += this.#httpMinor === 0 ? `Connection: keep-alive\r\n${this.#sink.keepAliveHint}` : this.#sink.keepAliveHint;
+    return `${h}\r\n`;
+  }
+}

@@ -1,0 +1,137 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ClientSideError, RetryBudget, classify, describeError, isRetryable, type FailureKind,
+} from '../../../src/dispatcher/proxy/retry.js';
+
+function coded(code: string, message = code): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+describe('classify', () => {
+  const table: Array<[unknown, FailureKind]> = [
+    [coded('ECONNREFUSED'), 'connect'],
+    [coded('EHOSTUNREACH'), 'connect'],
+    [coded('UND_ERR_CONNECT_TIMEOUT'), 'connect'],
+    [new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED')]), 'connect'],
+    [new AggregateError([coded('ECONNREFUSED'), coded('ECONNRESET')]), 'other'],
+    [coded('ECONNRESET'), 'reset'],
+    [coded('EPIPE'), 'reset'],
+    [coded('UND_ERR_SOCKET', 'other side closed'), 'reset'],
+    [coded('UND_ERR_HEADERS_TIMEOUT'), 'timeout'],
+    [coded('UND_ERR_BODY_TIMEOUT'), 'timeout'],
+    [new DOMException('signal timed out', 'TimeoutError'), 'timeout'],
+    [new ClientSideError(new Error('413')), 'client'],
+    [new Error('weird'), 'other'],
+    ['a string', 'other'],
+  ];
+  for (const [err, kind] of table) {
+    test(`${describeError(err)} → ${kind}`, () => assert.equal(classify(err), kind));
+  }
+});
+
+describe('isRetryable: the rule as a table', () => {
+  const refused = coded('ECONNREFUSED');
+  const reset = coded('ECONNRESET');
+  const timeout = coded('UND_ERR_HEADERS_TIMEOUT');
+  const other = new Error('content-length mismatch');
+  const rows: Array<[string, unknown, string, { body?: boolean; started?: boolean; responded?: boolean }, boolean]> = [
+    ['connect failure, any method', refused, 'POST', {}, true],
+    ['connect failure even with a body "sent"', refused, 'POST', { body: true }, true],
+    ['never once the client got bytes', refused, 'GET', { started: true }, false],
+    ['reset before the response, POST without body', reset, 'POST', {}, true],
+    ['reset after a streamed POST body', reset, 'POST', { body: true }, false],
+    ['reset after a streamed PUT body (not replayable)', reset, 'PUT', { body: true }, false],
+    ['reset after the upstream head, GET', reset, 'GET', { responded: true }, true],
+    ['reset after the upstream head, POST', reset, 'POST', { responded: true }, false],
+    ['response timeout, GET', timeout, 'GET', {}, true],
+    ['response timeout, get (case)', timeout, 'get', {}, true],
+    ['response timeout, DELETE', timeout, 'DELETE', {}, true],
+    ['response timeout, POST', timeout, 'POST', {}, false],
+    ['response timeout, PATCH', timeout, 'PATCH', {}, false],
+    ['other failure, HEAD', other, 'HEAD', {}, true],
+    ['other failure, POST', other, 'POST', {}, false],
+    ['client-side failure, GET', new ClientSideError(new Error('x')), 'GET', {}, false],
+  ];
+  for (const [name, err, method, s, expected] of rows) {
+    test(`${name} → ${expected}`, () => {
+      const state = {
+        method,
+        requestBodySent: s.body ?? false,
+        responseStarted: s.started ?? false,
+        upstreamResponded: s.responded ?? false,
+      };
+      assert.equal(isRetryable(err, state), expected);
+    });
+  }
+});
+
+describe('RetryBudget', () => {
+  test('counts retries of failures that reached a worker; connect failures are free', () => {
+    let now = 0;
+    const b = new RetryBudget({ retries: 2, tryDurationMs: 1000 }, () => now);
+    assert.equal(b.spend('connect'), true);
+    assert.equal(b.spend('connect'), true);
+    assert.equal(b.spend('reset'), true);
+    assert.equal(b.spend('timeout'), true);
+    assert.equal(b.spend('other'), false);
+    assert.equal(b.retriesUsed, 3);
+  });
+
+  test('stops retrying once tryDuration is spent; 0 means count only', () => {
+    let now = 100;
+    const b = new RetryBudget({ retries: 100, tryDurationMs: 50 }, () => now);
+    assert.equal(b.spend('connect'), true);
+    now = 150;
+    assert.equal(b.spend('connect'), false);
+    const unbounded = new RetryBudget({ retries: 1, tryDurationMs: 0 }, () => now);
+    now = 1e9;
+    assert.equal(unbounded.spend('reset'), true);
+    assert.equal(unbounded.spend('reset'), false);
+  });
+
+  test('hold re-checks every tryInterval until available (fake clock)', async () => {
+    let now = 0;
+    const sleeps: number[] = [];
+    const sleep = async (ms: number): Promise<void> => {
+      sleeps.push(ms);
+      now += ms;
+    };
+    const b = new RetryBudget({ tryDurationMs: 1000, tryIntervalMs: 10 }, () => now);
+    assert.equal(await b.hold(() => now >= 35, undefined, sleep), true);
+    assert.deepEqual(sleeps, [10, 10, 10, 10]);
+  });
+
+  test('hold gives up when tryDuration is spent (fake clock)', async () => {
+    let now = 0;
+    let sleeps = 0;
+    const b = new RetryBudget({ tryDurationMs: 100, tryIntervalMs: 10 }, () => now);
+    const ok = await b.hold(() => false, undefined, async (ms) => {
+      sleeps++;
+      now += ms;
+    });
+    assert.equal(ok, false);
+    assert.equal(sleeps, 10);
+  });
+
+  test('hold is bounded even when the clock never moves', async () => {
+    let sleeps = 0;
+    const b = new RetryBudget({ tryDurationMs: 100, tryIntervalMs: 10 }, () => 0);
+    assert.equal(await b.hold(() => false, undefined, async () => void sleeps++), false);
+    assert.ok(sleeps <= 12);
+  });
+
+  test('hold with real timers: tiny durations, and an abort ends it at once', async () => {
+    const b = new RetryBudget({ tryDurationMs: 30, tryIntervalMs: 5 });
+    const t0 = performance.now();
+    assert.equal(await b.hold(() => false), false);
+    assert.ok(performance.now() - t0 >= 20);
+    const ac = new AbortController();
+    const b2 = new RetryBudget({ tryDurationMs: 60_000, tryIntervalMs: 5 });
+    setTimeout(() => ac.abort(), 20);
+    assert.equal(await b2.hold(() => false, ac.signal), false);
+    const b3 = new RetryBudget({ tryDurationMs: 0 });
+    assert.equal(await b3.hold(() => false), false);
+    assert.equal(await b3.hold(() => true), true);
+  });
+});

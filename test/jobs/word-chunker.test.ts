@@ -1,0 +1,153 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { WordChunker } from '../../src/jobs/word-chunker.js';
+import { WordCounter, countWords, mergeInto, type WordCounts } from '../../src/jobs/words.js';
+
+/**
+ * Independent reference for SPEC §4: decode the whole input at once, then walk it code
+ * point by code point with an explicit state machine. Shares nothing with src/.
+ */
+function referenceCount(bytes: Uint8Array): Map<string, number> {
+  const text = new TextDecoder('utf-8').decode(bytes);
+  const isWordChar = (ch: string): boolean => /\p{L}/u.test(ch) || /\p{M}/u.test(ch) || /\p{N}/u.test(ch);
+  const isApos = (ch: string): boolean => ch === "'" || ch === '\u2019';
+  const out = new Map<string, number>();
+  const emit = (w: string): void => {
+    const k = w.toLowerCase();
+    out.set(k, (out.get(k) ?? 0) + 1);
+  };
+  let state: 'out' | 'word' | 'apos' = 'out';
+  let word = '';
+  let apos = '';
+  for (const ch of text) {
+    if (state === 'out') {
+      if (isWordChar(ch)) { word = ch; state = 'word'; }
+    } else if (state === 'word') {
+      if (isWordChar(ch)) word += ch;
+      else if (isApos(ch)) { apos = ch; state = 'apos'; }
+      else { emit(word); state = 'out'; }
+    } else if (isWordChar(ch)) {
+      word += apos + ch; state = 'word';
+    } else {
+      emit(word); state = 'out';
+    }
+  }
+  if (state !== 'out') emit(word);
+  return out;
+}
+
+function countChunked(pieces: Uint8Array[], targetBytes: number): { counts: WordCounts; chunks: Buffer[] } {
+  const chunker = new WordChunker({ targetBytes });
+  const chunks: Buffer[] = [];
+  for (const p of pieces) chunks.push(...chunker.push(p));
+  const last = chunker.end();
+  if (last !== null) chunks.push(last);
+  const counts = new Map<string, number>();
+  for (const c of chunks) mergeInto(counts, countWords(c));
+  return { counts, chunks };
+}
+
+const sorted = (m: Map<string, number>): Array<[string, number]> => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+const SAMPLE = Buffer.concat([
+  Buffer.from("'Twas dogs' rock’n’roll don't a''b ’edge’ café cafe\u0301 ΟΔΟΣ 中文、日本語。한국어 "),
+  Buffer.from('👨‍👩‍👧 👍🏽x 𝔘𝔫𝔦 ٣٤ x²\u00a0y\u2003z\ufeffw ～😀 end\''),
+  Buffer.from([0x20, 0x61, 0xff, 0x62, 0xc3, 0x20, 0xe2, 0x80, 0x63, 0xf0, 0x9f, 0x98]),
+]);
+
+test('chunks of a multi-byte sample count the same as the whole, for many targets', () => {
+  const expected = sorted(referenceCount(SAMPLE));
+  assert.deepEqual(sorted(countWords(SAMPLE)), expected);
+  for (let target = 1; target <= SAMPLE.length + 1; target++) {
+    const { counts, chunks } = countChunked([SAMPLE], target);
+    assert.deepEqual(sorted(counts), expected, `target ${target}`);
+    assert.equal(Buffer.concat(chunks).compare(SAMPLE), 0);
+  }
+});
+
+test('every byte offset as a split of the input stream', () => {
+  const expected = sorted(referenceCount(SAMPLE));
+  for (let i = 0; i <= SAMPLE.length; i++) {
+    const pieces = [SAMPLE.subarray(0, i), SAMPLE.subarray(i)];
+    for (const target of [1, 3, 7, 16, 64]) {
+      assert.deepEqual(sorted(countChunked(pieces, target).counts), expected, `split ${i} target ${target}`);
+    }
+    const counter = new WordCounter();
+    for (const p of pieces) counter.push(p);
+    assert.deepEqual(sorted(counter.end()), expected, `counter split ${i}`);
+  }
+});
+
+test('chunks stay at or under the target when separators are frequent', () => {
+  const text = Buffer.from('lorem ipsum dolor sit amet, '.repeat(2000));
+  const { chunks } = countChunked([text.subarray(0, 1000), text.subarray(1000)], 4096);
+  assert.ok(chunks.length > 10);
+  for (const c of chunks.slice(0, -1)) assert.ok(c.length <= 4096 && c.length > 4000, `chunk of ${c.length}`);
+});
+
+test('text with only non-ASCII separators is cut at them', () => {
+  const text = Buffer.from('中文日本語、'.repeat(1000) + '한국어。'.repeat(1000));
+  const { counts, chunks } = countChunked([text], 1000);
+  assert.ok(chunks.length > 10);
+  for (const c of chunks.slice(0, -1)) {
+    assert.ok(c.length <= 1000);
+    assert.match(c.toString(), /[、。]$/u);
+  }
+  assert.deepEqual(sorted(counts), sorted(referenceCount(text)));
+});
+
+test('a word far longer than the target grows one chunk until a boundary or the end', () => {
+  const big = Buffer.alloc(5 * 1024 * 1024, 'a');
+  const chunker = new WordChunker({ targetBytes: 1024 * 1024 });
+  let emitted = 0;
+  for (let o = 0; o < big.length; o += 65536) emitted += chunker.push(big.subarray(o, o + 65536)).length;
+  assert.equal(emitted, 0);
+  const out = chunker.push(Buffer.from(' b c'));
+  assert.equal(out.length, 1);
+  assert.equal(out[0].length, big.length + 1);
+  assert.equal(chunker.end()?.toString(), 'b c');
+  const rest = new WordChunker({ targetBytes: 16 });
+  rest.push(Buffer.alloc(100, 'é'));
+  assert.equal(rest.end()?.length, 100);
+  assert.equal(rest.end(), null);
+});
+
+test('rejects a bad targetBytes, naming the field', () => {
+  assert.throws(() => new WordChunker({ targetBytes: 0 }), /targetBytes/);
+});
+
+const ALPHABET = [
+  'a', 'b', 'Z', 'é', 'ß', 'Σ', 'ς', 'İ', 'ﬃ', '\u0301', '\u0308', '0', '7', '٣', '²', 'Ⅻ',
+  "'", "'", '\u2019', '\u2019', '\u2018', ' ', ' ', '\n', '\t', '\u00a0', '\u3000', '.', ',', '-', '"', '!',
+  '中', '語', '、', '。', 'ก', '😀', '👍🏽', '👨‍👩‍👧', '\u200d', '\ufeff', '～', '𝔘', '\ud800',
+];
+const INVALID = [[0xff], [0xc3], [0xe2, 0x80], [0xf0, 0x9f, 0x98], [0x80], [0xed, 0xa0, 0x80], [0xc0, 0xaf]];
+
+const piece = fc.oneof(
+  { weight: 12, arbitrary: fc.constantFrom(...ALPHABET).map((s) => Buffer.from(s)) },
+  { weight: 1, arbitrary: fc.constantFrom(...INVALID).map((b) => Buffer.from(b)) },
+);
+const input = fc.array(piece, { maxLength: 120 }).map((ps) => Buffer.concat(ps));
+
+function splitAt(bytes: Buffer, points: number[]): Buffer[] {
+  const cuts = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const c of cuts) { out.push(bytes.subarray(prev, c)); prev = c; }
+  out.push(bytes.subarray(prev));
+  return out;
+}
+
+test('property: chunker + counter equal the reference for any input, splits and target', () => {
+  fc.assert(fc.property(input, fc.array(fc.nat(), { maxLength: 8 }), fc.integer({ min: 1, max: 40 }), (bytes, points, target) => {
+    const expected = sorted(referenceCount(bytes));
+    const pieces = splitAt(bytes, points);
+    const { counts, chunks } = countChunked(pieces, target);
+    assert.equal(Buffer.concat(chunks).compare(bytes), 0);
+    assert.deepEqual(sorted(counts), expected);
+    const counter = new WordCounter();
+    for (const p of pieces) counter.push(p);
+    assert.deepEqual(sorted(counter.end()), expected);
+  }), { numRuns: 1500 });
+});
