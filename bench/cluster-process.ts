@@ -113,14 +113,20 @@ export class ClusterProcess {
       };
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for a cluster log line; other output:\n${this.otherOutput.slice(-20).join('\n')}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for a cluster log line; other output:\n${this.otherOutput.slice(-20).join('\n')}`,
+          ),
+        );
       }, timeoutMs);
       this.#waiters.push(waiter);
       void this.#exited.then(({ code, signal }) => {
         if (!this.#waiters.includes(waiter)) return;
         clearTimeout(timer);
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new Error(`cluster exited (code ${code}, signal ${signal}) while waiting; output:\n${this.otherOutput.slice(-20).join('\n')}`));
+        reject(
+          new Error(`cluster exited (code ${code}, signal ${signal}) while waiting; output:\n${this.otherOutput.slice(-20).join('\n')}`),
+        );
       });
     });
   }

@@ -75,7 +75,10 @@ try {
   })();
   const start = performance.now();
   const res = await request(`${cluster.url}/countwords`, {
-    method: 'POST', body: Readable.from(body()), headersTimeout: 3_600_000, bodyTimeout: 3_600_000,
+    method: 'POST',
+    body: Readable.from(body()),
+    headersTimeout: 3_600_000,
+    bodyTimeout: 3_600_000,
   });
   const text = await res.body.text();
   const seconds = (performance.now() - start) / 1000;
@@ -85,12 +88,22 @@ try {
   const same = res.statusCode === 200 && text === countsToJson(expected);
   const limit = Number(values['limit-mb']) * MB;
   const peak = after?.peak ?? sampledMax;
-  console.log(JSON.stringify({
-    body: mb(totalBytes), workers: Number(values.workers), seconds: Number(seconds.toFixed(2)),
-    mb_per_s: Number((totalBytes / MB / seconds).toFixed(1)), status: res.statusCode, counts_match: same,
-    dispatcher_rss_before: mb(before?.rss ?? 0), dispatcher_rss_sampled_max: mb(sampledMax), dispatcher_rss_peak: mb(peak),
-    limit: mb(limit), pass: same && peak <= limit, dispatcher_rss_mb_each_second: timeline,
-  }));
+  console.log(
+    JSON.stringify({
+      body: mb(totalBytes),
+      workers: Number(values.workers),
+      seconds: Number(seconds.toFixed(2)),
+      mb_per_s: Number((totalBytes / MB / seconds).toFixed(1)),
+      status: res.statusCode,
+      counts_match: same,
+      dispatcher_rss_before: mb(before?.rss ?? 0),
+      dispatcher_rss_sampled_max: mb(sampledMax),
+      dispatcher_rss_peak: mb(peak),
+      limit: mb(limit),
+      pass: same && peak <= limit,
+      dispatcher_rss_mb_each_second: timeline,
+    }),
+  );
   if (!same) {
     console.error(`status ${res.statusCode}; answer starts ${text.slice(0, 300)}`);
     exitCode = 1;

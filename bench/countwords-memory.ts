@@ -52,11 +52,20 @@ try {
   const got = new Map(Object.entries(r.json as Record<string, number>));
   const same = r.status === 200 && got.size === corpus.expected.size && [...corpus.expected].every(([w, c]) => got.get(w) === c);
   const limit = Number(values['limit-mb']) * MB;
-  console.log(JSON.stringify({
-    body: mb(corpus.bytes), seconds: Number(seconds.toFixed(2)), mb_per_s: Number((corpus.bytes / MB / seconds).toFixed(1)),
-    status: r.status, counts_match: same, rss_before: mb(before), rss_sampled_max: mb(sampledMax), rss_peak: mb(peak), limit: mb(limit),
-    main_thread_max: { heap_total: mb(sampledMain.heap_total), external: mb(sampledMain.external) },
-  }));
+  console.log(
+    JSON.stringify({
+      body: mb(corpus.bytes),
+      seconds: Number(seconds.toFixed(2)),
+      mb_per_s: Number((corpus.bytes / MB / seconds).toFixed(1)),
+      status: r.status,
+      counts_match: same,
+      rss_before: mb(before),
+      rss_sampled_max: mb(sampledMax),
+      rss_peak: mb(peak),
+      limit: mb(limit),
+      main_thread_max: { heap_total: mb(sampledMain.heap_total), external: mb(sampledMain.external) },
+    }),
+  );
   if (!same) exitCode = 1;
   if (peak > limit) exitCode = 1;
 } finally {

@@ -31,7 +31,8 @@ async function start(args: string[]): Promise<{ pid: number; port: number; stop(
     let buf = '';
     proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
-      const m = /"msg":"listening"[^\n]*"url":"http:\/\/[^:]+:(\d+)"/.exec(buf) ?? /"url":"http:\/\/[^:]+:(\d+)"[^\n]*"msg":"listening"/.exec(buf);
+      const m =
+        /"msg":"listening"[^\n]*"url":"http:\/\/[^:]+:(\d+)"/.exec(buf) ?? /"url":"http:\/\/[^:]+:(\d+)"[^\n]*"msg":"listening"/.exec(buf);
       if (m !== null) {
         clearTimeout(t);
         resolve(Number(m[1]));
@@ -62,7 +63,18 @@ async function pingMs(port: number): Promise<number> {
   return performance.now() - t0;
 }
 
-const common = ['--port', '0', '--host', '127.0.0.1', '--keep-alive-timeout', '10m', '--max-connections', String(count + 1000), '--log-level', 'warn'];
+const common = [
+  '--port',
+  '0',
+  '--host',
+  '127.0.0.1',
+  '--keep-alive-timeout',
+  '10m',
+  '--max-connections',
+  String(count + 1000),
+  '--log-level',
+  'warn',
+];
 let worker: Awaited<ReturnType<typeof start>> | undefined;
 let server: Awaited<ReturnType<typeof start>>;
 if (role === 'dispatcher') {
@@ -86,11 +98,19 @@ try {
   const loaded = rssMb(server.pid);
   const ping = await pingMs(server.port);
   const alive = sockets.filter((s) => !s.destroyed).length;
-  console.log(JSON.stringify({
-    role, connections: count, alive, baseline_rss_mb: +baseline.toFixed(1), loaded_rss_mb: +loaded.toFixed(1),
-    delta_mb: +(loaded - baseline).toFixed(1), per_connection_kb: +(((loaded - baseline) * 1024) / count).toFixed(2),
-    open_ms: Math.round(openMs), fresh_request_ms: +ping.toFixed(2),
-  }));
+  console.log(
+    JSON.stringify({
+      role,
+      connections: count,
+      alive,
+      baseline_rss_mb: +baseline.toFixed(1),
+      loaded_rss_mb: +loaded.toFixed(1),
+      delta_mb: +(loaded - baseline).toFixed(1),
+      per_connection_kb: +(((loaded - baseline) * 1024) / count).toFixed(2),
+      open_ms: Math.round(openMs),
+      fresh_request_ms: +ping.toFixed(2),
+    }),
+  );
 } finally {
   for (const s of sockets) s.destroy();
   server.stop();

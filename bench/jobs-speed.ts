@@ -122,7 +122,10 @@ try {
     countwords_mb_per_s: { workers_1: one.countwords_mb_per_s, workers_2: two.countwords_mb_per_s },
     countwords_match: one.countwords_match && two.countwords_match,
     wc_w: { ms: Math.round(wc.ms), mb_per_s: Number((corpus.length / MB / (wc.ms / 1000)).toFixed(1)), words: wc.words },
-    countwords_vs_wc: { workers_1: Number((one.countwords_mb_per_s / (corpus.length / MB / (wc.ms / 1000))).toFixed(3)), workers_2: Number((two.countwords_mb_per_s / (corpus.length / MB / (wc.ms / 1000))).toFixed(3)) },
+    countwords_vs_wc: {
+      workers_1: Number((one.countwords_mb_per_s / (corpus.length / MB / (wc.ms / 1000))).toFixed(3)),
+      workers_2: Number((two.countwords_mb_per_s / (corpus.length / MB / (wc.ms / 1000))).toFixed(3)),
+    },
     min_ratio: Number(values['min-ratio']),
     pass: ratio >= Number(values['min-ratio']) && sameResult && one.countwords_match && two.countwords_match,
   };

@@ -13,7 +13,11 @@ import { fileURLToPath } from 'node:url';
 const pings = Number(process.argv[2] ?? 2000);
 const threads = Number(process.argv[3] ?? 2);
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const proc = spawn(process.execPath, [cli, 'worker', '--port', '0', '--host', '127.0.0.1', '--threads', String(threads), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const proc = spawn(
+  process.execPath,
+  [cli, 'worker', '--port', '0', '--host', '127.0.0.1', '--threads', String(threads), '--log-level', 'warn'],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const port = await new Promise<number>((resolve, reject) => {
   const t = setTimeout(() => reject(new Error('worker did not start')), 20000);
   let buf = '';

@@ -124,9 +124,7 @@ export async function zeroLoss(options: ZeroLossOptions = {}): Promise<ZeroLossR
     stopKilling = true;
     await killer;
     // Every killed worker comes back (bounded: the backoff stays far below this).
-    await cluster
-      .waitFor(() => cluster.count('worker restarted') >= kills.length, 15_000)
-      .catch(() => undefined);
+    await cluster.waitFor(() => cluster.count('worker restarted') >= kills.length, 15_000).catch(() => undefined);
     const nonSuccess = Object.entries(result.statuses).filter(([s]) => !s.startsWith('2'));
     const failuresByStatus = Object.fromEntries(nonSuccess);
     const transport = Object.values(result.errors.byKind).reduce((a, b) => a + b, 0);
@@ -163,7 +161,6 @@ export async function zeroLoss(options: ZeroLossOptions = {}): Promise<ZeroLossR
     if (clusterExitCode === null) await cluster.stop();
   }
 }
-
 
 function duration(flag: string, text: string): number {
   const ms = parseDuration(text);

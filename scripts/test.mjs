@@ -28,5 +28,7 @@ if (files.length === 0) {
   console.error(`no test files under ${relative(root, dir)}${filters.length ? ` matching ${filters.join(', ')}` : ''}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=240000', ...flags, ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=240000', ...flags, ...files], {
+  stdio: 'inherit',
+});
 process.exit(r.status ?? 1);

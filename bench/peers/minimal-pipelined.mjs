@@ -22,23 +22,37 @@ class Up {
     this.pend = null;
     this.sock.on('data', (d) => this.onData(d));
     this.sock.on('error', () => {});
-    this.sock.on('close', () => { const i = idle.indexOf(this); if (i >= 0) idle.splice(i, 1); for (const c of this.fifo) c.client.destroy(); });
+    this.sock.on('close', () => {
+      const i = idle.indexOf(this);
+      if (i >= 0) idle.splice(i, 1);
+      for (const c of this.fifo) c.client.destroy();
+    });
   }
   onData(d) {
-    if (this.pend !== null) { d = Buffer.concat([this.pend, d]); this.pend = null; }
+    if (this.pend !== null) {
+      d = Buffer.concat([this.pend, d]);
+      this.pend = null;
+    }
     let pos = 0;
     while (pos < d.length && this.fifo.length > 0) {
       const owner = this.fifo[0];
       if (this.remaining === -1) {
         const s = d.toString('latin1', pos, Math.min(d.length, pos + 2048));
         const end = s.indexOf('\r\n\r\n');
-        if (end === -1) { this.pend = Buffer.from(d.subarray(pos)); return; }
-        let out = ''; let from = 0; let len = 0;
+        if (end === -1) {
+          this.pend = Buffer.from(d.subarray(pos));
+          return;
+        }
+        let out = '';
+        let from = 0;
+        let len = 0;
         for (let p = s.indexOf('\r\n') + 2; p < end + 2; ) {
           const le = s.indexOf('\r\n', p);
           const c = s.charCodeAt(p) | 0x20;
-          if (c === 0x6b && s.slice(p, p + 11).toLowerCase() === 'keep-alive:') { out += s.slice(from, p); from = le + 2; }
-          else if (c === 0x63 && s.slice(p, p + 15).toLowerCase() === 'content-length:') len = Number(s.slice(p + 15, le).trim());
+          if (c === 0x6b && s.slice(p, p + 11).toLowerCase() === 'keep-alive:') {
+            out += s.slice(from, p);
+            from = le + 2;
+          } else if (c === 0x63 && s.slice(p, p + 15).toLowerCase() === 'content-length:') len = Number(s.slice(p + 15, le).trim());
           p = le + 2;
         }
         out += s.slice(from, end + 4);
@@ -75,7 +89,11 @@ function flush() {
     const part = q.slice(i, i + MAXDEPTH);
     const up = idle.pop() ?? new Up();
     const bufs = [];
-    for (const [conn, b] of part) { up.fifo.push(conn); conn.up = up; bufs.push(b); }
+    for (const [conn, b] of part) {
+      up.fifo.push(conn);
+      conn.up = up;
+      bufs.push(b);
+    }
     up.sock.write(bufs.length === 1 ? bufs[0] : Buffer.concat(bufs));
   }
 }
@@ -98,7 +116,12 @@ class Conn {
     const buf = this.buf;
     if (buf === null) return;
     let head;
-    try { head = parseHead(buf, LIMITS); } catch { this.client.destroy(); return; }
+    try {
+      head = parseHead(buf, LIMITS);
+    } catch {
+      this.client.destroy();
+      return;
+    }
     if (head === null) return;
     this.buf = head.end === buf.length ? null : buf.subarray(head.end);
     const n = head.end - 2;
@@ -107,7 +130,10 @@ class Conn {
     XFF.copy(out, n);
     this.queued = true;
     queue.push([this, out]);
-    if (!scheduled) { scheduled = true; setImmediate(flush); }
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   }
 }
 

@@ -9,15 +9,21 @@ const port = Number(process.argv[2]);
 const upstream = process.argv[3];
 const target = upstream.startsWith('/') ? { path: upstream } : { host: '127.0.0.1', port: Number(upstream) };
 
-net.createServer({ noDelay: true }, (client) => {
-  const up = net.connect(target);
-  client.on('data', (d) => { if (!up.write(d)) client.pause(); });
-  up.on('data', (d) => { if (!client.write(d)) up.pause(); });
-  up.on('drain', () => client.resume());
-  client.on('drain', () => up.resume());
-  client.on('close', () => up.destroy());
-  up.on('close', () => client.destroy());
-  client.on('error', () => {});
-  up.on('error', () => {});
-}).listen(port, '127.0.0.1');
+net
+  .createServer({ noDelay: true }, (client) => {
+    const up = net.connect(target);
+    client.on('data', (d) => {
+      if (!up.write(d)) client.pause();
+    });
+    up.on('data', (d) => {
+      if (!client.write(d)) up.pause();
+    });
+    up.on('drain', () => client.resume());
+    client.on('drain', () => up.resume());
+    client.on('close', () => up.destroy());
+    up.on('close', () => client.destroy());
+    client.on('error', () => {});
+    up.on('error', () => {});
+  })
+  .listen(port, '127.0.0.1');
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(0));

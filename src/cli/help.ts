@@ -2,16 +2,7 @@
  * --help text and docs/configuration.md, both generated from the schema so neither can
  * drift from what the parser accepts.
  */
-import {
-  COMMANDS,
-  COMMAND_SPECS,
-  OPTIONS,
-  type CommandName,
-  type OptionSpec,
-  defaultFor,
-  envName,
-  optionsFor,
-} from '../config/schema.js';
+import { COMMANDS, COMMAND_SPECS, OPTIONS, type CommandName, type OptionSpec, defaultFor, envName, optionsFor } from '../config/schema.js';
 import { allowedShort, formatValue } from '../config/values.js';
 
 const WIDTH = 100;

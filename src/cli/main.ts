@@ -75,7 +75,6 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
   }
 }
 
-
 if (isEntryPoint(import.meta.url)) {
   // exitCode, not exit(): servers resolve once listening and must keep running.
   process.exitCode = await main(process.argv.slice(2), process.env);

@@ -5,13 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
-import type {
-  BenchConfig,
-  ClusterConfig,
-  DispatcherConfig,
-  ParseResult,
-  WorkerConfig,
-} from '../config/types.js';
+import type { BenchConfig, ClusterConfig, DispatcherConfig, ParseResult, WorkerConfig } from '../config/types.js';
 import { commandHelp, generalHelp } from './help.js';
 import {
   COMMANDS,

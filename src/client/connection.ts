@@ -90,7 +90,6 @@ export interface PassItem {
 /** Receives the response of an abandoned pipelined request: read to its end, dropped. */
 const DISCARD: PassTarget = Object.freeze({ onHead: () => true, onData: () => true, onFail() {} });
 
-
 /** The pool's side of a connection. */
 export interface ConnectionOwner {
   /** The exchange ended and the connection can carry another request. */
@@ -299,7 +298,10 @@ export class RawConnection {
   #failQueued(queued: readonly PassSlot[], err: unknown): void {
     if (queued.length === 0) return;
     // A reset in classify()'s terms either way: they never got an answer, so the forwarder may retry them.
-    const reason = err instanceof UnansweredError ? err : new UnansweredError('connection to the worker failed before this pipelined request was answered', true, err);
+    const reason =
+      err instanceof UnansweredError
+        ? err
+        : new UnansweredError('connection to the worker failed before this pipelined request was answered', true, err);
     for (const slot of queued) if (!slot.abandoned) slot.target.onFail(reason, false);
   }
 
@@ -498,7 +500,11 @@ export class RawConnection {
   #onClose(): void {
     if (this.#busy) {
       const err = this.#socketError;
-      this.#fail(!this.#headSeen() ? beforeResponseError(err, this.#reused && !this.#gotBytes) : (err ?? rawError('UND_ERR_SOCKET', 'other side closed')));
+      this.#fail(
+        !this.#headSeen()
+          ? beforeResponseError(err, this.#reused && !this.#gotBytes)
+          : (err ?? rawError('UND_ERR_SOCKET', 'other side closed')),
+      );
     }
     this.#owner.closed(this);
   }
@@ -518,7 +524,9 @@ export class RawConnection {
     // Pipelined requests still waiting: the worker closes after this response (it said so).
     const queued = this.#takeQueued();
     const reusable =
-      queued.length === 0 && !this.#socket.destroyed && (relay !== undefined ? relay.reusable : head?.keepAlive === true && this.#parser?.extra === 0);
+      queued.length === 0 &&
+      !this.#socket.destroyed &&
+      (relay !== undefined ? relay.reusable : head?.keepAlive === true && this.#parser?.extra === 0);
     if (reusable) this.maxIdleMs = idleLimitOf(relay !== undefined ? relay.keepAliveField : head?.headers['keep-alive']);
     this.#end();
     if (reusable) {
@@ -527,7 +535,10 @@ export class RawConnection {
       this.#owner.release(this);
     } else {
       this.#socket.destroy();
-      this.#failQueued(queued, new UnansweredError('the worker closed the connection after an earlier answer, before reading this request', false));
+      this.#failQueued(
+        queued,
+        new UnansweredError('the worker closed the connection after an earlier answer, before reading this request', false),
+      );
     }
   }
 

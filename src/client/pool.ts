@@ -206,7 +206,7 @@ export class RawPool implements ConnectionOwner {
   /** The newest idle connection, if any (a destroyed one may still be listed until its 'close' event). */
   #takeIdle(): RawConnection | undefined {
     let conn = this.#idle.pop();
-    while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
+    while (conn?.destroyed) conn = this.#idle.pop();
     return conn;
   }
 
@@ -368,10 +368,13 @@ export class RawPool implements ConnectionOwner {
     this.#count++;
     // Reads land in one buffer shared by every connection (see RawConnection.onRead).
     let conn: RawConnection | undefined;
-    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array): boolean => {
-      conn?.onRead((buf as Buffer).subarray(0, n));
-      return true;
-    } };
+    const onread = {
+      buffer: READ_BUFFER,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        conn?.onRead((buf as Buffer).subarray(0, n));
+        return true;
+      },
+    };
     const socket: Socket =
       this.#socketPath !== undefined
         ? connect({ path: this.#socketPath, onread })

@@ -25,7 +25,13 @@ export interface ParserEvents {
   onComplete(): void;
 }
 
-const enum State { Head, Length, Chunked, UntilClose, Done }
+const enum State {
+  Head,
+  Length,
+  Chunked,
+  UntilClose,
+  Done,
+}
 
 /** A worker's heads are small; a bigger one is a broken upstream, not a client to serve. */
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -210,8 +216,14 @@ export function statusCodeOf(text: string, lineEnd: number): number {
   const c = (i: number): number => text.charCodeAt(i);
   const digit = (i: number, min: number): boolean => c(i) >= min && c(i) <= 0x39;
   const ok =
-    lineEnd >= 12 && text.startsWith('HTTP/1.') && (c(7) === 0x30 || c(7) === 0x31) && c(8) === 0x20 &&
-    digit(9, 0x31) && digit(10, 0x30) && digit(11, 0x30) && (lineEnd === 12 || c(12) === 0x20) &&
+    lineEnd >= 12 &&
+    text.startsWith('HTTP/1.') &&
+    (c(7) === 0x30 || c(7) === 0x31) &&
+    c(8) === 0x20 &&
+    digit(9, 0x31) &&
+    digit(10, 0x30) &&
+    digit(11, 0x30) &&
+    (lineEnd === 12 || c(12) === 0x20) &&
     noBareCrLf(text, lineEnd);
   if (!ok) throw rawError('HPE_INVALID_RESPONSE', `invalid status line ${JSON.stringify(text.slice(0, Math.min(lineEnd, 80)))}`);
   return (c(9) - 0x30) * 100 + (c(10) - 0x30) * 10 + (c(11) - 0x30);

@@ -23,14 +23,28 @@ export interface RelayEvents {
   onData(data: Buffer, complete: boolean): boolean;
 }
 
-const enum State { Head, Length, Chunked, UntilClose, Done }
+const enum State {
+  Head,
+  Length,
+  Chunked,
+  UntilClose,
+  Done,
+}
 
 const NOOP = (): void => {};
 
 /** Fields dropped from a forwarded response: hop-by-hop ones, and what the receiver writes. */
 const DROPPED: ReadonlySet<string> = new Set([
-  'connection', 'proxy-connection', 'keep-alive', 'te', 'trailer', 'upgrade',
-  'proxy-authenticate', 'proxy-authorization', 'date', 'x-request-id',
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'date',
+  'x-request-id',
 ]);
 /** DROPPED and the framing fields by first letter (lower-cased) → their lengths. */
 const CANDIDATES = new Map<number, number[]>();
@@ -41,7 +55,12 @@ for (const n of [...DROPPED, 'content-length', 'transfer-encoding']) {
   CANDIDATES.set(c, lengths);
 }
 
-const enum Kind { Other, Dropped, Length, Encoding }
+const enum Kind {
+  Other,
+  Dropped,
+  Length,
+  Encoding,
+}
 
 /** What the field name text[p, colon) is to the relay (case-insensitive). */
 function fieldKind(text: string, p: number, colon: number): Kind {
@@ -254,7 +273,11 @@ export class ResponseRelay {
     lines += from < text.length ? `${text.slice(from)}\r\n` : '';
     let keepAlive = !http10;
     if (connection !== undefined) {
-      const tokens = connection.toLowerCase().split(',').map((t) => t.trim()).filter((t) => t !== '');
+      const tokens = connection
+        .toLowerCase()
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
       if (tokens.includes('close')) keepAlive = false;
       const listed = tokens.filter((t) => t !== 'close' && t !== 'keep-alive');
       // Fields the worker named in Connection are hop-by-hop too (rare: a second pass).

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDispatcher } from '../dispatcher/app.js';
-import { MAX_SOCKET_PATH_BYTES } from '../server/server.js';
+import { MAX_SOCKET_PATH_BYTES } from '../config/addresses.js';
 import type { UpstreamSet } from '../dispatcher/upstreams/upstream-set.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { LIFELINE_ENV, lifelineImport } from './lifeline.js';
@@ -60,7 +60,15 @@ export function workerCommand(config: ClusterConfig, id: string, socketPath?: st
   const socket = socketPath === undefined ? [] : ['--unix-socket', socketPath];
   return {
     file: process.execPath,
-    args: [...execArgv, '--import', lifelineImport(), CLI_ENTRY, 'worker', ...workerChildArgv(config, { id, host: '127.0.0.1', port: 0 }), ...socket],
+    args: [
+      ...execArgv,
+      '--import',
+      lifelineImport(),
+      CLI_ENTRY,
+      'worker',
+      ...workerChildArgv(config, { id, host: '127.0.0.1', port: 0 }),
+      ...socket,
+    ],
     env: { ...workerChildEnv(process.env), [LIFELINE_ENV]: '1' },
   };
 }
@@ -107,7 +115,10 @@ function tagged(id: string, output: WorkerOutput): WorkerOutput {
  */
 function announce(logger: Logger, fields: { url: string; port: number; workers: number }): void {
   if (logger.isLevelEnabled('info')) logger.info(fields, 'listening');
-  else process.stdout.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, role: 'cluster', msg: 'listening', ...fields })}\n`);
+  else
+    process.stdout.write(
+      `${JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, role: 'cluster', msg: 'listening', ...fields })}\n`,
+    );
 }
 
 function flush(logger: Logger): Promise<void> {

@@ -70,7 +70,13 @@ export class Supervisor {
     this.#opts = options;
     this.#startTimeoutMs = options.startTimeoutMs ?? SUPERVISOR_DEFAULTS.startTimeoutMs;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? SUPERVISOR_DEFAULTS.stopTimeoutMs;
-    this.#slots = options.ids.map((id) => ({ id, backoff: new Backoff(options.backoff), current: undefined, restarts: 0, timer: undefined }));
+    this.#slots = options.ids.map((id) => ({
+      id,
+      backoff: new Backoff(options.backoff),
+      current: undefined,
+      restarts: 0,
+      timer: undefined,
+    }));
   }
 
   /**
@@ -112,14 +118,20 @@ export class Supervisor {
     return new Promise<void>((resolve, reject) => {
       const run = (): void => {
         slot.timer = undefined;
-        if (this.#stopping) return resolve();
+        if (this.#stopping) {
+          resolve();
+          return;
+        }
         const child = new WorkerProcess(slot.id, this.#opts.command(slot.id), this.#opts.output(slot.id));
         slot.current = child;
         child.listening(this.#startTimeoutMs).then(
           (url) => {
             if (this.#stopping || slot.current !== child) return;
             const worker = this.#describe(slot, child);
-            this.#opts.logger.info({ id: slot.id, worker_pid: child.pid, url, restarts: slot.restarts }, slot.restarts === 0 ? 'worker started' : 'worker restarted');
+            this.#opts.logger.info(
+              { id: slot.id, worker_pid: child.pid, url, restarts: slot.restarts },
+              slot.restarts === 0 ? 'worker started' : 'worker restarted',
+            );
             this.#opts.onUp?.(worker);
             resolve();
           },
@@ -138,14 +150,23 @@ export class Supervisor {
           if (wasUp) this.#opts.onDown?.(this.#describe(slot, child), exit);
           if (!wasUp && exit.code === CONFIG_ERROR_EXIT) {
             slot.current = undefined;
-            const err = new Error(`worker ${slot.id} exited with code ${CONFIG_ERROR_EXIT} (configuration error) before listening; not restarting it`);
+            const err = new Error(
+              `worker ${slot.id} exited with code ${CONFIG_ERROR_EXIT} (configuration error) before listening; not restarting it`,
+            );
             this.#opts.logger.error({ id: slot.id, worker_pid: child.pid, code: exit.code }, err.message);
             this.#opts.onFatal?.(slot.id, err);
             return reject(err);
           }
           const delay = slot.backoff.crashed(child.uptimeMs);
           this.#opts.logger.warn(
-            { id: slot.id, worker_pid: child.pid, code: exit.code, signal: exit.signal, restart_in_ms: delay, crashes_in_a_row: slot.backoff.streak },
+            {
+              id: slot.id,
+              worker_pid: child.pid,
+              code: exit.code,
+              signal: exit.signal,
+              restart_in_ms: delay,
+              crashes_in_a_row: slot.backoff.streak,
+            },
             'worker exited',
           );
           slot.restarts++;

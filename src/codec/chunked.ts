@@ -4,10 +4,16 @@
  * after data and oversized sizes are all errors, because lenient chunk parsing is where
  * request smuggling lives. Trailer fields are validated and discarded.
  */
-import { httpError } from '../common/errors.js';
+import { protocolError } from './errors.js';
 import { CR, FIELD_VALUE, LF, TOKEN } from './chars.js';
 
-const enum State { Size, Data, DataEnd, Trailers, Done }
+const enum State {
+  Size,
+  Data,
+  DataEnd,
+  Trailers,
+  Done,
+}
 
 const SEMI = 0x3b;
 const COLON = 0x3a;
@@ -45,7 +51,7 @@ export class ChunkedDecoder {
   /**
    * Consumes bytes from buf[start..]; calls onData with each piece of body data (a view
    * into buf). Returns the offset up to which bytes were consumed; the caller keeps the
-   * rest and calls again with more. Throws HttpError on a framing violation.
+   * rest and calls again with more. Throws a ProtocolError on a framing violation.
    */
   feed(buf: Buffer, start: number, onData: (data: Buffer) => void): number {
     let pos = start;
@@ -55,11 +61,11 @@ export class ChunkedDecoder {
         case State.Size: {
           const lf = buf.indexOf(LF, pos);
           if (lf === -1) {
-            if (len - pos > this.#limits.maxChunkLineBytes) throw httpError('BAD_REQUEST', 'chunk-size line too long');
+            if (len - pos > this.#limits.maxChunkLineBytes) throw protocolError('BAD_REQUEST', 'chunk-size line too long');
             return pos;
           }
-          if (lf - pos > this.#limits.maxChunkLineBytes) throw httpError('BAD_REQUEST', 'chunk-size line too long');
-          if (lf === pos || buf[lf - 1] !== CR) throw httpError('BAD_REQUEST', 'chunk-size line must end with CRLF');
+          if (lf - pos > this.#limits.maxChunkLineBytes) throw protocolError('BAD_REQUEST', 'chunk-size line too long');
+          if (lf === pos || buf[lf - 1] !== CR) throw protocolError('BAD_REQUEST', 'chunk-size line must end with CRLF');
           const end = lf - 1;
           let size = 0;
           let d = pos;
@@ -69,12 +75,12 @@ export class ChunkedDecoder {
             size = size * 16 + h;
             d++;
           }
-          if (d === pos) throw httpError('BAD_REQUEST', 'invalid chunk size');
-          if (d - pos > MAX_SIZE_DIGITS) throw httpError('BAD_REQUEST', 'chunk size too large');
+          if (d === pos) throw protocolError('BAD_REQUEST', 'invalid chunk size');
+          if (d - pos > MAX_SIZE_DIGITS) throw protocolError('BAD_REQUEST', 'chunk size too large');
           if (d < end) {
-            if (buf[d] !== SEMI) throw httpError('BAD_REQUEST', 'invalid chunk size');
+            if (buf[d] !== SEMI) throw protocolError('BAD_REQUEST', 'invalid chunk size');
             for (let k = d + 1; k < end; k++) {
-              if (FIELD_VALUE[buf[k]] !== 1) throw httpError('BAD_REQUEST', 'invalid chunk extension');
+              if (FIELD_VALUE[buf[k]] !== 1) throw protocolError('BAD_REQUEST', 'invalid chunk extension');
             }
           }
           pos = lf + 1;
@@ -95,9 +101,9 @@ export class ChunkedDecoder {
           break;
         }
         case State.DataEnd: {
-          if (buf[pos] !== CR) throw httpError('BAD_REQUEST', 'chunk data must be followed by CRLF');
+          if (buf[pos] !== CR) throw protocolError('BAD_REQUEST', 'chunk data must be followed by CRLF');
           if (pos + 1 >= len) return pos;
-          if (buf[pos + 1] !== LF) throw httpError('BAD_REQUEST', 'chunk data must be followed by CRLF');
+          if (buf[pos + 1] !== LF) throw protocolError('BAD_REQUEST', 'chunk data must be followed by CRLF');
           pos += 2;
           this.#state = State.Size;
           break;
@@ -106,17 +112,17 @@ export class ChunkedDecoder {
           const lf = buf.indexOf(LF, pos);
           const lineBytes = lf === -1 ? len - pos : lf + 1 - pos;
           if (this.#trailerBytes + lineBytes > this.#limits.maxHeaderBytes) {
-            throw httpError('HEADERS_TOO_LARGE', `trailer section exceeds ${this.#limits.maxHeaderBytes} bytes`);
+            throw protocolError('HEADERS_TOO_LARGE', `trailer section exceeds ${this.#limits.maxHeaderBytes} bytes`);
           }
           if (lf === -1) return pos;
-          if (lf === pos || buf[lf - 1] !== CR) throw httpError('BAD_REQUEST', 'trailer line must end with CRLF');
+          if (lf === pos || buf[lf - 1] !== CR) throw protocolError('BAD_REQUEST', 'trailer line must end with CRLF');
           if (lf - 1 === pos) {
             this.#state = State.Done;
             return lf + 1;
           }
           validateTrailerLine(buf, pos, lf - 1);
           if (++this.#trailerCount > this.#limits.maxHeaders) {
-            throw httpError('HEADERS_TOO_LARGE', `more than ${this.#limits.maxHeaders} trailer fields`);
+            throw protocolError('HEADERS_TOO_LARGE', `more than ${this.#limits.maxHeaders} trailer fields`);
           }
           this.#trailerBytes += lineBytes;
           pos = lf + 1;
@@ -133,8 +139,8 @@ export class ChunkedDecoder {
 function validateTrailerLine(buf: Buffer, start: number, end: number): void {
   let q = start;
   while (q < end && TOKEN[buf[q]] === 1) q++;
-  if (q === start || buf[q] !== COLON) throw httpError('BAD_REQUEST', 'malformed trailer field');
+  if (q === start || buf[q] !== COLON) throw protocolError('BAD_REQUEST', 'malformed trailer field');
   for (let k = q + 1; k < end; k++) {
-    if (FIELD_VALUE[buf[k]] !== 1) throw httpError('BAD_REQUEST', 'invalid character in trailer field');
+    if (FIELD_VALUE[buf[k]] !== 1) throw protocolError('BAD_REQUEST', 'invalid character in trailer field');
   }
 }

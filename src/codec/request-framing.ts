@@ -2,7 +2,7 @@
  * What the head says about the message around it (RFC 9112 §6, §9): body framing,
  * persistence, Host and Expect. All the anti-smuggling rules live here, in one place.
  */
-import { httpError } from '../common/errors.js';
+import { protocolError } from './errors.js';
 import { trimOws } from './chars.js';
 import type { ParsedHead } from './request-head.js';
 
@@ -72,23 +72,23 @@ export function analyzeHead(head: ParsedHead): Framing {
     }
   }
 
-  if (head.httpMinor === 1 && hostCount === 0) throw httpError('BAD_REQUEST', 'missing Host header');
-  if (hostCount > 1) throw httpError('BAD_REQUEST', 'more than one Host header');
-  if (host !== undefined && !isValidHost(host)) throw httpError('BAD_REQUEST', 'invalid Host header');
+  if (head.httpMinor === 1 && hostCount === 0) throw protocolError('BAD_REQUEST', 'missing Host header');
+  if (hostCount > 1) throw protocolError('BAD_REQUEST', 'more than one Host header');
+  if (host !== undefined && !isValidHost(host)) throw protocolError('BAD_REQUEST', 'invalid Host header');
 
   let body: Framing['body'] = 'none';
   let contentLength = 0;
   if (te !== undefined) {
     // TE in HTTP/1.0 or alongside Content-Length is faulty framing (RFC 9112 §6.1, §6.3).
-    if (head.httpMinor === 0) throw httpError('BAD_REQUEST', 'Transfer-Encoding is not allowed in HTTP/1.0');
-    if (cl !== undefined) throw httpError('BAD_REQUEST', 'both Transfer-Encoding and Content-Length');
+    if (head.httpMinor === 0) throw protocolError('BAD_REQUEST', 'Transfer-Encoding is not allowed in HTTP/1.0');
+    if (cl !== undefined) throw protocolError('BAD_REQUEST', 'both Transfer-Encoding and Content-Length');
     const codings = te.map((c) => trimOws(c).toLowerCase()).filter((c) => c !== '');
     const last = codings[codings.length - 1];
     if (codings.some((c) => c !== 'chunked')) {
-      if (last !== 'chunked') throw httpError('BAD_REQUEST', 'chunked must be the final transfer coding');
-      throw httpError('NOT_IMPLEMENTED', `unsupported transfer coding: ${codings.find((c) => c !== 'chunked')}`);
+      if (last !== 'chunked') throw protocolError('BAD_REQUEST', 'chunked must be the final transfer coding');
+      throw protocolError('NOT_IMPLEMENTED', `unsupported transfer coding: ${codings.find((c) => c !== 'chunked')}`);
     }
-    if (codings.length !== 1) throw httpError('BAD_REQUEST', 'chunked applied more than once');
+    if (codings.length !== 1) throw protocolError('BAD_REQUEST', 'chunked applied more than once');
     body = 'chunked';
   } else if (cl !== undefined) {
     contentLength = Number(cl);
@@ -98,7 +98,7 @@ export function analyzeHead(head: ParsedHead): Framing {
   let expectContinue = false;
   if (expect !== undefined) {
     const e = trimOws(expect).toLowerCase();
-    if (e !== '100-continue') throw httpError('EXPECTATION_FAILED', `unsupported expectation: ${expect}`);
+    if (e !== '100-continue') throw protocolError('EXPECTATION_FAILED', `unsupported expectation: ${expect}`);
     // HTTP/1.0 clients do not understand 100 Continue (RFC 9110 §10.1.1).
     expectContinue = head.httpMinor === 1 && body !== 'none';
   }
@@ -112,10 +112,10 @@ function mergeContentLength(prev: string | undefined, value: string): string {
   let result = prev;
   for (const part of value.split(',')) {
     const v = trimOws(part);
-    if (!DIGITS_RE.test(v)) throw httpError('BAD_REQUEST', 'invalid Content-Length');
+    if (!DIGITS_RE.test(v)) throw protocolError('BAD_REQUEST', 'invalid Content-Length');
     const norm = v.replace(/^0+(?=\d)/, '');
-    if (norm.length > MAX_LENGTH_DIGITS) throw httpError('PAYLOAD_TOO_LARGE', 'Content-Length is too large');
-    if (result !== undefined && result !== norm) throw httpError('BAD_REQUEST', 'conflicting Content-Length values');
+    if (norm.length > MAX_LENGTH_DIGITS) throw protocolError('PAYLOAD_TOO_LARGE', 'Content-Length is too large');
+    if (result !== undefined && result !== norm) throw protocolError('BAD_REQUEST', 'conflicting Content-Length values');
     result = norm;
   }
   return result as string;

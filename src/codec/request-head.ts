@@ -2,13 +2,13 @@
  * Parser of a request head (request line + field lines, RFC 9112 §2–§5).
  *
  * Called with everything buffered so far; returns the parsed head, null ("need more
- * bytes"), or throws an HttpError (the connection answers it and closes). A complete
+ * bytes"), or throws a ProtocolError (the connection answers it and closes). A complete
  * head is found with one native search for CRLFCRLF and decoded once (latin1), then
  * parsed as a string: that is what makes the common case cheap. An incomplete head is
  * only checked for what must fail early (a bad request line, bare CR/LF, sizes), so a
  * client can never make the server wait on input that is already invalid.
  */
-import { httpError } from '../common/errors.js';
+import { protocolError } from './errors.js';
 import { CR, FIELD_VALUE, HTAB, LF, SP, TARGET, TOKEN } from './chars.js';
 
 export interface HeadLimits {
@@ -43,7 +43,7 @@ export function parseHead(buf: Buffer, limits: HeadLimits): ParsedHead | null {
   while (pos + 1 < len && buf[pos] === CR && buf[pos + 1] === LF) pos += 2;
   if (pos >= len || (pos + 1 === len && buf[pos] === CR)) return null;
   // Reject garbage at once instead of waiting for a line end that may never come.
-  if (TOKEN[buf[pos]] !== 1) throw httpError('BAD_REQUEST', 'malformed request line');
+  if (TOKEN[buf[pos]] !== 1) throw protocolError('BAD_REQUEST', 'malformed request line');
 
   // Decode once and search the string: cheaper than a Buffer search plus a decode. Almost
   // every head fits the window; a longer one (or a body behind it) is found in the Buffer.
@@ -78,12 +78,12 @@ interface RequestLine {
 function parseRequestLine(s: string, end: number, limits: HeadLimits): RequestLine {
   let i = 0;
   while (i < end && TOKEN[s.charCodeAt(i)] === 1) i++;
-  if (i === 0 || s.charCodeAt(i) !== SP) throw httpError('BAD_REQUEST', 'malformed request line');
+  if (i === 0 || s.charCodeAt(i) !== SP) throw protocolError('BAD_REQUEST', 'malformed request line');
   const ts = i + 1;
   let j = ts;
   while (j < end && TARGET[s.charCodeAt(j)] === 1) j++;
-  if (j - ts > limits.maxUriBytes) throw httpError('URI_TOO_LONG', `request-target exceeds ${limits.maxUriBytes} bytes`);
-  if (j === ts || j >= end || s.charCodeAt(j) !== SP) throw httpError('BAD_REQUEST', 'malformed request line');
+  if (j - ts > limits.maxUriBytes) throw protocolError('URI_TOO_LONG', `request-target exceeds ${limits.maxUriBytes} bytes`);
+  if (j === ts || j >= end || s.charCodeAt(j) !== SP) throw protocolError('BAD_REQUEST', 'malformed request line');
   return { method: methodName(s, i), target: s.slice(ts, j), httpMinor: parseVersion(s, j + 1, end) };
 }
 
@@ -96,9 +96,9 @@ function parseVersion(s: string, v: number, end: number): 0 | 1 {
     isDigit(s.charCodeAt(v + 5)) &&
     s.charCodeAt(v + 6) === 0x2e &&
     isDigit(s.charCodeAt(v + 7));
-  if (!ok) throw httpError('BAD_REQUEST', 'malformed HTTP version');
+  if (!ok) throw protocolError('BAD_REQUEST', 'malformed HTTP version');
   const major = s.charCodeAt(v + 5);
-  if (major !== 0x31) throw httpError('VERSION_NOT_SUPPORTED', `HTTP/${s.slice(v + 5, end)} is not supported; use HTTP/1.1`);
+  if (major !== 0x31) throw protocolError('VERSION_NOT_SUPPORTED', `HTTP/${s.slice(v + 5, end)} is not supported; use HTTP/1.1`);
   return s.charCodeAt(v + 7) === 0x30 ? 0 : 1;
 }
 
@@ -114,18 +114,18 @@ function parseFields(s: string, start: number, end: number, limits: HeadLimits):
   let count = 0;
   while (p < end) {
     const le = s.indexOf('\r\n', p);
-    if (++count > limits.maxHeaders) throw httpError('HEADERS_TOO_LARGE', `more than ${limits.maxHeaders} header fields`);
+    if (++count > limits.maxHeaders) throw protocolError('HEADERS_TOO_LARGE', `more than ${limits.maxHeaders} header fields`);
     const c = s.charCodeAt(p);
-    if (c === SP || c === HTAB) throw httpError('BAD_REQUEST', 'obsolete line folding or whitespace before a field is not allowed');
+    if (c === SP || c === HTAB) throw protocolError('BAD_REQUEST', 'obsolete line folding or whitespace before a field is not allowed');
     let q = p;
     while (TOKEN[s.charCodeAt(q)] === 1) q++;
-    if (q === p || s.charCodeAt(q) !== COLON) throw httpError('BAD_REQUEST', 'malformed header field name');
+    if (q === p || s.charCodeAt(q) !== COLON) throw protocolError('BAD_REQUEST', 'malformed header field name');
     let vs = q + 1;
     let ve = le;
     while (vs < ve && isOwsCode(s.charCodeAt(vs))) vs++;
     while (ve > vs && isOwsCode(s.charCodeAt(ve - 1))) ve--;
     for (let k = vs; k < ve; k++) {
-      if (FIELD_VALUE[s.charCodeAt(k)] !== 1) throw httpError('BAD_REQUEST', 'invalid character in header field value');
+      if (FIELD_VALUE[s.charCodeAt(k)] !== 1) throw protocolError('BAD_REQUEST', 'invalid character in header field value');
     }
     fields.push(lowerName(s.slice(p, q)), s.slice(vs, ve));
     p = le + 2;
@@ -149,12 +149,40 @@ function methodName(s: string, len: number): string {
 const COMMON_NAMES = new Map<string, string>();
 for (const n of [
   // Requests
-  'Host', 'User-Agent', 'Accept', 'Accept-Encoding', 'Accept-Language', 'Connection', 'Content-Length',
-  'Content-Type', 'Transfer-Encoding', 'Expect', 'X-Request-Id', 'X-Request-ID', 'Authorization', 'Cookie',
-  'Cache-Control', 'Referer', 'Origin', 'If-None-Match', 'If-Modified-Since', 'Range',
+  'Host',
+  'User-Agent',
+  'Accept',
+  'Accept-Encoding',
+  'Accept-Language',
+  'Connection',
+  'Content-Length',
+  'Content-Type',
+  'Transfer-Encoding',
+  'Expect',
+  'X-Request-Id',
+  'X-Request-ID',
+  'Authorization',
+  'Cookie',
+  'Cache-Control',
+  'Referer',
+  'Origin',
+  'If-None-Match',
+  'If-Modified-Since',
+  'Range',
   // Responses (the dispatcher's upstream client parses them with the same helper)
-  'Date', 'Server', 'Content-Encoding', 'ETag', 'Last-Modified', 'Location', 'Vary', 'Retry-After',
-  'X-Worker-Id', 'Keep-Alive', 'Allow', 'Accept-Ranges', 'Content-Range',
+  'Date',
+  'Server',
+  'Content-Encoding',
+  'ETag',
+  'Last-Modified',
+  'Location',
+  'Vary',
+  'Retry-After',
+  'X-Worker-Id',
+  'Keep-Alive',
+  'Allow',
+  'Accept-Ranges',
+  'Content-Range',
 ]) {
   COMMON_NAMES.set(n, n.toLowerCase());
 }
@@ -180,31 +208,31 @@ function checkPartial(buf: Buffer, pos: number, limits: HeadLimits): void {
     checkBareCr(buf, pos, len);
     return;
   }
-  if (lineEnd === pos || buf[lineEnd - 1] !== CR) throw httpError('BAD_REQUEST', 'request line must end with CRLF');
+  if (lineEnd === pos || buf[lineEnd - 1] !== CR) throw protocolError('BAD_REQUEST', 'request line must end with CRLF');
   parseRequestLine(buf.toString('latin1', pos, lineEnd - 1), lineEnd - 1 - pos, limits);
   if (len - (lineEnd + 1) > limits.maxHeaderBytes) throw headersTooLarge(limits);
   // Every LF in the field lines must follow a CR, and no CR may stand alone.
   for (let lf = buf.indexOf(LF, lineEnd + 1); lf !== -1; lf = buf.indexOf(LF, lf + 1)) {
-    if (buf[lf - 1] !== CR) throw httpError('BAD_REQUEST', 'header line must end with CRLF');
+    if (buf[lf - 1] !== CR) throw protocolError('BAD_REQUEST', 'header line must end with CRLF');
   }
   checkBareCr(buf, lineEnd + 1, len);
 }
 
 function checkBareCr(buf: Buffer, from: number, len: number): void {
   for (let cr = buf.indexOf(CR, from); cr !== -1 && cr + 1 < len; cr = buf.indexOf(CR, cr + 1)) {
-    if (buf[cr + 1] !== LF) throw httpError('BAD_REQUEST', 'bare CR in request head');
+    if (buf[cr + 1] !== LF) throw protocolError('BAD_REQUEST', 'bare CR in request head');
   }
 }
 
 function headersTooLarge(limits: HeadLimits) {
-  return httpError('HEADERS_TOO_LARGE', `header section exceeds ${limits.maxHeaderBytes} bytes`);
+  return protocolError('HEADERS_TOO_LARGE', `header section exceeds ${limits.maxHeaderBytes} bytes`);
 }
 
 /** A request line with no end in sight: 414 if it looks like "METHOD target…", else 400. */
 function tooLongLine(buf: Buffer, pos: number, limits: HeadLimits) {
   const sp = buf.indexOf(SP, pos);
   if (sp !== -1 && sp - pos < REQUEST_LINE_SLACK) {
-    return httpError('URI_TOO_LONG', `request-target exceeds ${limits.maxUriBytes} bytes`);
+    return protocolError('URI_TOO_LONG', `request-target exceeds ${limits.maxUriBytes} bytes`);
   }
-  return httpError('BAD_REQUEST', 'malformed request line');
+  return protocolError('BAD_REQUEST', 'malformed request line');
 }

@@ -1,5 +1,5 @@
 /** Request-target forms (RFC 9112 §3.2) reduced to a path and a query. */
-import { httpError } from '../common/errors.js';
+import { protocolError } from './errors.js';
 
 export interface Target {
   /** Path as received (percent-encoded). '*' for asterisk-form. */
@@ -14,7 +14,7 @@ const ABSOLUTE_RE = /^https?:\/\/([^/?#]*)/i;
 export function parseTarget(method: string, target: string): Target {
   if (target.charCodeAt(0) === 0x2f /* / */) return split(target, undefined);
   if (target === '*') {
-    if (method !== 'OPTIONS') throw httpError('BAD_REQUEST', 'asterisk-form is only for OPTIONS');
+    if (method !== 'OPTIONS') throw protocolError('BAD_REQUEST', 'asterisk-form is only for OPTIONS');
     return { rawPath: '*', rawQuery: '', authority: undefined };
   }
   const m = ABSOLUTE_RE.exec(target);
@@ -22,14 +22,12 @@ export function parseTarget(method: string, target: string): Target {
     const rest = target.slice(m[0].length);
     return split(rest === '' || rest[0] === '?' ? `/${rest}` : rest, m[1]);
   }
-  throw httpError('BAD_REQUEST', 'request-target must be origin-form or absolute-form');
+  throw protocolError('BAD_REQUEST', 'request-target must be origin-form or absolute-form');
 }
 
 function split(t: string, authority: string | undefined): Target {
   const q = t.indexOf('?');
-  return q === -1
-    ? { rawPath: t, rawQuery: '', authority }
-    : { rawPath: t.slice(0, q), rawQuery: t.slice(q + 1), authority };
+  return q === -1 ? { rawPath: t, rawQuery: '', authority } : { rawPath: t.slice(0, q), rawQuery: t.slice(q + 1), authority };
 }
 
 /** Decodes percent-escapes once; malformed escapes or invalid UTF-8 are a 400. */
@@ -38,7 +36,7 @@ export function decodePath(rawPath: string): string {
   try {
     return decodeURIComponent(rawPath);
   } catch {
-    throw httpError('BAD_REQUEST', 'malformed percent-encoding in path');
+    throw protocolError('BAD_REQUEST', 'malformed percent-encoding in path');
   }
 }
 

@@ -3,6 +3,8 @@
  * `httpError(code, message)`; the HTTP server turns it into the JSON of SPEC §2.
  * docs/errors.md is checked against this table by test/common/errors-doc.test.ts.
  */
+import { ProtocolError } from '../codec/errors.js';
+
 export interface ErrorDef {
   readonly status: number;
   /** What the code means, for docs/errors.md. */
@@ -62,4 +64,14 @@ export function httpError(code: ErrorCode, message: string, headers?: Record<str
 /** The SPEC §2 body. */
 export function errorBody(code: string, message: string, requestId: string): string {
   return JSON.stringify({ error: { code, message }, request_id: requestId });
+}
+
+/**
+ * The HttpError to answer `err` with: itself, or a codec ProtocolError under its code (a
+ * peer's broken answer is the dispatcher's 502); undefined for anything else.
+ */
+export function asHttpError(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err;
+  if (err instanceof ProtocolError) return new HttpError(err.code === 'BAD_RESPONSE' ? 'BAD_GATEWAY' : err.code, err.message);
+  return undefined;
 }

@@ -11,7 +11,3 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-export function configError(message: string): ConfigError {
-  return new ConfigError(message);
-}

@@ -3,10 +3,10 @@
  * sizes bytes. Meanings and bounds live in schema.ts (and docs/configuration.md); a
  * compile-time check in options.ts keeps these field lists equal to the schema's.
  */
-import type { HostPort } from './schema.js';
+import type { BALANCE_POLICIES, HostPort } from './schema.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-export type BalancePolicy = 'round-robin' | 'least-load' | 'p2c';
+export type BalancePolicy = (typeof BALANCE_POLICIES)[number];
 export type UpstreamClient = 'raw' | 'undici';
 
 /** Limits of the HTTP engine, shared by every server process. */

@@ -56,7 +56,11 @@ export function parseSize(text: string): number | undefined {
 /** An exact spelling, seconds up to ten minutes (as timeouts are usually quoted): 60000 → "60s". */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0';
-  for (const [unit, factor] of [['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+  for (const [unit, factor] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
     if (ms % factor === 0 && (unit !== 'm' || ms >= 600_000)) return `${ms / factor}${unit}`;
   }
   return `${ms}ms`;
@@ -64,7 +68,12 @@ export function formatDuration(ms: number): string {
 
 /** The shortest exact IEC spelling: 8192 → "8KiB", 1000 → "1000". */
 export function formatSize(bytes: number): string {
-  for (const [unit, factor] of [['TiB', 1024 ** 4], ['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, factor] of [
+    ['TiB', 1024 ** 4],
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
     if (bytes !== 0 && bytes % factor === 0) return `${bytes / factor}${unit}`;
   }
   return String(bytes);

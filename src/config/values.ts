@@ -3,7 +3,7 @@
  * came from (`--queue-size`, `DHTTP_QUEUE_SIZE`, `PORT`), the value, and what is allowed.
  */
 import { resolve } from 'node:path';
-import { parseFixedUpstream } from '../dispatcher/upstreams/upstream-set.js';
+import { parseFixedUpstream } from './addresses.js';
 import { ConfigError } from './errors.js';
 import type { HostPort, OptionSpec, OptionValue } from './schema.js';
 import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';

@@ -80,7 +80,7 @@ export async function sweepStaleTempFiles(dataDir: string, options: SweepOptions
     for await (const entry of await fs.opendir(dir)) {
       if (!TEMP_NAME.test(entry.name)) continue;
       const file = path.join(dir, entry.name);
-      let st;
+      let st: Awaited<ReturnType<typeof fs.lstat>>;
       try {
         st = await fs.lstat(file);
       } catch {

@@ -55,7 +55,8 @@ export interface Dispatcher {
 
 export async function startDispatcher(config: DispatcherConfig, options: StartDispatcherOptions = {}): Promise<Dispatcher> {
   const startedAt = Date.now();
-  const upstreams = options.upstreams ?? new UpstreamSet({ pool: { client: config.upstreamClient, relayPipelining: config.upstreamPipelining } });
+  const upstreams =
+    options.upstreams ?? new UpstreamSet({ pool: { client: config.upstreamClient, relayPipelining: config.upstreamPipelining } });
   const jobs = new JobBoard();
   const metrics = new DispatcherMetrics(upstreams, { jobs, defaultMetrics: options.defaultMetrics });
   const logger = countingLogger(options.logger ?? NOOP_LOGGER, metrics.events);

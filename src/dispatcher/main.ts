@@ -45,6 +45,8 @@ function announce(logger: Logger, url: string, config: DispatcherConfig): void {
     logger.info(fields, 'listening');
     logger.flush();
   } else {
-    process.stdout.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, role: 'dispatcher', ...fields, msg: 'listening' })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, role: 'dispatcher', ...fields, msg: 'listening' })}\n`,
+    );
   }
 }

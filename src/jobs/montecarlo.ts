@@ -27,11 +27,21 @@ export function montecarloChunk(points: number, seed: string | undefined, chunkI
     let r = Math.imul(s1, 5);
     const x = (Math.imul((r << 7) | (r >>> 25), 9) >>> 0) * UNIT;
     let t = s1 << 9;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
     r = Math.imul(s1, 5);
     const y = (Math.imul((r << 7) | (r >>> 25), 9) >>> 0) * UNIT;
     t = s1 << 9;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
     if (x * x + y * y <= 1) inside++;
   }
   return inside;

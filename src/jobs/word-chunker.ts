@@ -117,22 +117,40 @@ export class WordChunker implements Chunker {
         let cp: number;
         let lo = 0x80;
         let hi = 0xbf;
-        if (b >= 0xc2 && b <= 0xdf) { need = 1; cp = b & 0x1f; }
-        else if (b >= 0xe0 && b <= 0xef) {
-          need = 2; cp = b & 0x0f;
-          if (b === 0xe0) lo = 0xa0; else if (b === 0xed) hi = 0x9f;
+        if (b >= 0xc2 && b <= 0xdf) {
+          need = 1;
+          cp = b & 0x1f;
+        } else if (b >= 0xe0 && b <= 0xef) {
+          need = 2;
+          cp = b & 0x0f;
+          if (b === 0xe0) lo = 0xa0;
+          else if (b === 0xed) hi = 0x9f;
         } else if (b >= 0xf0 && b <= 0xf4) {
-          need = 3; cp = b & 0x07;
-          if (b === 0xf0) lo = 0x90; else if (b === 0xf4) hi = 0x8f;
-        } else { need = 0; cp = 0xfffd; }
+          need = 3;
+          cp = b & 0x07;
+          if (b === 0xf0) lo = 0x90;
+          else if (b === 0xf4) hi = 0x8f;
+        } else {
+          need = 0;
+          cp = 0xfffd;
+        }
         let broken = false;
         while (need > 0) {
-          if (p >= n) { this.#scanned = start; return -1; }
+          if (p >= n) {
+            this.#scanned = start;
+            return -1;
+          }
           const c = buf[p];
           // A bad continuation ends the sequence as U+FFFD and is itself read again.
-          if (c < lo || c > hi) { broken = true; break; }
+          if (c < lo || c > hi) {
+            broken = true;
+            break;
+          }
           cp = (cp << 6) | (c & 0x3f);
-          lo = 0x80; hi = 0xbf; p++; need--;
+          lo = 0x80;
+          hi = 0xbf;
+          p++;
+          need--;
         }
         separator = broken || isSeparatorCp(cp);
       }

@@ -72,8 +72,7 @@ export class WordCounter {
       raw.set(last, (raw.get(last) ?? 0) + 1);
     }
     const n = text.length;
-    if (!final && lastEnd >= 0 &&
-        (lastEnd === n || (lastEnd === n - 1 && isApostrophe(text.charCodeAt(n - 1))))) {
+    if (!final && lastEnd >= 0 && (lastEnd === n || (lastEnd === n - 1 && isApostrophe(text.charCodeAt(n - 1))))) {
       raw.set(last, (raw.get(last) as number) - 1);
       this.#carry = text.slice(lastEnd - last.length);
     }

@@ -5,7 +5,7 @@
  * reads and drops what is left within a budget so the next request can be found.
  * The connection owns the socket; the reader asks it for what it needs via BodySink.
  */
-import { HttpError, httpError } from '../common/errors.js';
+import { type HttpError, asHttpError, httpError } from '../common/errors.js';
 import { ChunkedDecoder, type ChunkedLimits } from '../codec/chunked.js';
 import type { Framing } from '../codec/request-framing.js';
 import { BodyStream } from './request.js';
@@ -92,7 +92,7 @@ export class BodyReader {
       if (used < input.length) this.#pending = input.subarray(used);
       return null;
     } catch (err) {
-      this.fail(err instanceof HttpError ? err : httpError('BAD_REQUEST', 'malformed body'));
+      this.fail(asHttpError(err) ?? httpError('BAD_REQUEST', 'malformed body'));
       return null;
     }
   }

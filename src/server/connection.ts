@@ -4,7 +4,7 @@
  * request bodies with backpressure, and enforces the per-connection limits and timeouts.
  */
 import type { Socket } from 'node:net';
-import { HttpError, httpError } from '../common/errors.js';
+import { HttpError, asHttpError, httpError } from '../common/errors.js';
 import { BodyReader } from './body-reader.js';
 import { analyzeHead, type Framing } from '../codec/request-framing.js';
 import { parseHead, type ParsedHead } from '../codec/request-head.js';
@@ -81,7 +81,9 @@ export class Connection implements ResponseSink {
     this.#opts = host.options;
     this.keepAliveHint = host.keepAliveHint;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', () => { /* 'close' follows; nothing to answer */ });
+    socket.on('error', () => {
+      /* 'close' follows; nothing to answer */
+    });
     socket.on('end', () => this.#onEnd());
     socket.on('close', () => this.#onClose());
   }
@@ -280,7 +282,15 @@ export class Connection implements ResponseSink {
     this.#startHandler(head, framing, t, path, id, this.#now, undefined);
   }
 
-  #startHandler(head: ParsedHead, framing: Framing, t: Target, path: string, id: string, startedAt: number, handler: Handler | undefined): void {
+  #startHandler(
+    head: ParsedHead,
+    framing: Framing,
+    t: Target,
+    path: string,
+    id: string,
+    startedAt: number,
+    handler: Handler | undefined,
+  ): void {
     let stream: BodyStream | null = null;
     if (framing.body !== 'none') {
       // Only a request with a body needs its limit (a callback that may match routes).
@@ -398,7 +408,7 @@ export class Connection implements ResponseSink {
 
   #handlerError(err: unknown, req: Request, res: Response): void {
     if (res.finished) return;
-    const httpErr = err instanceof HttpError ? err : undefined;
+    const httpErr = asHttpError(err);
     if (httpErr === undefined || httpErr.status >= 500) this.#host.handlerFailed(err, req);
     if (res.headersSent) {
       // Too late for an error response: cut the connection so the client sees a broken body.
@@ -481,8 +491,9 @@ export class Connection implements ResponseSink {
   /** Answers an error that is not tied to a running handler, then closes. */
   #fail(err: unknown): void {
     if (this.#closed) return;
-    const e = err instanceof HttpError ? err : httpError('BAD_REQUEST', 'malformed request');
-    if (!(err instanceof HttpError)) this.#host.handlerFailed(err, undefined);
+    const known = asHttpError(err);
+    const e = known ?? httpError('BAD_REQUEST', 'malformed request');
+    if (known === undefined) this.#host.handlerFailed(err, undefined);
     this.#closeAfter = true;
     this.#buf = null;
     this.#body?.abort(e);

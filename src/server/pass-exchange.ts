@@ -58,7 +58,16 @@ export class PassExchange {
   #host: PassHost;
   #done = false;
 
-  constructor(host: PassHost, method: string, target: string, path: string, fields: readonly string[], head: string, id: string, startedAt: number) {
+  constructor(
+    host: PassHost,
+    method: string,
+    target: string,
+    path: string,
+    fields: readonly string[],
+    head: string,
+    id: string,
+    startedAt: number,
+  ) {
     this.#host = host;
     this.method = method;
     this.target = target;

@@ -116,7 +116,11 @@ export class Request implements HttpRequest {
 
   get body(): Readable {
     if (this.#body === null) {
-      this.#body = new Readable({ read() { this.push(null); } });
+      this.#body = new Readable({
+        read() {
+          this.push(null);
+        },
+      });
     }
     return this.#body;
   }

@@ -68,7 +68,9 @@ export class Response implements HttpResponse {
   }
 
   setHeader(name: string, value: HeaderValue): this {
-    if (typeof value === 'string' ? BAD_HEADER_VALUE.test(value) : typeof value !== 'number' && value.some((x) => BAD_HEADER_VALUE.test(x))) {
+    if (
+      typeof value === 'string' ? BAD_HEADER_VALUE.test(value) : typeof value !== 'number' && value.some((x) => BAD_HEADER_VALUE.test(x))
+    ) {
       throw new TypeError(`invalid characters in header ${name}`);
     }
     (this.#headers ??= new Map()).set(name.toLowerCase(), [name, value]);

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, renameSync, unlinkSync, type Stats } from 'node:fs';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { dirname, isAbsolute, join } from 'node:path';
+import { MAX_SOCKET_PATH_BYTES } from '../config/addresses.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { ENGINE_DEFAULTS, type EngineOptions } from './options.js';
 import type { Request } from './request.js';
@@ -213,18 +214,6 @@ export class HttpServer implements ConnectionHost {
     this.#timer.unref();
   }
 }
-
-/**
- * sun_path holds 108 bytes on Linux including the NUL; 100 leaves room for the temporary
- * bind name (the directory plus 8 bytes, see listenPath()).
- */
-export const MAX_SOCKET_PATH_BYTES = 100;
-
-/**
- * A socket path as options take it (`--unix-socket`, `--upstreams unix:…`): absolute, at most
- * MAX_SOCKET_PATH_BYTES of printable ASCII, so characters are bytes and the limit is exact.
- */
-export const SOCKET_PATH_PATTERN = new RegExp(`^/[\\x20-\\x7e]{0,${MAX_SOCKET_PATH_BYTES - 1}}$`);
 
 /** listenPath() could not use the path; `message` is one line naming it. */
 export class SocketPathError extends Error {

@@ -7,7 +7,7 @@ import type { AbortLike } from '../common/light-signal.js';
 
 /** Header names are lower-cased; repeated headers keep every value in order. */
 export interface HeaderMap {
-  get(name: string): string | undefined;      // repeated fields joined with ", " (set-cookie excluded)
+  get(name: string): string | undefined; // repeated fields joined with ", " (set-cookie excluded)
   getAll(name: string): string[];
   has(name: string): boolean;
   /** [lowercased name, value] in wire order. */

@@ -82,7 +82,10 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   const routes: RouteDef[] = [];
   const help = { value: undefined as unknown };
   const context: WorkerContext = {
-    config, id, pool, stats,
+    config,
+    id,
+    pool,
+    stats,
     metricsText: () => metrics.text(),
     help: () => help.value,
   };
@@ -121,7 +124,8 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
       const took = limiter.take(req.remoteAddress === '' ? UNIX_CLIENT_KEY : req.remoteAddress);
       if (!took.ok) {
         throw httpError('RATE_LIMITED', `rate limit of ${config.rateLimit} requests/s (burst ${config.rateBurst}) exceeded`, {
-          'Retry-After': String(took.retryAfterSec), 'X-Worker-Id': id,
+          'Retry-After': String(took.retryAfterSec),
+          'X-Worker-Id': id,
         });
       }
     }
@@ -156,7 +160,10 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     const ms = performance.now() - req.startedAt;
     metrics.http.observe(routeLabel(req, status), status, ms);
     if (status >= 500) {
-      log.error({ id: req.id, method: req.method, path: req.path, status, bytes: res.bytesWritten, ms: Math.round(ms * 1000) / 1000 }, 'request');
+      log.error(
+        { id: req.id, method: req.method, path: req.path, status, bytes: res.bytesWritten, ms: Math.round(ms * 1000) / 1000 },
+        'request',
+      );
     } else if (accessLog !== null) {
       accessLog({ id: req.id, method: req.method, path: req.path, status, bytes: res.bytesWritten, ms });
     }
@@ -177,7 +184,10 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   const srv = server;
 
   return {
-    id, server: srv, pool, context,
+    id,
+    server: srv,
+    pool,
+    context,
     async listen() {
       const { port } = await srv.listen(config.port, config.host);
       const url = `http://${urlHost(config.host)}:${port}`;
@@ -201,7 +211,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
 
 /** The address a client on this machine uses to reach a listener bound to `host`. */
 function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '' ) return '127.0.0.1';
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
   if (host === '::') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
 }

@@ -136,7 +136,10 @@ export class ComputePool {
     }
     return new Promise<TaskResult<K>>((resolve, reject) => {
       const job: Job = {
-        task, args, signal, reject,
+        task,
+        args,
+        signal,
+        reject,
         resolve: resolve as (value: unknown) => void,
         timeoutMs: opts.timeoutMs ?? taskTimeoutMs,
         transfer: opts.transfer ?? [],
@@ -188,7 +191,8 @@ export class ComputePool {
     const timer = setTimeout(() => stop.abort(TIMED_OUT), job.timeoutMs);
     const onAbort = (): void => stop.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    this.#piscina.run(job.args, { name: job.task, signal: stop.signal, transferList: job.transfer })
+    this.#piscina
+      .run(job.args, { name: job.task, signal: stop.signal, transferList: job.transfer })
       .then(job.resolve, (err: unknown) => {
         if (stop.signal.aborted && stop.signal.reason === TIMED_OUT) {
           job.reject(httpError('TASK_TIMEOUT', `compute task ${job.task} exceeded ${job.timeoutMs} ms`));
@@ -246,12 +250,20 @@ export async function countWordsStream(
     // detach memory that others still use.
     const owns = batch.byteOffset === 0 && batch.buffer.byteLength === batch.byteLength;
     const data = owns ? new Uint8Array(batch.buffer as ArrayBuffer, 0, batch.byteLength) : new Uint8Array(batch);
-    const p: Promise<void> = pool.run('countwords', { data }, { signal: stop.signal, transfer: [data.buffer] })
-      .then((counts) => { mergeInto(total, counts); }, (err: unknown) => {
-        failure ??= { err };
-        stop.abort(err);
-      })
-      .finally(() => { inFlight.delete(p); });
+    const p: Promise<void> = pool
+      .run('countwords', { data }, { signal: stop.signal, transfer: [data.buffer] })
+      .then(
+        (counts) => {
+          mergeInto(total, counts);
+        },
+        (err: unknown) => {
+          failure ??= { err };
+          stop.abort(err);
+        },
+      )
+      .finally(() => {
+        inFlight.delete(p);
+      });
     inFlight.add(p);
   };
 

@@ -31,9 +31,16 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   const { url, socket } = listening;
   announce(logger, url, id, socket);
 
-  const registration = config.register === undefined
-    ? undefined
-    : new Registration({ dispatcher: config.register, address: config.advertise ?? url, id, intervalMs: config.registerInterval, logger });
+  const registration =
+    config.register === undefined
+      ? undefined
+      : new Registration({
+          dispatcher: config.register,
+          address: config.advertise ?? url,
+          id,
+          intervalMs: config.registerInterval,
+          logger,
+        });
   registration?.start();
 
   let stopping = false;
@@ -71,6 +78,8 @@ function announce(logger: Logger, url: string, id: string, socket: string | unde
     logger.info(fields, 'listening');
     logger.flush();
   } else {
-    process.stdout.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, role: 'worker', worker: id, msg: 'listening', ...fields })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ level: 30, time: new Date().toISOString(), pid: process.pid, role: 'worker', worker: id, msg: 'listening', ...fields })}\n`,
+    );
   }
 }

@@ -20,7 +20,14 @@ export function createWorkerMetrics(pool: ComputePool, stats: WorkerStats, id: s
   const http = new HttpMetrics();
   http.register(registry, 'dhttp_worker');
   const gauge = (name: string, help: string, read: () => number): void => {
-    new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
   };
   gauge('dhttp_worker_pool_threads', 'Compute pool threads.', () => pool.stats().threads);
   gauge('dhttp_worker_pool_active', 'Compute tasks running.', () => pool.stats().active);
@@ -29,7 +36,10 @@ export function createWorkerMetrics(pool: ComputePool, stats: WorkerStats, id: s
     name: 'dhttp_worker_pool_tasks_completed_total',
     help: 'Compute tasks finished (any outcome) since start.',
     registers: [registry],
-    collect() { this.reset(); this.inc(pool.stats().completed); },
+    collect() {
+      this.reset();
+      this.inc(pool.stats().completed);
+    },
   });
   gauge('dhttp_worker_open_connections', 'Open client connections.', () => stats.connections());
   // The scrape itself is in flight; it is not load.

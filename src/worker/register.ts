@@ -44,7 +44,8 @@ export class Registration {
   async #tick(): Promise<void> {
     try {
       await this.#post('/workers/register');
-      if (this.#failing || this.#timer === undefined) this.#o.logger.info({ dispatcher: this.#base, address: this.#o.address }, 'registered');
+      if (this.#failing || this.#timer === undefined)
+        this.#o.logger.info({ dispatcher: this.#base, address: this.#o.address }, 'registered');
       this.#failing = false;
     } catch (err) {
       const fields = { dispatcher: this.#base, err: (err as Error).message };

@@ -7,7 +7,6 @@ import { parseCommand } from '../../src/cli/options.js';
 import { COMMANDS, envName, optionsFor } from '../../src/config/schema.js';
 import { projectRoot } from '../helpers/paths.js';
 
-
 describe('help', () => {
   it('every command lists every option with its env twin and default', () => {
     for (const command of COMMANDS) {

@@ -34,19 +34,19 @@ describe('dhttp main', () => {
   });
 
   it('maps each command to a module and an exported run function', () => {
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(ENTRY_POINTS).map(([k, v]) => [k, `${v.module}#${v.run}`])),
-      {
-        worker: '../worker/main.js#runWorker',
-        dispatcher: '../dispatcher/main.js#runDispatcher',
-        start: '../cluster/start.js#runCluster',
-        bench: './bench/bench.js#runBench',
-      },
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(ENTRY_POINTS).map(([k, v]) => [k, `${v.module}#${v.run}`])), {
+      worker: '../worker/main.js#runWorker',
+      dispatcher: '../dispatcher/main.js#runDispatcher',
+      start: '../cluster/start.js#runCluster',
+      bench: './bench/bench.js#runBench',
+    });
   });
 
   it('is an executable script', () => {
-    const src = readFileSync(fileURLToPath(new URL('./main.' + (import.meta.url.endsWith('.ts') ? 'ts' : 'js'), new URL('../../src/cli/', import.meta.url))), 'utf8');
+    const src = readFileSync(
+      fileURLToPath(new URL(`./main.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, new URL('../../src/cli/', import.meta.url))),
+      'utf8',
+    );
     assert.ok(src.startsWith('#!/usr/bin/env node\n'));
   });
 });

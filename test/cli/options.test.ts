@@ -33,32 +33,78 @@ function rejects(argv: string[], message: string | RegExp, env: NodeJS.ProcessEn
 // checks below compare these lists with what the schema produces. Together they keep
 // config-types.ts and schema.ts in step.
 const ENGINE_KEYS = {
-  host: true, port: true, maxUri: true, maxHeaderBytes: true, maxHeaders: true, maxBody: true, headerTimeout: true,
-  bodyTimeout: true, keepAliveTimeout: true, maxRequestsPerConnection: true, maxConnections: true,
-  shutdownTimeout: true, logLevel: true,
+  host: true,
+  port: true,
+  maxUri: true,
+  maxHeaderBytes: true,
+  maxHeaders: true,
+  maxBody: true,
+  headerTimeout: true,
+  bodyTimeout: true,
+  keepAliveTimeout: true,
+  maxRequestsPerConnection: true,
+  maxConnections: true,
+  shutdownTimeout: true,
+  logLevel: true,
 } as const;
 const SHARED_KEYS = { dataDir: true, rateLimit: true, rateBurst: true, maxCountwordsBytes: true, montecarloChunk: true } as const;
 const POOL_KEYS = { www: true, threads: true, queueSize: true, taskTimeout: true, staticCacheBytes: true } as const;
 const WORKER_KEYS = {
-  ...ENGINE_KEYS, ...SHARED_KEYS, ...POOL_KEYS, register: true, advertise: true, registerInterval: true, id: true,
+  ...ENGINE_KEYS,
+  ...SHARED_KEYS,
+  ...POOL_KEYS,
+  register: true,
+  advertise: true,
+  registerInterval: true,
+  id: true,
   unixSocket: true,
 } as const satisfies Record<keyof WorkerConfig, true>;
 const DISPATCHER_KEYS = {
-  ...ENGINE_KEYS, ...SHARED_KEYS, upstreams: true, discover: true, discoverInterval: true, balance: true,
-  healthInterval: true, healthTimeout: true, healthFails: true, healthPasses: true, tryDuration: true,
-  tryInterval: true, retries: true, upstreamTimeout: true, upstreamClient: true, upstreamPipelining: true, countwordsChunk: true,
+  ...ENGINE_KEYS,
+  ...SHARED_KEYS,
+  upstreams: true,
+  discover: true,
+  discoverInterval: true,
+  balance: true,
+  healthInterval: true,
+  healthTimeout: true,
+  healthFails: true,
+  healthPasses: true,
+  tryDuration: true,
+  tryInterval: true,
+  retries: true,
+  upstreamTimeout: true,
+  upstreamClient: true,
+  upstreamPipelining: true,
+  countwordsChunk: true,
 } as const satisfies Record<keyof DispatcherConfig, true>;
 const CLUSTER_KEYS = {
-  ...DISPATCHER_KEYS, ...POOL_KEYS, workers: true, restartBackoff: true, restartBackoffMax: true,
+  ...DISPATCHER_KEYS,
+  ...POOL_KEYS,
+  workers: true,
+  restartBackoff: true,
+  restartBackoffMax: true,
 } as const satisfies Record<keyof ClusterConfig, true>;
 const BENCH_KEYS = {
-  url: true, connections: true, requests: true, duration: true, warmup: true, method: true, body: true, header: true,
-  timeout: true, json: true,
+  url: true,
+  connections: true,
+  requests: true,
+  duration: true,
+  warmup: true,
+  method: true,
+  body: true,
+  header: true,
+  timeout: true,
+  json: true,
 } as const satisfies Record<keyof BenchConfig, true>;
 // The reverse direction: no key the interfaces lack.
 type Exact<K, T> = Exclude<keyof K, keyof T> extends never ? true : never;
-const exact: [Exact<typeof WORKER_KEYS, WorkerConfig>, Exact<typeof DISPATCHER_KEYS, DispatcherConfig>,
-  Exact<typeof CLUSTER_KEYS, ClusterConfig>, Exact<typeof BENCH_KEYS, BenchConfig>] = [true, true, true, true];
+const exact: [
+  Exact<typeof WORKER_KEYS, WorkerConfig>,
+  Exact<typeof DISPATCHER_KEYS, DispatcherConfig>,
+  Exact<typeof CLUSTER_KEYS, ClusterConfig>,
+  Exact<typeof BENCH_KEYS, BenchConfig>,
+] = [true, true, true, true];
 
 describe('config shape', () => {
   it('each command yields exactly the fields of its config type', () => {
@@ -214,7 +260,10 @@ describe('flags and environment', () => {
   });
 
   it('unknown flags, commands and arguments', () => {
-    rejects(['worker', '--queue-sise', '3'], 'unknown option --queue-sise for "dhttp worker"; did you mean --queue-size? (see dhttp worker --help)');
+    rejects(
+      ['worker', '--queue-sise', '3'],
+      'unknown option --queue-sise for "dhttp worker"; did you mean --queue-size? (see dhttp worker --help)',
+    );
     rejects(['worker', '--upstreams', 'http://a:1'], /^unknown option --upstreams for "dhttp worker"/);
     rejects(['worker', '-x'], /^unknown option -x/);
     rejects(['serve'], 'unknown command "serve": must be one of start, worker, dispatcher, bench');
@@ -252,10 +301,16 @@ describe('types and their error lines', () => {
     assert.equal(parseAs('worker', ['--header-timeout', '1m']).headerTimeout, 60_000);
     assert.equal(parseAs('worker', ['--header-timeout', '1.5s']).headerTimeout, 1_500);
     assert.equal(parseAs('worker', ['--task-timeout', '0']).taskTimeout, 0);
-    rejects(['worker', '--header-timeout', '10'], 'invalid --header-timeout "10": must be a duration with a unit (ms, s, m, h) in [1ms, 1h]');
+    rejects(
+      ['worker', '--header-timeout', '10'],
+      'invalid --header-timeout "10": must be a duration with a unit (ms, s, m, h) in [1ms, 1h]',
+    );
     rejects(['worker', '--header-timeout', '0'], 'invalid --header-timeout "0": must be a duration with a unit (ms, s, m, h) in [1ms, 1h]');
     rejects(['worker', '--header-timeout', '2h'], /^invalid --header-timeout "2h"/);
-    rejects(['worker', '--task-timeout', 'soon'], 'invalid --task-timeout "soon": must be a duration with a unit (ms, s, m, h) in [1ms, 24h], or 0 (off)');
+    rejects(
+      ['worker', '--task-timeout', 'soon'],
+      'invalid --task-timeout "soon": must be a duration with a unit (ms, s, m, h) in [1ms, 24h], or 0 (off)',
+    );
     rejects(['start', '--restart-backoff', '20s'], 'invalid --restart-backoff "20s": must not exceed --restart-backoff-max');
   });
 
@@ -265,19 +320,28 @@ describe('types and their error lines', () => {
     assert.equal(parseAs('worker', ['--max-body', '123']).maxBody, 123);
     assert.equal(parseAs('worker', ['--max-countwords-bytes', '4GiB']).maxCountwordsBytes, 4 * 1024 ** 3);
     assert.equal(parseAs('worker', ['--max-body', '2m']).maxBody, 2 * 1024 ** 2);
-    rejects(['worker', '--max-body', '1XB'], 'invalid --max-body "1XB": must be a size in bytes, optionally with a unit (KiB, MiB, GiB, KB, MB, GB) in [0, 1TiB]');
+    rejects(
+      ['worker', '--max-body', '1XB'],
+      'invalid --max-body "1XB": must be a size in bytes, optionally with a unit (KiB, MiB, GiB, KB, MB, GB) in [0, 1TiB]',
+    );
     rejects(['worker', '--max-uri', '10'], /^invalid --max-uri "10": .* in \[64, 1MiB\]$/);
   });
 
   it('enum', () => {
     assert.equal(parseAs('dispatcher', ['--balance', 'round-robin']).balance, 'round-robin');
     rejects(['dispatcher', '--balance', 'random'], 'invalid --balance "random": must be one of round-robin, least-load, p2c');
-    rejects(['worker', '--log-level', 'verbose'], 'invalid --log-level "verbose": must be one of fatal, error, warn, info, debug, trace, silent');
+    rejects(
+      ['worker', '--log-level', 'verbose'],
+      'invalid --log-level "verbose": must be one of fatal, error, warn, info, debug, trace, silent',
+    );
   });
 
   it('url and list of urls', () => {
     assert.equal(parseAs('worker', ['--register', 'http://dispatcher:8080/']).register, 'http://dispatcher:8080');
-    rejects(['worker', '--register', 'dispatcher:8080'], 'invalid --register "dispatcher:8080": must be an http:// or https:// URL without query or fragment');
+    rejects(
+      ['worker', '--register', 'dispatcher:8080'],
+      'invalid --register "dispatcher:8080": must be an http:// or https:// URL without query or fragment',
+    );
     const allowed = 'must be comma-separated http://host:port origins or unix:/absolute/socket/paths (at most 100 bytes)';
     rejects(['dispatcher', '--upstreams', 'http://a:1,nope'], `invalid --upstreams "nope": ${allowed}`);
     // The dispatcher speaks plain HTTP to its workers: refused here, not when it starts.
@@ -336,11 +400,34 @@ describe('types and their error lines', () => {
 
 describe('workerChildArgv', () => {
   it('round-trips the start config through the worker parser', () => {
-    const cluster = parseAs('start', [
-      '--workers', '3', '--threads', '2', '--queue-size', '7', '--max-body', '3MiB', '--header-timeout', '1500ms',
-      '--www', 'public', '--task-timeout', '0', '--log-level', 'warn', '--rate-limit', '50', '--port', '9999',
-      '--keep-alive-timeout', '300ms',
-    ], { DHTTP_DATA_DIR: '/tmp/dhttp-data', DHTTP_MAX_HEADERS: '50' });
+    const cluster = parseAs(
+      'start',
+      [
+        '--workers',
+        '3',
+        '--threads',
+        '2',
+        '--queue-size',
+        '7',
+        '--max-body',
+        '3MiB',
+        '--header-timeout',
+        '1500ms',
+        '--www',
+        'public',
+        '--task-timeout',
+        '0',
+        '--log-level',
+        'warn',
+        '--rate-limit',
+        '50',
+        '--port',
+        '9999',
+        '--keep-alive-timeout',
+        '300ms',
+      ],
+      { DHTTP_DATA_DIR: '/tmp/dhttp-data', DHTTP_MAX_HEADERS: '50' },
+    );
     const args = workerChildArgv(cluster, { id: 'w2', register: 'http://127.0.0.1:9999' });
     // Children inherit nothing through the environment.
     const worker = parseAs('worker', args, { DHTTP_QUEUE_SIZE: '1' });
@@ -352,7 +439,13 @@ describe('workerChildArgv', () => {
     assert.equal(worker.rateLimit, 0, 'the dispatcher rate-limits, not the workers');
     assert.equal(cluster.keepAliveTimeout, 300);
     assert.equal(worker.keepAliveTimeout, 5_000, "the clients' keep-alive is not the dispatcher pool's");
-    for (const key of [...Object.keys(ENGINE_KEYS), ...Object.keys(POOL_KEYS), 'dataDir', 'maxCountwordsBytes', 'montecarloChunk'] as const) {
+    for (const key of [
+      ...Object.keys(ENGINE_KEYS),
+      ...Object.keys(POOL_KEYS),
+      'dataDir',
+      'maxCountwordsBytes',
+      'montecarloChunk',
+    ] as const) {
       if (key === 'host' || key === 'port' || key === 'keepAliveTimeout') continue;
       assert.deepEqual(worker[key as keyof WorkerConfig], cluster[key as keyof ClusterConfig], key);
     }

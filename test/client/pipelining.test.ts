@@ -130,7 +130,10 @@ describe('raw client: pipelined relays', () => {
     const pool = poolFor(w, 8);
     const { sinks } = passAll(pool, ['/a', '/b', '/c']);
     await until('three answers', () => sinks.every((s) => s.done));
-    assert.deepEqual(sinks.map((s) => s.body), ['body of /a', 'body of /b', 'body of /c']);
+    assert.deepEqual(
+      sinks.map((s) => s.body),
+      ['body of /a', 'body of /b', 'body of /c'],
+    );
     assert.equal(w.reads.length, 1, 'one connection');
     assert.equal(w.reads[0][0].length, 3, 'one read carried the three requests');
     await until('connection back in the pool', () => pool.idleCount === 1);
@@ -171,9 +174,21 @@ describe('raw client: pipelined relays', () => {
       const sinks = [new Sink(), new Sink(), new Sink(), new Sink(), new Sink()];
       ['GET', 'GET', 'GET', 'HEAD', 'GET'].forEach((m, i) => pool.pass(head(`/${i}`, m), m, sinks[i], 5000, true));
       await until(`answers split at ${k}`, () => sinks.every((s) => s.settled));
-      assert.deepEqual(sinks.map((s) => s.failed), [undefined, undefined, undefined, undefined, undefined], `split at ${k}`);
-      assert.deepEqual(sinks.map((s) => s.body), expected, `split at ${k}`);
-      assert.deepEqual(sinks.map((s) => s.status), [200, 200, 204, 200, 200], `split at ${k}`);
+      assert.deepEqual(
+        sinks.map((s) => s.failed),
+        [undefined, undefined, undefined, undefined, undefined],
+        `split at ${k}`,
+      );
+      assert.deepEqual(
+        sinks.map((s) => s.body),
+        expected,
+        `split at ${k}`,
+      );
+      assert.deepEqual(
+        sinks.map((s) => s.status),
+        [200, 200, 204, 200, 200],
+        `split at ${k}`,
+      );
       await until('connection back in the pool', () => pool.idleCount === 1);
     }
     assert.equal(w.reads.length, 1, 'one connection for every round');
@@ -197,11 +212,13 @@ describe('raw client: pipelined relays', () => {
       // Each piece in its own write, a little apart, so most arrive as reads of their own.
       const points = [...new Set(cuts.map((c) => c % (all.length + 1)))].sort((a, b) => a - b);
       let from = 0;
-      const pieces = [...points, all.length].map((to) => {
-        const piece = all.slice(from, to);
-        from = to;
-        return piece;
-      }).filter((p) => p.length > 0);
+      const pieces = [...points, all.length]
+        .map((to) => {
+          const piece = all.slice(from, to);
+          from = to;
+          return piece;
+        })
+        .filter((p) => p.length > 0);
       const next = (i: number): void => {
         if (i >= pieces.length) return;
         socket.write(pieces[i], 'latin1');
@@ -217,9 +234,18 @@ describe('raw client: pipelined relays', () => {
         const sinks = answers.map(() => new Sink());
         answers.forEach((a, i) => pool.pass(head(`/${i}`, a.method), a.method, sinks[i], 5000, true));
         await until('all answered', () => sinks.every((s) => s.settled));
-        assert.deepEqual(sinks.map((s) => s.failed), answers.map(() => undefined));
-        assert.deepEqual(sinks.map((s) => s.status), answers.map((a) => a.status));
-        assert.deepEqual(sinks.map((s) => s.body), answers.map((a) => a.body));
+        assert.deepEqual(
+          sinks.map((s) => s.failed),
+          answers.map(() => undefined),
+        );
+        assert.deepEqual(
+          sinks.map((s) => s.status),
+          answers.map((a) => a.status),
+        );
+        assert.deepEqual(
+          sinks.map((s) => s.body),
+          answers.map((a) => a.body),
+        );
         await until('connection back in the pool', () => pool.idleCount === 1);
       }),
       { numRuns: 60 },
@@ -329,13 +355,19 @@ describe('raw client: pipelined relays', () => {
     const pool = poolFor(w, 2);
     const { sinks } = passAll(pool, ['/1', '/2', '/3']);
     await until('answers', () => sinks.every((s) => s.done));
-    assert.deepEqual(sinks.map((s) => s.body), ['/1', '/2', '/3']);
+    assert.deepEqual(
+      sinks.map((s) => s.body),
+      ['/1', '/2', '/3'],
+    );
     assert.deepEqual(w.reads.map((r) => r[0].length).sort(), [1, 2]);
 
     const single = [new Sink(), new Sink()];
     single.forEach((s, i) => pool.pass(head(`/s${i}`), 'GET', s, 5000));
     await until('answers', () => single.every((s) => s.done));
-    assert.ok(w.reads.flat().every((read) => !read.includes(head('/s0')) || read.length === 1), 'written alone');
+    assert.ok(
+      w.reads.flat().every((read) => !read.includes(head('/s0')) || read.length === 1),
+      'written alone',
+    );
   });
 
   test('with pipelining 1, pipelined requests are sent one per connection', async () => {

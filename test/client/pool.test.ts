@@ -38,7 +38,16 @@ async function serve(handler: http.RequestListener): Promise<Served> {
     s.ports.push(req.socket.remotePort ?? 0);
     handler(req, res);
   });
-  const s: Served = { url: '', connections: 0, ports: [], close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  const s: Served = {
+    url: '',
+    connections: 0,
+    ports: [],
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
   server.on('connection', () => s.connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -68,7 +77,11 @@ async function rawServe(script: (socket: net.Socket, request: string, n: number)
       }
     });
   });
-  s.close = () => new Promise((r) => { for (const so of sockets) so.destroy(); server.close(() => r()); });
+  s.close = () =>
+    new Promise((r) => {
+      for (const so of sockets) so.destroy();
+      server.close(() => r());
+    });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   servers.push(s.close);
@@ -185,7 +198,11 @@ describe('raw client over real sockets', () => {
 
   test('Connection: close and HTTP/1.0 answers are not reused', async () => {
     const s = await rawServe((socket, req) => {
-      socket.write(req.includes('/10') ? 'HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\na' : 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nb');
+      socket.write(
+        req.includes('/10')
+          ? 'HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\na'
+          : 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nb',
+      );
     });
     const p = pool(s.url);
     await (await p.request(GET)).body.text();
@@ -207,10 +224,12 @@ describe('raw client over real sockets', () => {
     });
     const p = pool(s.url, { connections: 2 });
     const order: string[] = [];
-    await Promise.all([1, 2, 3, 4, 5, 6].map(async (i) => {
-      const res = await p.request({ ...GET, path: `/${i}` });
-      order.push(await res.body.text());
-    }));
+    await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(async (i) => {
+        const res = await p.request({ ...GET, path: `/${i}` });
+        order.push(await res.body.text());
+      }),
+    );
     assert.equal(peak, 2);
     assert.equal(s.connections, 2);
     assert.deepEqual(order.slice(0, 2).sort(), ['/1', '/2']);
@@ -380,8 +399,14 @@ describe('raw client over real sockets', () => {
     });
     const p = pool(s.url);
     const streamed = await p.request({
-      method: 'PUT', path: '/', headers: ['content-length', '6'], timeoutMs: 1000,
-      body: (async function* () { yield Buffer.from('abc'); yield Buffer.from('def'); })(),
+      method: 'PUT',
+      path: '/',
+      headers: ['content-length', '6'],
+      timeoutMs: 1000,
+      body: (async function* () {
+        yield Buffer.from('abc');
+        yield Buffer.from('def');
+      })(),
     });
     assert.equal(await streamed.body.text(), '6||abcdef');
     const str = await p.request({ method: 'POST', path: '/', body: 'héllo', timeoutMs: 1000 });

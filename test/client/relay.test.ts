@@ -44,7 +44,14 @@ function relay(method: string, pieces: Buffer[], eof = false): Relayed {
 function atEveryOffset(method: string, raw: string, check: (r: Relayed, split: number) => void, eof = false): void {
   const buf = Buffer.from(raw, 'latin1');
   for (let i = 0; i <= buf.length; i++) check(relay(method, [buf.subarray(0, i), buf.subarray(i)], eof), i);
-  check(relay(method, [...buf].map((b) => Buffer.from([b])), eof), -1);
+  check(
+    relay(
+      method,
+      [...buf].map((b) => Buffer.from([b])),
+      eof,
+    ),
+    -1,
+  );
 }
 
 describe('response relay', () => {
@@ -85,12 +92,17 @@ describe('response relay', () => {
 
   test('close-delimited body: announced as such, complete at EOF only, never reusable', () => {
     const raw = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end';
-    atEveryOffset('GET', raw, (r) => {
-      assert.equal(r.closeDelimited, true);
-      assert.equal(r.body, 'until the end');
-      assert.equal(r.complete, true);
-      assert.equal(r.reusable, false);
-    }, true);
+    atEveryOffset(
+      'GET',
+      raw,
+      (r) => {
+        assert.equal(r.closeDelimited, true);
+        assert.equal(r.body, 'until the end');
+        assert.equal(r.complete, true);
+        assert.equal(r.reusable, false);
+      },
+      true,
+    );
     assert.equal(relay('GET', [Buffer.from(raw)]).complete, false);
   });
 
@@ -142,7 +154,11 @@ describe('response relay', () => {
       'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
     ];
     for (const raw of bad) {
-      assert.throws(() => relay('GET', [Buffer.from(raw, 'latin1')]), (err: Error & { code?: string }) => err.code === 'HPE_INVALID_RESPONSE', JSON.stringify(raw));
+      assert.throws(
+        () => relay('GET', [Buffer.from(raw, 'latin1')]),
+        (err: Error & { code?: string }) => err.code === 'HPE_INVALID_RESPONSE',
+        JSON.stringify(raw),
+      );
     }
   });
 
@@ -154,10 +170,25 @@ describe('response relay', () => {
   test('property: any end-to-end fields and any body survive any split, hop-by-hop ones never do', () => {
     const name = fc.stringMatching(/^X-[A-Za-z0-9-]{1,12}$/);
     const value = fc.stringMatching(/^[!-~]([ -~]{0,20}[!-~])?$/);
-    const hop = fc.constantFrom('Connection: keep-alive', 'Keep-Alive: timeout=5', 'Date: Thu, 03 Dec 2026 09:00:00 GMT', 'X-Request-Id: r1', 'Proxy-Connection: x', 'TE: trailers', 'Trailer: X-T', 'Upgrade: h2c');
+    const hop = fc.constantFrom(
+      'Connection: keep-alive',
+      'Keep-Alive: timeout=5',
+      'Date: Thu, 03 Dec 2026 09:00:00 GMT',
+      'X-Request-Id: r1',
+      'Proxy-Connection: x',
+      'TE: trailers',
+      'Trailer: X-T',
+      'Upgrade: h2c',
+    );
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.tuple(name, value).map(([n, v]) => ({ keep: true, line: `${n}: ${v}` })), hop.map((line) => ({ keep: false, line }))), { maxLength: 8 }),
+        fc.array(
+          fc.oneof(
+            fc.tuple(name, value).map(([n, v]) => ({ keep: true, line: `${n}: ${v}` })),
+            hop.map((line) => ({ keep: false, line })),
+          ),
+          { maxLength: 8 },
+        ),
         fc.uint8Array({ maxLength: 300 }),
         fc.boolean(),
         fc.nat(),
@@ -169,7 +200,10 @@ describe('response relay', () => {
           const buf = Buffer.from(raw, 'latin1');
           const at = cut % (buf.length + 1);
           const r = relay('GET', [buf.subarray(0, at), buf.subarray(at)]);
-          const kept = fields.filter((f) => f.keep).map((f) => `${f.line}\r\n`).join('');
+          const kept = fields
+            .filter((f) => f.keep)
+            .map((f) => `${f.line}\r\n`)
+            .join('');
           assert.equal(r.lines, `HTTP/1.1 200 OK\r\n${kept}${framing}\r\n`);
           assert.equal(r.body, wire);
           assert.equal(r.complete, true);

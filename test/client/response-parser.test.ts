@@ -29,7 +29,14 @@ function atEveryOffset(method: string, raw: string, check: (p: Parsed, split: nu
     check(parse(method, [buf.subarray(0, i), buf.subarray(i)], eof), i);
   }
   // And byte by byte.
-  check(parse(method, [...buf].map((b) => Buffer.from([b])), eof), -1);
+  check(
+    parse(
+      method,
+      [...buf].map((b) => Buffer.from([b])),
+      eof,
+    ),
+    -1,
+  );
 }
 
 describe('raw client response parser', () => {
@@ -58,11 +65,16 @@ describe('raw client response parser', () => {
 
   test('close-delimited body ends at EOF and is not keep-alive', () => {
     const raw = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end';
-    atEveryOffset('GET', raw, (p) => {
-      assert.equal(p.body, 'until the end');
-      assert.equal(p.complete, true);
-      assert.equal(p.head?.keepAlive, false);
-    }, true);
+    atEveryOffset(
+      'GET',
+      raw,
+      (p) => {
+        assert.equal(p.body, 'until the end');
+        assert.equal(p.complete, true);
+        assert.equal(p.head?.keepAlive, false);
+      },
+      true,
+    );
     assert.equal(parse('GET', [Buffer.from(raw)]).complete, false);
   });
 
@@ -78,7 +90,8 @@ describe('raw client response parser', () => {
   });
 
   test('1xx interim responses are skipped', () => {
-    const raw = 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok';
+    const raw =
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok';
     atEveryOffset('POST', raw, (p) => {
       assert.equal(p.head?.statusCode, 201);
       assert.equal(p.head?.headers.link, undefined);

@@ -61,7 +61,10 @@ after(async () => {
 test('dhttp start --workers 2: /workers lists w1 and w2, active, on 127.0.0.1', async () => {
   const list = await workers(cluster.url);
   assert.deepEqual(list.map((w) => w.ID).sort(), ['w1', 'w2']);
-  assert.ok(list.every((w) => w.Active && w.Address.startsWith('http://127.0.0.1:')), JSON.stringify(list));
+  assert.ok(
+    list.every((w) => w.Active && w.Address.startsWith('http://127.0.0.1:')),
+    JSON.stringify(list),
+  );
   const res = await fetch(`${cluster.url}/fibonacci?num=10`);
   assert.equal(res.status, 200);
   assert.equal(((await res.json()) as { result: string }).result, '55');
@@ -158,7 +161,10 @@ test('a TMPDIR too long for socket paths: the cluster falls back to loopback TCP
     const [w1] = await workers(c.url);
     assert.equal(w1.Socket, null);
     assert.equal((await fetch(`${c.url}/ping`)).status, 200);
-    assert.ok(c.lines.some((l) => typeof l.msg === 'string' && l.msg.includes('loopback TCP')), 'the fallback is logged');
+    assert.ok(
+      c.lines.some((l) => typeof l.msg === 'string' && l.msg.includes('loopback TCP')),
+      'the fallback is logged',
+    );
   } finally {
     await c.stop();
     await rm(dirname(long), { recursive: true, force: true });

@@ -25,7 +25,9 @@ let cluster: ClusterProcess;
 let port: number;
 before(async () => {
   // Short engine timeouts, so a request a mutation left incomplete is answered (408) or closed quickly.
-  cluster = await ClusterProcess.start(2, { args: ['--threads', '1', '--header-timeout', '300ms', '--body-timeout', '300ms', '--keep-alive-timeout', '300ms'] });
+  cluster = await ClusterProcess.start(2, {
+    args: ['--threads', '1', '--header-timeout', '300ms', '--body-timeout', '300ms', '--keep-alive-timeout', '300ms'],
+  });
   await waitActive(cluster.url, 2);
   port = Number(new URL(cluster.url).port);
 });
@@ -41,10 +43,15 @@ function answeredOrClosed(ex: Awaited<ReturnType<typeof sendRaw>>): void {
 
 test('mutated requests through the dispatcher: parseable responses or a close', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...SEEDS), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 3 }), async (seed, muts, splitEvery) => {
-      const bytes = muts.reduce<Buffer>((b, m) => apply(b, m), Buffer.from(seed, 'latin1'));
-      answeredOrClosed(await sendRaw(port, splitInto(bytes, splitEvery), { timeoutMs: 1500, pauseMs: splitEvery === 0 ? 0 : 1 }));
-    }),
+    fc.asyncProperty(
+      fc.constantFrom(...SEEDS),
+      fc.array(mutation, { minLength: 1, maxLength: 4 }),
+      fc.integer({ min: 0, max: 3 }),
+      async (seed, muts, splitEvery) => {
+        const bytes = muts.reduce<Buffer>((b, m) => apply(b, m), Buffer.from(seed, 'latin1'));
+        answeredOrClosed(await sendRaw(port, splitInto(bytes, splitEvery), { timeoutMs: 1500, pauseMs: splitEvery === 0 ? 0 : 1 }));
+      },
+    ),
     { numRuns: 80 },
   );
   assert.equal((await get(port, '/ping')).status, 200);

@@ -73,7 +73,10 @@ test('starts every child, reports each up, and stops them all', async () => {
   assert.ok(pids.every(isAlive));
   await supervisor.stop();
   assert.deepEqual(await waitGone(pids, 2000), []);
-  assert.deepEqual(rec.down.map((d) => [d.worker.id, d.exit]).sort(), [['w1', undefined], ['w2', undefined]]);
+  assert.deepEqual(rec.down.map((d) => [d.worker.id, d.exit]).sort(), [
+    ['w1', undefined],
+    ['w2', undefined],
+  ]);
   assert.equal(rec.logs.filter((l) => l.msg === 'worker stopped').length, 2);
 });
 
@@ -86,14 +89,33 @@ test('a crashing child is reported down, restarted with the same ID and a doubli
   await supervisor.start();
   await until(() => rec.up.length === 4);
   assert.ok(rec.up.every((w) => w.id === 'w1'));
-  assert.deepEqual(rec.up.map((w) => w.restarts), [0, 1, 2, 3]);
+  assert.deepEqual(
+    rec.up.map((w) => w.restarts),
+    [0, 1, 2, 3],
+  );
   assert.equal(new Set(rec.up.map((w) => w.pid)).size, 4);
-  assert.deepEqual(rec.down.map((d) => d.exit?.code), [3, 3, 3]);
+  assert.deepEqual(
+    rec.down.map((d) => d.exit?.code),
+    [3, 3, 3],
+  );
   // Each down carries the address that went away.
-  assert.deepEqual(rec.down.map((d) => d.worker.url), rec.up.slice(0, 3).map((w) => w.url));
+  assert.deepEqual(
+    rec.down.map((d) => d.worker.url),
+    rec.up.slice(0, 3).map((w) => w.url),
+  );
   const exited = rec.logs.filter((l) => l.msg === 'worker exited');
-  assert.deepEqual(exited.map((l) => l.obj.restart_in_ms), [50, 100, 200]);
-  assert.deepEqual(exited.map((l) => [l.obj.id, l.obj.code, l.obj.signal]), [['w1', 3, null], ['w1', 3, null], ['w1', 3, null]]);
+  assert.deepEqual(
+    exited.map((l) => l.obj.restart_in_ms),
+    [50, 100, 200],
+  );
+  assert.deepEqual(
+    exited.map((l) => [l.obj.id, l.obj.code, l.obj.signal]),
+    [
+      ['w1', 3, null],
+      ['w1', 3, null],
+      ['w1', 3, null],
+    ],
+  );
   assert.equal(rec.logs.filter((l) => l.msg === 'worker restarted').length, 3);
   await supervisor.stop();
 });

@@ -6,8 +6,15 @@ import { createAccessLog } from '../../src/common/access-log.js';
 
 function capture(level: string) {
   const lines: string[] = [];
-  const dest = new Writable({ write(chunk, _e, cb) { lines.push(...chunk.toString().split('\n').filter(Boolean)); cb(); } });
-  const logger = pino({ level, base: { pid: 7, role: 'worker' }, timestamp: pino.stdTimeFunctions.isoTime }, dest).child({ component: 'http' });
+  const dest = new Writable({
+    write(chunk, _e, cb) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const logger = pino({ level, base: { pid: 7, role: 'worker' }, timestamp: pino.stdTimeFunctions.isoTime }, dest).child({
+    component: 'http',
+  });
   return { logger, lines };
 }
 

@@ -19,5 +19,8 @@ test('docs/errors.md lists exactly the codes in src/common/errors.ts', async () 
 test('an HttpError carries its status and renders the SPEC §2 JSON', () => {
   const e = new HttpError('QUEUE_FULL', 'queue full', { 'Retry-After': '1' });
   assert.equal(e.status, 503);
-  assert.deepEqual(JSON.parse(errorBody(e.code, e.message, 'r1')), { error: { code: 'QUEUE_FULL', message: 'queue full' }, request_id: 'r1' });
+  assert.deepEqual(JSON.parse(errorBody(e.code, e.message, 'r1')), {
+    error: { code: 'QUEUE_FULL', message: 'queue full' },
+    request_id: 'r1',
+  });
 });

@@ -55,7 +55,9 @@ test('a line logged while a big write is stuck still goes out within ≈ 100 ms 
     setTimeout(() => log.info({ event: 'tail' }, 'tail'), 20);
     setTimeout(() => {}, 10000);
   `;
-  const child = spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     child.stdout.pause();
     await sleep(400); // the bulk write is stuck on the full pipe; the tail is logged meanwhile

@@ -45,7 +45,10 @@ describe('createFile is atomic', () => {
     const body = Buffer.concat(chunks).toString('latin1');
     assert.equal(body.length, 6_000_000);
     assert.equal(body, unit.repeat(60_000));
-    assert.deepEqual((await fs.readdir(tmp)).filter((n) => n.startsWith('.')), []);
+    assert.deepEqual(
+      (await fs.readdir(tmp)).filter((n) => n.startsWith('.')),
+      [],
+    );
   });
 
   it('concurrent creates of one name end with one complete winner', async () => {

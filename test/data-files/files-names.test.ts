@@ -10,9 +10,34 @@ import { createFile, deleteFile, openDataFile } from '../../src/data-files/data-
 const ORIGINAL = 'outside-original';
 
 const BAD_NAMES = [
-  '', '.', '..', '...', '../victim.txt', '..%2fvictim.txt', 'a/../victim.txt', '/etc/passwd', '../../outside/victim.txt',
-  '..\\victim.txt', 'a\\b', 'a/b', 'victim.txt\0', 'a\0b', '.hidden', '.tmp-1-abc', '.env', 'a..b', 'x..',
-  'a\nb', 'a\rb', 'tab\there', '\u007f', 'x'.repeat(256), 'é'.repeat(128), '\ud800lone', 'sub/', '/',
+  '',
+  '.',
+  '..',
+  '...',
+  '../victim.txt',
+  '..%2fvictim.txt',
+  'a/../victim.txt',
+  '/etc/passwd',
+  '../../outside/victim.txt',
+  '..\\victim.txt',
+  'a\\b',
+  'a/b',
+  'victim.txt\0',
+  'a\0b',
+  '.hidden',
+  '.tmp-1-abc',
+  '.env',
+  'a..b',
+  'x..',
+  'a\nb',
+  'a\rb',
+  'tab\there',
+  '\u007f',
+  'x'.repeat(256),
+  'é'.repeat(128),
+  '\ud800lone',
+  'sub/',
+  '/',
 ];
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -28,14 +53,28 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 describe('validateFileName', () => {
   for (const bad of BAD_NAMES) {
     it(`rejects ${JSON.stringify(bad).slice(0, 40)}`, () => {
-      assert.throws(() => validateFileName(bad), (err: unknown) => err instanceof HttpError && err.code === 'INVALID_NAME' && err.status === 400);
+      assert.throws(
+        () => validateFileName(bad),
+        (err: unknown) => err instanceof HttpError && err.code === 'INVALID_NAME' && err.status === 400,
+      );
     });
   }
   it('rejects non-strings', () => {
     assert.throws(() => validateFileName(undefined), HttpError);
     assert.throws(() => validateFileName(42), HttpError);
   });
-  for (const good of ['a', 'a.txt', 'report-2024_v2.csv', 'with space', 'x'.repeat(255), 'é'.repeat(127), 'a.b.c', '%2e%2e', 'emoji-😀', 'trailing.']) {
+  for (const good of [
+    'a',
+    'a.txt',
+    'report-2024_v2.csv',
+    'with space',
+    'x'.repeat(255),
+    'é'.repeat(127),
+    'a.b.c',
+    '%2e%2e',
+    'emoji-😀',
+    'trailing.',
+  ]) {
     it(`accepts ${JSON.stringify(good).slice(0, 40)}`, () => assert.equal(validateFileName(good), good));
   }
 });
@@ -110,7 +149,10 @@ describe('data files never touch anything outside the data dir', () => {
     assert.equal(await codeOf(openDataFile(dataDir, 'missing.txt')), 'FILE_NOT_FOUND');
     assert.equal(await codeOf(createFile(dataDir, 'adir', 'x', 1)), 'INVALID_NAME');
     // The failed create left no temp file behind.
-    assert.deepEqual((await fs.readdir(dataDir)).filter((n) => n.startsWith('.')), []);
+    assert.deepEqual(
+      (await fs.readdir(dataDir)).filter((n) => n.startsWith('.')),
+      [],
+    );
   });
 
   it('size limit, repeat validation, empty files', async () => {
@@ -141,6 +183,9 @@ describe('data files never touch anything outside the data dir', () => {
     ac.abort();
     await assert.rejects(createFile(dataDir, 'keep.txt', 'new', 1_000_000, { signal: ac.signal }));
     assert.equal(await fs.readFile(path.join(dataDir, 'keep.txt'), 'utf8'), 'old');
-    assert.deepEqual((await fs.readdir(dataDir)).filter((n) => n.startsWith('.')), []);
+    assert.deepEqual(
+      (await fs.readdir(dataDir)).filter((n) => n.startsWith('.')),
+      [],
+    );
   });
 });

@@ -25,7 +25,10 @@ async function age(file: string): Promise<void> {
   await fs.utimes(file, OLD, OLD);
 }
 async function exists(file: string): Promise<boolean> {
-  return fs.lstat(file).then(() => true, () => false);
+  return fs.lstat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 describe('temp file names', () => {
@@ -40,9 +43,18 @@ describe('temp file names', () => {
 
   it('TEMP_NAME rejects look-alikes', () => {
     for (const name of [
-      'tmp-1-0123456789abcdef', '.tmp-1-0123456789abcdef.bak', '.tmp-1-0123456789ABCDEF', '.tmp-1-0123456789abcde',
-      '.tmp-1-0123456789abcdef0', '.tmp--0123456789abcdef', '.tmp-0-0123456789abcdef', '.tmp-x-0123456789abcdef',
-      'x.tmp-1-0123456789abcdef', '.tmp-1-0123456789abcdef\n', '.tmp-1-0123456789abcdeg', '.TMP-1-0123456789abcdef',
+      'tmp-1-0123456789abcdef',
+      '.tmp-1-0123456789abcdef.bak',
+      '.tmp-1-0123456789ABCDEF',
+      '.tmp-1-0123456789abcde',
+      '.tmp-1-0123456789abcdef0',
+      '.tmp--0123456789abcdef',
+      '.tmp-0-0123456789abcdef',
+      '.tmp-x-0123456789abcdef',
+      'x.tmp-1-0123456789abcdef',
+      '.tmp-1-0123456789abcdef\n',
+      '.tmp-1-0123456789abcdeg',
+      '.TMP-1-0123456789abcdef',
     ]) {
       assert.doesNotMatch(name, TEMP_NAME, JSON.stringify(name));
     }
@@ -65,7 +77,10 @@ describe('sweepStaleTempFiles', () => {
         await age(f);
       }
       const results = await Promise.all([sweepStaleTempFiles(dir), sweepStaleTempFiles(dir), sweepStaleTempFiles(dir)]);
-      assert.equal(results.reduce((n, r) => n + r.removed, 0), 20);
+      assert.equal(
+        results.reduce((n, r) => n + r.removed, 0),
+        20,
+      );
       assert.deepEqual(await fs.readdir(dir), []);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
@@ -102,8 +117,13 @@ describe('a starting worker (real process) sweeps stale temp files', () => {
     await plant(at(fresh));
     // Ordinary files with similar names, all old.
     const lookAlikes = [
-      'tmp-999999-0123456789abcdef', '.tmp-999999-0123456789abcdef.bak', '.tmp-999999-0123456789ABCDEF',
-      '.tmp-999999-0123456789abcde', 'x.tmp-999999-0123456789abcdef', '.tmp-worker-0123456789abcdef', 'data.txt',
+      'tmp-999999-0123456789abcdef',
+      '.tmp-999999-0123456789abcdef.bak',
+      '.tmp-999999-0123456789ABCDEF',
+      '.tmp-999999-0123456789abcde',
+      'x.tmp-999999-0123456789abcdef',
+      '.tmp-worker-0123456789abcdef',
+      'data.txt',
     ];
     for (const n of lookAlikes) {
       await plant(at(n), 'keep me');
@@ -140,7 +160,13 @@ describe('a starting worker (real process) sweeps stale temp files', () => {
     assert.equal(await exists(outsideTemp), true, 'nothing outside the data dir is touched');
 
     const logged = worker.lines
-      .map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; } })
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          return {};
+        }
+      })
       .find((m) => m.msg === 'removed stale temp files');
     assert.ok(logged, `a log line reports the sweep:\n${worker.lines.join('\n')}`);
     assert.equal(logged.removed, stale.length);

@@ -81,9 +81,12 @@ describe('dispatcher endpoints', () => {
     assert.deepEqual(await twice.json(), { removed: false, address: extra.url });
   });
 
-  test("a registration never evicts an active worker holding the same id; an inactive holder is replaced", async () => {
+  test('a registration never evicts an active worker holding the same id; an inactive holder is replaced', async () => {
     const post = async (path: string, body: unknown): Promise<{ created?: boolean; worker?: { ID: string } }> =>
-      (await fetch(`${d.url}${path}`, { method: 'POST', body: JSON.stringify(body) })).json() as Promise<{ created?: boolean; worker?: { ID: string } }>;
+      (await fetch(`${d.url}${path}`, { method: 'POST', body: JSON.stringify(body) })).json() as Promise<{
+        created?: boolean;
+        worker?: { ID: string };
+      }>;
     const clash = await post('/workers/register', { address: extra.url, id: 'w1' });
     assert.equal(clash.created, true);
     assert.notEqual(clash.worker?.ID, 'w1');

@@ -39,7 +39,11 @@ test('a request held while the only worker is down is answered when it comes bac
   assert.equal(r.headers['x-request-id'], 'held-1');
   assert.equal(r.headers['x-worker-id'], back.listening.id);
 
-  const hold = await waitFor('hold logged', () => d.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'hold'), 2000);
+  const hold = await waitFor(
+    'hold logged',
+    () => d.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'hold'),
+    2000,
+  );
   assert.equal(hold.request_id, 'held-1', 'the hold is logged with the request id');
 });
 

@@ -31,10 +31,14 @@ test('a worker on a Unix socket: forwarded to, health-checked, down when killed 
     ['--host', '127.0.0.1', '--port', '0', '--upstreams', `unix:${path}`, '--health-interval', '200ms', '--try-duration', '5s'],
     { context: t },
   );
-  const up = await waitFor('the socket worker active', async () => {
-    const r = await row(d.url);
-    return r?.Active === true ? r : undefined;
-  }, 10_000);
+  const up = await waitFor(
+    'the socket worker active',
+    async () => {
+      const r = await row(d.url);
+      return r?.Active === true ? r : undefined;
+    },
+    10_000,
+  );
   assert.deepEqual({ Address: up.Address, Socket: up.Socket }, { Address: `unix:${path}`, Socket: path });
 
   const ping = await call(`${d.url}/ping`);

@@ -18,7 +18,9 @@ export async function assertConformance(t: TestContext, port: number): Promise<v
   const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
     const p = spawn(process.execPath, [CONFORMANCE_RUNNER, `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
-    p.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+    p.stdout.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+    });
     const timer = setTimeout(() => p.kill('SIGKILL'), 170_000);
     p.once('error', reject);
     p.once('exit', (code) => {

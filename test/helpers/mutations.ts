@@ -4,7 +4,23 @@
  */
 import fc from 'fast-check';
 
-const SPECIAL = ['\r', '\n', '\r\n', '\0', ' ', '\t', ':', ';', ',', '\x0b', '\xff', '0', 'chunked', 'Content-Length: 7\r\n', 'Transfer-Encoding: chunked\r\n'];
+const SPECIAL = [
+  '\r',
+  '\n',
+  '\r\n',
+  '\0',
+  ' ',
+  '\t',
+  ':',
+  ';',
+  ',',
+  '\x0b',
+  '\xff',
+  '0',
+  'chunked',
+  'Content-Length: 7\r\n',
+  'Transfer-Encoding: chunked\r\n',
+];
 
 export const mutation = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),

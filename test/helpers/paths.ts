@@ -13,8 +13,3 @@ export function projectRoot(): string {
   }
   return dir;
 }
-
-/** ../shared next to the project checkout (conformance corpus, bench peers). */
-export function sharedDir(): string {
-  return join(projectRoot(), '..', 'shared');
-}

@@ -44,9 +44,7 @@ export interface StartedProcess {
 
 function cliCommand(): string[] {
   const root = fileURLToPath(PROJECT_ROOT);
-  return COMPILED
-    ? [`${root}dist/src/cli/main.js`]
-    : ['--import', 'tsx', `${root}src/cli/main.ts`];
+  return COMPILED ? [`${root}dist/src/cli/main.js`] : ['--import', 'tsx', `${root}src/cli/main.ts`];
 }
 
 /** `dhttp <subcommand> ...args`, resolved once it prints its listening line. */
@@ -110,8 +108,14 @@ export function startProcess(subcommand: string, args: readonly string[], option
         clearTimeout(timer);
         const url = msg.url;
         resolve({
-          url, port: Number(new URL(url).port), pid: proc.pid as number, proc, listening: msg, lines,
-          stderr: () => errText, stop,
+          url,
+          port: Number(new URL(url).port),
+          pid: proc.pid as number,
+          proc,
+          listening: msg,
+          lines,
+          stderr: () => errText,
+          stop,
         });
       }
     });

@@ -16,9 +16,14 @@ export function get(options: http.RequestOptions): Promise<{ status: number; bod
   return new Promise((resolve, reject) => {
     const req = http.request({ method: 'GET', agent: false, ...options }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (s: string) => { body += s; }).on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
-      });
+      res
+        .setEncoding('utf8')
+        .on('data', (s: string) => {
+          body += s;
+        })
+        .on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
+        });
     });
     req.on('error', reject);
     req.end();

@@ -13,8 +13,15 @@ before(async () => ({ server, port } = await startTestServer()));
 after(() => server.close());
 
 test('pipelined responses come back in request order even when the first is slow', async () => {
-  const ex = await sendRaw(port, [`GET /slow?ms=150 HTTP/1.1\r\n${H}\r\nGET /reverse?text=ab HTTP/1.1\r\n${H}\r\nGET /ping HTTP/1.1\r\n${H}\r\n`], { responses: 3 });
-  assert.deepEqual(ex.responses.map((r) => r.body.toString()), ['{"slept":true}', '{"text":"ab","result":"ba"}', '{"status":"ok","load":0}']);
+  const ex = await sendRaw(
+    port,
+    [`GET /slow?ms=150 HTTP/1.1\r\n${H}\r\nGET /reverse?text=ab HTTP/1.1\r\n${H}\r\nGET /ping HTTP/1.1\r\n${H}\r\n`],
+    { responses: 3 },
+  );
+  assert.deepEqual(
+    ex.responses.map((r) => r.body.toString()),
+    ['{"slept":true}', '{"text":"ab","result":"ba"}', '{"status":"ok","load":0}'],
+  );
 });
 
 test('100 Continue is sent only when the handler reads the body', async () => {
@@ -40,7 +47,10 @@ test('a final status before the body closes the connection instead of reading it
 
 test('HEAD gets the same headers as GET and no body', async () => {
   const g = await get(port, '/reverse?text=abc');
-  const ex = await sendRaw(port, [`HEAD /reverse?text=abc HTTP/1.1\r\n${H}\r\nGET /ping HTTP/1.1\r\n${H}\r\n`], { responses: 2, head: (i) => i === 0 });
+  const ex = await sendRaw(port, [`HEAD /reverse?text=abc HTTP/1.1\r\n${H}\r\nGET /ping HTTP/1.1\r\n${H}\r\n`], {
+    responses: 2,
+    head: (i) => i === 0,
+  });
   assert.equal(ex.responses[0].headers['content-length'], g.headers['content-length']);
   assert.equal(ex.responses[0].body.length, 0);
   assert.equal(ex.responses[1].body.toString(), '{"status":"ok","load":0}');

@@ -26,14 +26,19 @@ after(() => server.close());
 
 test('mutated requests: parseable responses or a close, never a hang or crash', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...SEEDS), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 3 }), async (seed, muts, splitEvery) => {
-      const bytes = muts.reduce<Buffer>((b, m) => apply(b, m), Buffer.from(seed, "latin1"));
-      const parts = splitInto(bytes, splitEvery);
-      // parseResponses throws on an unparseable response; the exchange must end (close or idle timeout).
-      const ex = await sendRaw(port, parts, { timeoutMs: 1500, pauseMs: splitEvery === 0 ? 0 : 1 });
-      assert.ok(ex.closed || ex.responses.length > 0, 'server neither answered nor closed within 1.5 s');
-      for (const r of ex.responses) assert.ok(r.status >= 200 && r.status < 600);
-    }),
+    fc.asyncProperty(
+      fc.constantFrom(...SEEDS),
+      fc.array(mutation, { minLength: 1, maxLength: 4 }),
+      fc.integer({ min: 0, max: 3 }),
+      async (seed, muts, splitEvery) => {
+        const bytes = muts.reduce<Buffer>((b, m) => apply(b, m), Buffer.from(seed, 'latin1'));
+        const parts = splitInto(bytes, splitEvery);
+        // parseResponses throws on an unparseable response; the exchange must end (close or idle timeout).
+        const ex = await sendRaw(port, parts, { timeoutMs: 1500, pauseMs: splitEvery === 0 ? 0 : 1 });
+        assert.ok(ex.closed || ex.responses.length > 0, 'server neither answered nor closed within 1.5 s');
+        for (const r of ex.responses) assert.ok(r.status >= 200 && r.status < 600);
+      },
+    ),
     { numRuns: 150 },
   );
   const ok = await get(port, '/ping');

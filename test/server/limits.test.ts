@@ -11,7 +11,9 @@ const H = 'Host: localhost\r\n';
 describe('size limits', () => {
   let server: HttpServer;
   let port: number;
-  before(async () => ({ server, port } = await startTestServer({ maxUriBytes: 100, maxHeaderBytes: 200, maxHeaders: 5, maxBodyBytes: 10 })));
+  before(
+    async () => ({ server, port } = await startTestServer({ maxUriBytes: 100, maxHeaderBytes: 200, maxHeaders: 5, maxBodyBytes: 10 })),
+  );
   after(() => server.close());
 
   test('request-target of exactly maxUriBytes is served, one more is 414', async () => {
@@ -44,9 +46,13 @@ describe('size limits', () => {
   });
 
   test('chunked body over maxBodyBytes is 413 and the connection closes', async () => {
-    const ok = await sendRaw(port, [`POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n0\r\n\r\n`], { responses: 1 });
+    const ok = await sendRaw(port, [`POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n0\r\n\r\n`], {
+      responses: 1,
+    });
     assert.equal(ok.responses[0].status, 200);
-    const big = await sendRaw(port, [`POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n1\r\nx\r\n0\r\n\r\n`]);
+    const big = await sendRaw(port, [
+      `POST /echo HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n1\r\nx\r\n0\r\n\r\n`,
+    ]);
     assert.equal(big.responses[0].status, 413);
     assert.ok(big.closed);
   });
@@ -111,7 +117,13 @@ describe('the Keep-Alive hint', () => {
   after(() => server.close());
 
   test('persistent responses carry Keep-Alive: timeout=N, N the idle timeout in whole seconds', async () => {
-    const ex = await sendRaw(port, [`GET /ping HTTP/1.1\r\n${H}\r\nGET /ping HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /ping HTTP/1.1\r\n${H}Connection: close\r\n\r\n`], { timeoutMs: 3000 });
+    const ex = await sendRaw(
+      port,
+      [
+        `GET /ping HTTP/1.1\r\n${H}\r\nGET /ping HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /ping HTTP/1.1\r\n${H}Connection: close\r\n\r\n`,
+      ],
+      { timeoutMs: 3000 },
+    );
     assert.equal(ex.responses.length, 3);
     const [http11, http10, last] = ex.responses;
     assert.equal(http11.headers['keep-alive'], 'timeout=2');
@@ -128,7 +140,9 @@ describe('the Keep-Alive hint', () => {
     const other = await startTestServer({});
     try {
       // A second request closes the connection, so the exchange ends without waiting 5 s.
-      const ex = await sendRaw(other.port, [`GET /ping HTTP/1.1\r\n${H}\r\nGET /ping HTTP/1.1\r\n${H}Connection: close\r\n\r\n`], { timeoutMs: 5000 });
+      const ex = await sendRaw(other.port, [`GET /ping HTTP/1.1\r\n${H}\r\nGET /ping HTTP/1.1\r\n${H}Connection: close\r\n\r\n`], {
+        timeoutMs: 5000,
+      });
       assert.equal(ex.responses.length, 2);
       assert.equal(ex.responses[0].headers['keep-alive'], 'timeout=5');
     } finally {

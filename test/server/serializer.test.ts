@@ -36,7 +36,12 @@ test('a whole response with a large or binary Buffer body is written corked (one
     res.send(200, body, 'application/octet-stream');
     assert.equal(writes.length, 2);
     assert.ok(writes.every((w) => w.corked));
-    assert.match(String(writes[0].data), new RegExp(`^HTTP\\/1\\.1 200 OK\r\nContent-Type: application\\/octet-stream\r\nContent-Length: ${body.length}\r\nDate: .+ GMT\r\nX-Request-Id: id-1\r\n\r\n$`));
+    assert.match(
+      String(writes[0].data),
+      new RegExp(
+        `^HTTP\\/1\\.1 200 OK\r\nContent-Type: application\\/octet-stream\r\nContent-Length: ${body.length}\r\nDate: .+ GMT\r\nX-Request-Id: id-1\r\n\r\n$`,
+      ),
+    );
     assert.equal(writes[1].data, body, 'the bytes themselves, not a re-encoding');
   }
 });
@@ -63,6 +68,7 @@ test('status lines are cached per code and odd codes still serialize', () => {
 });
 
 test('the Host check accepts RFC 3986 hosts and ports only', () => {
-  for (const h of ['', 'example.com', 'a.b:80', '127.0.0.1:18090', '[::1]', '[::1]:8080', 'x:', "a!$&'()*+,;=%-._~"]) assert.ok(isValidHost(h), h);
+  for (const h of ['', 'example.com', 'a.b:80', '127.0.0.1:18090', '[::1]', '[::1]:8080', 'x:', "a!$&'()*+,;=%-._~"])
+    assert.ok(isValidHost(h), h);
   for (const h of ['[]', '[::1', '::1', 'a:b', 'a b', 'a/b', 'a@b', '[::1]x', 'a:1:2', 'é.com', '[g::1]']) assert.ok(!isValidHost(h), h);
 });

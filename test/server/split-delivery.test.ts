@@ -18,19 +18,30 @@ const CASES: Record<string, { bytes: string; responses: number; head?: number[] 
     responses: 1,
   },
   'two pipelined': { bytes: `GET /reverse?text=one HTTP/1.1\r\n${H}\r\nGET /reverse?text=two HTTP/1.1\r\n${H}\r\n`, responses: 2 },
-  'body then pipelined GET': { bytes: `POST /countwords HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\na b aGET /ping HTTP/1.1\r\n${H}\r\n`, responses: 2 },
+  'body then pipelined GET': {
+    bytes: `POST /countwords HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\na b aGET /ping HTTP/1.1\r\n${H}\r\n`,
+    responses: 2,
+  },
   'HEAD then GET': { bytes: `HEAD /ping HTTP/1.1\r\n${H}\r\nGET /ping HTTP/1.1\r\n${H}\r\n`, responses: 2, head: [0] },
   '404 with drained body': { bytes: `POST /nope HTTP/1.1\r\n${H}Content-Length: 3\r\n\r\nxyzGET /ping HTTP/1.1\r\n${H}\r\n`, responses: 2 },
   'HTTP/1.0 keep-alive': { bytes: 'GET /ping HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', responses: 1 },
   'leading CRLF': { bytes: `\r\nGET /ping HTTP/1.1\r\n${H}\r\n`, responses: 1 },
   'bad header (400)': { bytes: `GET /ping HTTP/1.1\r\n${H}Bad Name: x\r\n\r\n`, responses: 1 },
-  'smuggling CL+TE (400)': { bytes: `POST /countwords HTTP/1.1\r\n${H}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, responses: 1 },
+  'smuggling CL+TE (400)': {
+    bytes: `POST /countwords HTTP/1.1\r\n${H}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    responses: 1,
+  },
 };
 
 function normalize(rs: RawResponse[]): unknown {
   return rs.map((r) => {
     const { date: _d, 'x-request-id': id, ...headers } = r.headers;
-    return { status: r.status, headers, body: r.body.toString("latin1").replace(/"request_id":"[^"]*"/, "\"request_id\":\"*\""), id: id?.startsWith('abc') ? id : 'generated' };
+    return {
+      status: r.status,
+      headers,
+      body: r.body.toString('latin1').replace(/"request_id":"[^"]*"/, '"request_id":"*"'),
+      id: id?.startsWith('abc') ? id : 'generated',
+    };
   });
 }
 

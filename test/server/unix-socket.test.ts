@@ -89,7 +89,10 @@ describe('HttpServer.listenPath', () => {
     const other = net.createServer((s) => s.destroy());
     await new Promise<void>((r) => other.listen(live, r));
     t.after(() => new Promise<void>((r) => other.close(() => r())));
-    await assert.rejects(server.listenPath(live), (err: unknown) => err instanceof SocketPathError && /another process is listening/.test(err.message));
+    await assert.rejects(
+      server.listenPath(live),
+      (err: unknown) => err instanceof SocketPathError && /another process is listening/.test(err.message),
+    );
     assert.ok(lstatSync(live).isSocket());
 
     const file = join(dir, 'file');

@@ -20,7 +20,10 @@ describe('HttpMetrics', () => {
     assert.match(text, /x_http_requests_total\{route="\/ping",status="200"\} 2/);
     assert.match(text, /x_http_requests_total\{route="\/ping",status="404"\} 1/);
     assert.match(text, /# TYPE x_http_request_duration_seconds histogram/);
-    assert.match(text, /x_http_request_duration_seconds_bucket\{le="0.001",route="\/ping"\} 1|x_http_request_duration_seconds_bucket\{route="\/ping",le="0.001"\} 1/);
+    assert.match(
+      text,
+      /x_http_request_duration_seconds_bucket\{le="0.001",route="\/ping"\} 1|x_http_request_duration_seconds_bucket\{route="\/ping",le="0.001"\} 1/,
+    );
     assert.match(text, /x_http_request_duration_seconds_bucket\{route="\/ping",le="0.01"\} 2/);
     assert.match(text, /x_http_request_duration_seconds_bucket\{route="\/ping",le="0.1"\} 3/);
     assert.match(text, /x_http_request_duration_seconds_bucket\{route="\/ping",le="\+Inf"\} 3/);
@@ -57,20 +60,34 @@ describe('runBounded', () => {
       done.push(i);
     });
     assert.equal(peak, 3);
-    assert.deepEqual(done.sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      done.sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
   });
 
   it('stops at the first failure, aborts the others and throws it', async () => {
     let started = 0;
     let aborted = 0;
-    await assert.rejects(runBounded(100, 2, async (i, signal) => {
-      started++;
-      if (i === 3) throw new Error('boom');
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 20);
-        signal.addEventListener('abort', () => { clearTimeout(t); aborted++; resolve(); }, { once: true });
-      });
-    }), /boom/);
+    await assert.rejects(
+      runBounded(100, 2, async (i, signal) => {
+        started++;
+        if (i === 3) throw new Error('boom');
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 20);
+          signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(t);
+              aborted++;
+              resolve();
+            },
+            { once: true },
+          );
+        });
+      }),
+      /boom/,
+    );
     assert.ok(started < 10, `started ${started}`);
     assert.ok(aborted >= 1);
   });

@@ -6,12 +6,17 @@ import { HttpError } from '../../src/common/errors.js';
 import { countWords } from '../../src/jobs/words.js';
 import { montecarloChunk } from '../../src/jobs/montecarlo.js';
 
-const isCode = (code: string) => (err: unknown): boolean => err instanceof HttpError && err.code === code;
+const isCode =
+  (code: string) =>
+  (err: unknown): boolean =>
+    err instanceof HttpError && err.code === code;
 
 /** Rejects if `p` has not settled within `ms`: proves a thread was freed, not how fast. */
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`not settled in ${ms} ms`)), ms); });
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not settled in ${ms} ms`)), ms);
+  });
   return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }
 
@@ -41,7 +46,9 @@ test('a full queue is refused at once with QUEUE_FULL, and the pool works afterw
     const refused = Array.from({ length: 5 }, () => pool.run('simulate', { seconds: 0.2, task: 'flood' }));
     assert.deepEqual(pool.stats(), { threads: 1, active: 1, queued: 2, completed: 0 });
     let firstDone = false;
-    void accepted[0].then(() => { firstDone = true; });
+    void accepted[0].then(() => {
+      firstDone = true;
+    });
     for (const r of refused) {
       await assert.rejects(r, (err: unknown) => {
         assert.ok(isCode('QUEUE_FULL')(err));

@@ -148,7 +148,9 @@ describe('worker endpoints (real process)', () => {
     assert.deepEqual(c.json, { name: 'notes.txt', bytes: 33 });
     assert.equal((await get('/countwords?file=notes.txt')).text, '{"don\'t":3,"stop":3}');
     assert.deepEqual((await get('/countwords?file=notes.txt&top=1')).json, {
-      total_words: 6, unique_words: 2, top: [{ word: "don't", count: 3 }],
+      total_words: 6,
+      unique_words: 2,
+      top: [{ word: "don't", count: 3 }],
     });
     assert.deepEqual((await get('/deletefile?name=notes.txt')).json, { name: 'notes.txt', deleted: true });
     assertError(await get('/deletefile?name=notes.txt'), 404, 'FILE_NOT_FOUND');
@@ -201,7 +203,11 @@ describe('worker endpoints (real process)', () => {
 
   it('POST /api/v1/compute/fast and /intensive', async () => {
     for (const kind of ['fast', 'intensive']) {
-      const r = await call(`${base}/api/v1/compute/${kind}`, { method: 'POST', body: '{"number":12}', headers: { 'x-request-id': `req-${kind}` } });
+      const r = await call(`${base}/api/v1/compute/${kind}`, {
+        method: 'POST',
+        body: '{"number":12}',
+        headers: { 'x-request-id': `req-${kind}` },
+      });
       const j = r.json as { request_id: string; result: number; latency_us: number; timestamp: string };
       assert.equal(r.status, 200);
       assert.equal(j.request_id, `req-${kind}`);
@@ -223,15 +229,35 @@ describe('worker endpoints (real process)', () => {
     assert.equal(s.in_flight, 0);
     assert.ok(typeof s.uptime_seconds === 'number' && typeof s.connections === 'number' && typeof s.requests_served === 'number');
     assert.deepEqual(Object.keys(s.pool as object).sort(), ['active', 'completed', 'queued', 'threads']);
-    assert.ok(((s.memory as { rss: number }).rss) > 0);
+    assert.ok((s.memory as { rss: number }).rss > 0);
     const h = (await get('/health')).json as Record<string, unknown>;
     assert.equal(h.status, 'ok');
     assert.ok(typeof h.uptime_seconds === 'number' && typeof h.timestamp === 'string');
     const help = (await get('/help')).json as { endpoints: Array<{ path: string; params?: Record<string, string> }> };
     const paths = help.endpoints.map((e) => e.path);
-    for (const p of ['/fibonacci', '/reverse', '/toupper', '/hash', '/random', '/timestamp', '/simulate', '/sleep', '/loadtest',
-      '/createfile', '/deletefile', '/status', '/help', '/ping', '/health', '/metrics', '/montecarlo', '/countwords',
-      '/api/v1/compute/fast', '/api/v1/compute/intensive']) assert.ok(paths.includes(p), p);
+    for (const p of [
+      '/fibonacci',
+      '/reverse',
+      '/toupper',
+      '/hash',
+      '/random',
+      '/timestamp',
+      '/simulate',
+      '/sleep',
+      '/loadtest',
+      '/createfile',
+      '/deletefile',
+      '/status',
+      '/help',
+      '/ping',
+      '/health',
+      '/metrics',
+      '/montecarlo',
+      '/countwords',
+      '/api/v1/compute/fast',
+      '/api/v1/compute/intensive',
+    ])
+      assert.ok(paths.includes(p), p);
     assert.match(help.endpoints.find((e) => e.path === '/fibonacci')?.params?.num ?? '', /\[0, 10000\]/);
     assertError(await call(`${base}/status`, { method: 'POST', body: '' }), 405, 'METHOD_NOT_ALLOWED');
   });
@@ -271,7 +297,14 @@ describe('worker endpoints (real process)', () => {
   it('logs one JSON line per request with id, method, path, status, bytes, duration', async () => {
     await get('/ping?log-probe=1');
     await new Promise((r) => setTimeout(r, 200));
-    const line = worker.lines.map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; } })
+    const line = worker.lines
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          return {};
+        }
+      })
       .find((o) => o.msg === 'request' && o.path === '/ping' && o.status === 200);
     assert.ok(line, 'a request line');
     for (const k of ['id', 'method', 'path', 'status', 'bytes', 'ms']) assert.ok(k in line, k);

@@ -80,7 +80,7 @@ describe('worker under load (real processes)', () => {
   it('--rate-limit: 429 with Retry-After per client; /ping, /health, /metrics never limited', async (t) => {
     const w = await startWorker(['--rate-limit', '1', '--rate-burst', '2', '--log-level', 'warn'], { context: t });
     const statuses: number[] = [];
-    let limited;
+    let limited: Awaited<ReturnType<typeof call>> | undefined;
     for (let i = 0; i < 4; i++) {
       const r = await call(`${w.url}/timestamp`);
       statuses.push(r.status);

@@ -13,18 +13,27 @@ it('registers, re-registers every interval, deregisters on shutdown', async (t) 
   const seen: Array<{ path: string; body: { address?: string; id?: string } }> = [];
   const fake = http.createServer((req, res) => {
     let text = '';
-    req.setEncoding('utf8').on('data', (s: string) => { text += s; }).on('end', () => {
-      seen.push({ path: req.url ?? '', body: JSON.parse(text) as { address?: string; id?: string } });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
+    req
+      .setEncoding('utf8')
+      .on('data', (s: string) => {
+        text += s;
+      })
+      .on('end', () => {
+        seen.push({ path: req.url ?? '', body: JSON.parse(text) as { address?: string; id?: string } });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
   });
   await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
   t.after(() => new Promise<void>((r) => fake.close(() => r())));
   const dispatcher = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
 
-  const w = await startWorker(['--register', dispatcher, '--register-interval', '200ms', '--id', 'w-reg', '--threads', '1', '--log-level', 'warn'], { context: t });
+  const w = await startWorker(
+    ['--register', dispatcher, '--register-interval', '200ms', '--id', 'w-reg', '--threads', '1', '--log-level', 'warn'],
+    { context: t },
+  );
   const deadline = Date.now() + 5000;
-  while (seen.filter((s) => s.path === '/workers/register').length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (seen.filter((s) => s.path === '/workers/register').length < 3 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   const regs = seen.filter((s) => s.path === '/workers/register');
   assert.ok(regs.length >= 3, `re-announced: ${regs.length}`);
   assert.deepEqual(regs[0].body, { address: w.url, id: 'w-reg' });
@@ -36,8 +45,10 @@ it('registers, re-registers every interval, deregisters on shutdown', async (t) 
 });
 
 it('a dispatcher that is down does not stop the worker; --advertise is what it announces', async (t) => {
-  const w = await startWorker(['--register', 'http://127.0.0.1:9', '--register-interval', '100ms', '--advertise', 'http://worker-1:8081',
-    '--threads', '1'], { context: t });
+  const w = await startWorker(
+    ['--register', 'http://127.0.0.1:9', '--register-interval', '100ms', '--advertise', 'http://worker-1:8081', '--threads', '1'],
+    { context: t },
+  );
   await new Promise((r) => setTimeout(r, 400));
   const res = await fetch(`${w.url}/ping`);
   assert.equal(res.status, 200);

@@ -18,12 +18,17 @@ function failingWorker(args: readonly string[]): Promise<{ code: number | null; 
   const root = fileURLToPath(PROJECT_ROOT);
   const cli = import.meta.url.endsWith('.js') ? [`${root}dist/src/cli/main.js`] : ['--import', 'tsx', `${root}src/cli/main.ts`];
   const proc = spawn(process.execPath, [...cli, 'worker', '--host', '127.0.0.1', '--port', '0', '--threads', '1', ...args], {
-    cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  proc.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-  proc.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+  proc.stdout.setEncoding('utf8').on('data', (s: string) => {
+    stdout += s;
+  });
+  proc.stderr.setEncoding('utf8').on('data', (s: string) => {
+    stderr += s;
+  });
   const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
   return new Promise((resolve) => {
     proc.once('close', (code) => {
@@ -116,7 +121,10 @@ it('a socket another worker is listening on is refused, and keeps serving', asyn
 it('relative and too-long paths are rejected at start', async () => {
   const relative = await failingWorker(['--unix-socket', 'worker.sock']);
   assert.equal(relative.code, 2);
-  assert.equal(relative.stderr, 'dhttp: invalid --unix-socket "worker.sock": must be an absolute path of at most 100 bytes (printable ASCII)\n');
+  assert.equal(
+    relative.stderr,
+    'dhttp: invalid --unix-socket "worker.sock": must be an absolute path of at most 100 bytes (printable ASCII)\n',
+  );
   const long = `/tmp/${'x'.repeat(100)}.sock`;
   const tooLong = await failingWorker(['--unix-socket', long]);
   assert.equal(tooLong.code, 2);

@@ -1,8 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ifRangeAllows, isNotModified, parseEtagList, validatorsFor, weakMatch,
-} from '../../src/worker/static/conditional.js';
+import { ifRangeAllows, isNotModified, parseEtagList, validatorsFor, weakMatch } from '../../src/worker/static/conditional.js';
 
 const mtimeMs = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
 const v = validatorsFor(1234, mtimeMs);
@@ -19,7 +17,9 @@ describe('validators', () => {
   it('parses entity-tag lists', () => {
     assert.equal(parseEtagList(' * '), '*');
     assert.deepEqual(parseEtagList('"a", W/"b",,"c,d"'), [
-      { weak: false, opaque: '"a"' }, { weak: true, opaque: '"b"' }, { weak: false, opaque: '"c,d"' },
+      { weak: false, opaque: '"a"' },
+      { weak: true, opaque: '"b"' },
+      { weak: false, opaque: '"c,d"' },
     ]);
     assert.equal(parseEtagList('"unterminated'), null);
     assert.equal(parseEtagList('bare'), null);

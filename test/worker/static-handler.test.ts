@@ -175,9 +175,22 @@ describe('static handler over a real socket', () => {
   });
 
   const traversal = [
-    '/../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/%2e%2e%2fsecret.txt', '/..\\secret.txt',
-    '/..%5csecret.txt', '/secret.txt%00', '/docs/../../secret.txt', '/....//secret.txt', '/%252e%252e/secret.txt',
-    '/%c0%ae%c0%ae/secret.txt', `/${tmp}/secret.txt`, '/escape', '/.secret', '/%2esecret', '//../secret.txt',
+    '/../secret.txt',
+    '/..%2fsecret.txt',
+    '/%2e%2e/secret.txt',
+    '/%2e%2e%2fsecret.txt',
+    '/..\\secret.txt',
+    '/..%5csecret.txt',
+    '/secret.txt%00',
+    '/docs/../../secret.txt',
+    '/....//secret.txt',
+    '/%252e%252e/secret.txt',
+    '/%c0%ae%c0%ae/secret.txt',
+    `/${tmp}/secret.txt`,
+    '/escape',
+    '/.secret',
+    '/%2esecret',
+    '//../secret.txt',
     `http://localhost/../secret.txt`,
   ];
   for (const target of traversal) {

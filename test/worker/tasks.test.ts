@@ -2,9 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fibonacci, FIBONACCI_MAX } from '../../src/worker/tasks/fibonacci.js';
 import { reverseGraphemes } from '../../src/worker/tasks/reverse-graphemes.js';
-import {
-  montecarlo, montecarloChunk, montecarloPlan, montecarloChunkCount, montecarloChunkPoints,
-} from '../../src/jobs/montecarlo.js';
+import { montecarlo, montecarloChunk, montecarloPlan, montecarloChunkCount, montecarloChunkPoints } from '../../src/jobs/montecarlo.js';
 import { normalizeSeed, chunkState } from '../../src/jobs/seeded-random.js';
 import { simulateCpu } from '../../src/worker/tasks/simulate-cpu.js';
 import * as entry from '../../src/worker/tasks/entry.js';
@@ -70,7 +68,10 @@ test('montecarloChunk: seeded chunks are reproducible and depend on (seed, index
 test('montecarlo: the sequential job equals the sum of its chunks in any order', () => {
   const plan = montecarloPlan(250_001, 100_000);
   const chunks = plan.map((p, k) => montecarloChunk(p, 'seed-1', k));
-  const reversedSum = chunks.slice().reverse().reduce((a, b) => a + b, 0);
+  const reversedSum = chunks
+    .slice()
+    .reverse()
+    .reduce((a, b) => a + b, 0);
   assert.equal(montecarlo(250_001, 100_000, 'seed-1'), reversedSum);
   const pi = (4 * reversedSum) / 250_001;
   assert.ok(Math.abs(pi - Math.PI) < 0.02, `pi ${pi}`);

@@ -126,23 +126,29 @@ export async function bench(config: BenchConfig, options: BenchOptions = {}): Pr
   else beginMeasure();
 
   const checkEvery = Math.max(10, Math.min(250, Math.floor(config.timeout / 4)));
-  timers.push(setInterval(() => {
-    const now = performance.now();
-    for (const c of connections) c.checkTimeout(now, config.timeout);
-  }, checkEvery));
+  timers.push(
+    setInterval(() => {
+      const now = performance.now();
+      for (const c of connections) c.checkTimeout(now, config.timeout);
+    }, checkEvery),
+  );
   const progress = options.progress ?? null;
   if (progress !== null) {
     let last = 0;
-    timers.push(setInterval(() => {
-      if (phase !== 'measure') {
-        progress.write('  warming up…\n');
-        return;
-      }
-      const done = responses + failures;
-      const secs = Math.round((performance.now() - measureStart) / 1000);
-      progress.write(`  ${secs}s  ${done - last} req/s  ${done} requests  ${failures + Object.values(byStatus).reduce((a, b) => a + b, 0)} errors\n`);
-      last = done;
-    }, 1000));
+    timers.push(
+      setInterval(() => {
+        if (phase !== 'measure') {
+          progress.write('  warming up…\n');
+          return;
+        }
+        const done = responses + failures;
+        const secs = Math.round((performance.now() - measureStart) / 1000);
+        progress.write(
+          `  ${secs}s  ${done - last} req/s  ${done} requests  ${failures + Object.values(byStatus).reduce((a, b) => a + b, 0)} errors\n`,
+        );
+        last = done;
+      }, 1000),
+    );
   }
   for (const c of connections) c.start();
   if (options.signal?.aborted === true) stop();

@@ -123,7 +123,10 @@ export class ResponseParser {
       const colon = lines[i].indexOf(':');
       if (colon <= 0) throw new ResponseParseError('bad header line');
       const name = lines[i].slice(0, colon).toLowerCase();
-      const value = lines[i].slice(colon + 1).trim().toLowerCase();
+      const value = lines[i]
+        .slice(colon + 1)
+        .trim()
+        .toLowerCase();
       if (name === 'content-length') {
         if (!/^\d+$/.test(value)) throw new ResponseParseError('bad content-length');
         length = Number(value);

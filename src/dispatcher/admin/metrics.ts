@@ -52,8 +52,16 @@ export class DispatcherMetrics {
     };
     eventCounter('dhttp_dispatcher_retries_total', 'Requests retried on another worker.', () => events.retries);
     eventCounter('dhttp_dispatcher_holds_total', 'Requests held because no worker was available.', () => events.holds);
-    eventCounter('dhttp_dispatcher_no_worker_total', 'Held requests answered 503 (no worker within --try-duration).', () => events.noWorker);
-    eventCounter('dhttp_dispatcher_upstream_failures_total', 'Requests that failed on every eligible worker (502/504).', () => events.upstreamFailures);
+    eventCounter(
+      'dhttp_dispatcher_no_worker_total',
+      'Held requests answered 503 (no worker within --try-duration).',
+      () => events.noWorker,
+    );
+    eventCounter(
+      'dhttp_dispatcher_upstream_failures_total',
+      'Requests that failed on every eligible worker (502/504).',
+      () => events.upstreamFailures,
+    );
 
     const recent = this.recent;
     new Gauge({
@@ -125,7 +133,10 @@ function registerUpstreamMetrics(registry: Registry, set: UpstreamSet): void {
   // Rebuilt at each scrape so a removed worker's series disappear.
   const gauge = (name: string, help: string, read: Read): void => {
     new Gauge({
-      name, help, labelNames, registers,
+      name,
+      help,
+      labelNames,
+      registers,
       collect() {
         this.reset();
         for (const u of set.list()) this.set({ id: u.id, address: u.address }, read(u));
@@ -134,7 +145,10 @@ function registerUpstreamMetrics(registry: Registry, set: UpstreamSet): void {
   };
   const counter = (name: string, help: string, read: Read): void => {
     new Counter({
-      name, help, labelNames, registers,
+      name,
+      help,
+      labelNames,
+      registers,
       collect() {
         this.reset();
         for (const u of set.list()) this.inc({ id: u.id, address: u.address }, read(u));

@@ -18,7 +18,10 @@ const WORKER_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export function workerRoutes(router: Router, ctx: DispatcherContext): void {
   const list = (_req: HttpRequest, res: HttpResponse): void => {
-    res.json(200, ctx.upstreams.list().map((u) => u.toJSON()));
+    res.json(
+      200,
+      ctx.upstreams.list().map((u) => u.toJSON()),
+    );
   };
   router.get('/workers', list);
   router.get('/monitoring', list);
@@ -27,7 +30,8 @@ export function workerRoutes(router: Router, ctx: DispatcherContext): void {
     '/workers/register',
     async (req, res) => {
       const result = register(ctx.upstreams, await readJson(req));
-      if (result.created) ctx.logger.info({ event: 'registered', worker: result.worker.ID, address: result.worker.Address }, 'worker registered');
+      if (result.created)
+        ctx.logger.info({ event: 'registered', worker: result.worker.ID, address: result.worker.Address }, 'worker registered');
       res.json(result.created ? 201 : 200, result);
     },
     { maxBody: REGISTRATION_MAX_BODY },

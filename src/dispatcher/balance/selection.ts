@@ -3,6 +3,7 @@
  * state (`available`, `load`); every implementation passes the shared contract suite in
  * test/dispatcher/selection.test.ts.
  */
+import { BALANCE_POLICIES } from '../../config/schema.js';
 import type { Upstream } from '../upstreams/upstream.js';
 
 export interface SelectionPolicy {
@@ -83,13 +84,6 @@ export class PowerOfTwoChoices implements SelectionPolicy {
   }
 }
 
-export const POLICY_NAMES = Object.freeze(['round-robin', 'least-load', 'p2c'] as const);
-export type PolicyName = (typeof POLICY_NAMES)[number];
-
-export function isPolicyName(name: string): name is PolicyName {
-  return (POLICY_NAMES as readonly string[]).includes(name);
-}
-
 /** A fresh policy by its `--balance` name; throws naming the allowed values otherwise. */
 export function createPolicy(name: string, options: { random?: Random } = {}): SelectionPolicy {
   switch (name) {
@@ -100,6 +94,6 @@ export function createPolicy(name: string, options: { random?: Random } = {}): S
     case 'p2c':
       return new PowerOfTwoChoices(options.random);
     default:
-      throw new RangeError(`balance must be one of ${POLICY_NAMES.join(', ')}; got ${JSON.stringify(name)}`);
+      throw new RangeError(`balance must be one of ${BALANCE_POLICIES.join(', ')}; got ${JSON.stringify(name)}`);
   }
 }

@@ -97,7 +97,12 @@ export class HealthChecker {
 
   /** Probes every non-draining upstream (at most one probe per upstream in flight). */
   async checkAll(): Promise<void> {
-    await Promise.all(this.#set.list().filter((u) => !u.draining).map((u) => this.check(u)));
+    await Promise.all(
+      this.#set
+        .list()
+        .filter((u) => !u.draining)
+        .map((u) => this.check(u)),
+    );
   }
 
   /** Probes one upstream and records the verdict; resolves to whether it passed. */

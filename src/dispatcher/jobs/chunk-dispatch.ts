@@ -14,7 +14,6 @@ import type { UpstreamSet } from '../upstreams/upstream-set.js';
 import { WorkerAnswerError, chunkVerdict, describeChunkError, isTimeout } from './chunk-errors.js';
 import type { ChunkExecutor, JobChunk } from './job-types.js';
 
-
 export interface ChunkDispatchEnv {
   readonly jobId: string;
   readonly upstreams: UpstreamSet;
@@ -101,8 +100,12 @@ export async function dispatchChunk<P, R>(
       if (!budgetNow().spend(classify(err))) throw exhausted(index, last, budgetNow());
       log.warn(
         {
-          event: 'chunk_retry', job: env.jobId, chunk: index, worker: upstream.id,
-          reason: describeChunkError(err), retries_used: budgetNow().retriesUsed,
+          event: 'chunk_retry',
+          job: env.jobId,
+          chunk: index,
+          worker: upstream.id,
+          reason: describeChunkError(err),
+          retries_used: budgetNow().retriesUsed,
         },
         'retrying chunk on another worker',
       );
@@ -116,9 +119,13 @@ async function attempt<P, R>(upstream: Upstream, chunk: JobChunk<P>, execute: Ch
   const ac = new AbortController();
   const onJobAbort = (): void => ac.abort(env.signal.reason);
   env.signal.addEventListener('abort', onJobAbort, { once: true });
-  const timer = env.attemptTimeoutMs > 0
-    ? setTimeout(() => ac.abort(new DOMException(`chunk attempt exceeded ${env.attemptTimeoutMs} ms`, 'TimeoutError')), env.attemptTimeoutMs)
-    : undefined;
+  const timer =
+    env.attemptTimeoutMs > 0
+      ? setTimeout(
+          () => ac.abort(new DOMException(`chunk attempt exceeded ${env.attemptTimeoutMs} ms`, 'TimeoutError')),
+          env.attemptTimeoutMs,
+        )
+      : undefined;
   const cancelled = new Promise<never>((_resolve, reject) => {
     ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true });
   });

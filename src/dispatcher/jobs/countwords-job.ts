@@ -47,7 +47,10 @@ export function countwordsJob(o: CountwordsJobOptions): CountwordsJob {
 }
 
 /** The input cut into numbered chunks; nothing is read until a chunk is asked for. */
-export async function* byteChunks(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, chunker: Chunker): AsyncGenerator<JobChunk<Buffer>> {
+export async function* byteChunks(
+  input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  chunker: Chunker,
+): AsyncGenerator<JobChunk<Buffer>> {
   let index = 0;
   for await (const piece of input) {
     for (const c of chunker.push(piece)) yield { index: index++, payload: c, bytes: c.length };
@@ -71,7 +74,11 @@ async function countChunk(upstream: Upstream, chunk: JobChunk<Buffer>, signal: A
   const text = await res.body.text();
   const counts = parseCounts(text);
   if (counts === undefined) {
-    throw new WorkerAnswerError(502, undefined, `worker ${upstream.id} answered chunk ${chunk.index} with something other than word counts`);
+    throw new WorkerAnswerError(
+      502,
+      undefined,
+      `worker ${upstream.id} answered chunk ${chunk.index} with something other than word counts`,
+    );
   }
   return counts;
 }

@@ -60,7 +60,8 @@ export function montecarloJob(o: MontecarloJobOptions): MontecarloJob {
       const count = Math.min(perRequest, full - k);
       yield { index: index++, payload: { points: o.chunkSize, first: k, count }, bytes: 0, weight: count };
     }
-    if (full < chunkCount) yield { index: index++, payload: { points: montecarloChunkPoints(o.points, o.chunkSize, full), first: full, count: 1 }, bytes: 0 };
+    if (full < chunkCount)
+      yield { index: index++, payload: { points: montecarloChunkPoints(o.points, o.chunkSize, full), first: full, count: 1 }, bytes: 0 };
   }
   return {
     chunkCount,
@@ -73,7 +74,12 @@ export function montecarloJob(o: MontecarloJobOptions): MontecarloJob {
   };
 }
 
-async function requestChunk(upstream: Upstream, run: MontecarloChunkPayload, signal: AbortSignal, o: MontecarloJobOptions): Promise<number> {
+async function requestChunk(
+  upstream: Upstream,
+  run: MontecarloChunkPayload,
+  signal: AbortSignal,
+  o: MontecarloJobOptions,
+): Promise<number> {
   const { points, first: k, count } = run;
   const query = new URLSearchParams({ points: String(points), seed: o.seed, chunk: String(k) });
   if (count > 1) query.set('chunks', String(count));
@@ -89,8 +95,15 @@ async function requestChunk(upstream: Upstream, run: MontecarloChunkPayload, sig
   const inside = body.inside_count;
   const total = points * count;
   // A worker that computed something else (another chunk, another size) must not be merged.
-  if (typeof inside !== 'number' || !Number.isSafeInteger(inside) || inside < 0 || inside > total ||
-      body.total_points !== total || (body.chunk !== undefined && body.chunk !== k) || (count > 1 && body.chunks !== count)) {
+  if (
+    typeof inside !== 'number' ||
+    !Number.isSafeInteger(inside) ||
+    inside < 0 ||
+    inside > total ||
+    body.total_points !== total ||
+    (body.chunk !== undefined && body.chunk !== k) ||
+    (count > 1 && body.chunks !== count)
+  ) {
     throw new WorkerAnswerError(502, undefined, `worker ${upstream.id} answered chunk ${k} with an unexpected body`);
   }
   return inside;

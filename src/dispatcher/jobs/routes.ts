@@ -38,11 +38,18 @@ async function montecarlo(ctx: JobContext, req: HttpRequest, res: HttpResponse):
   const seed = seedParam(req) ?? randomSeed();
   const chunkSize = ctx.config.montecarloChunk;
   if (Math.ceil(points / chunkSize) > MAX_MONTECARLO_CHUNKS) {
-    throw httpError('INVALID_PARAM', `points must be at most ${chunkSize * MAX_MONTECARLO_CHUNKS} with --montecarlo-chunk ${chunkSize} (${MAX_MONTECARLO_CHUNKS} chunks)`);
+    throw httpError(
+      'INVALID_PARAM',
+      `points must be at most ${chunkSize * MAX_MONTECARLO_CHUNKS} with --montecarlo-chunk ${chunkSize} (${MAX_MONTECARLO_CHUNKS} chunks)`,
+    );
   }
   const started = performance.now();
   const job = montecarloJob({
-    points, seed, chunkSize, timeoutMs: ctx.config.upstreamTimeout, requestId: req.id,
+    points,
+    seed,
+    chunkSize,
+    timeoutMs: ctx.config.upstreamTimeout,
+    requestId: req.id,
     chunksPerRequest: chunksPerRequest(montecarloChunkCount(points, chunkSize), ctx.upstreams.available().length),
   });
   // Progress counts the job's chunks (K of the answer), not the worker requests they travel in.
@@ -80,7 +87,13 @@ async function countwordsFile(ctx: JobContext, req: HttpRequest, res: HttpRespon
   }
 }
 
-async function countwords(ctx: JobContext, req: HttpRequest, res: HttpResponse, input: AsyncIterable<Uint8Array>, top: number | undefined): Promise<void> {
+async function countwords(
+  ctx: JobContext,
+  req: HttpRequest,
+  res: HttpResponse,
+  input: AsyncIterable<Uint8Array>,
+  top: number | undefined,
+): Promise<void> {
   const job = countwordsJob({ input, chunkBytes: ctx.config.countwordsChunk, timeoutMs: ctx.config.upstreamTimeout, requestId: req.id });
   const summary = await runTracked(ctx, req, 'countwords', null, job);
   if (summary === undefined) return;
@@ -97,7 +110,11 @@ async function countwords(ctx: JobContext, req: HttpRequest, res: HttpResponse, 
  * (nobody to answer). The caller marks the job done once its response is out.
  */
 async function runTracked<P, R>(
-  ctx: JobContext, req: HttpRequest, kind: string, total: number | null, job: JobDefinition<P, R>,
+  ctx: JobContext,
+  req: HttpRequest,
+  kind: string,
+  total: number | null,
+  job: JobDefinition<P, R>,
 ): Promise<(JobSummary & { tracker: JobTracker }) | undefined> {
   const tracker = ctx.jobs.begin(kind, total);
   const { config, logger } = ctx;
@@ -118,7 +135,14 @@ async function runTracked<P, R>(
     });
     tracker.setState('merging');
     logger.info(
-      { event: 'job_done', job: tracker.id, kind, chunks: summary.chunks, workers: [...summary.workers], duration_ms: Math.round(performance.now() - started) },
+      {
+        event: 'job_done',
+        job: tracker.id,
+        kind,
+        chunks: summary.chunks,
+        workers: [...summary.workers],
+        duration_ms: Math.round(performance.now() - started),
+      },
       'job finished',
     );
     return { ...summary, tracker };
@@ -128,7 +152,13 @@ async function runTracked<P, R>(
       logger.info({ event: 'job_cancelled', job: tracker.id, kind, request_id: req.id }, 'client went away; job cancelled');
       return undefined;
     }
-    const fields = { event: 'job_failed', job: tracker.id, kind, request_id: req.id, error: err instanceof Error ? err.message : String(err) };
+    const fields = {
+      event: 'job_failed',
+      job: tracker.id,
+      kind,
+      request_id: req.id,
+      error: err instanceof Error ? err.message : String(err),
+    };
     // A 4xx is the client's doing (its body was cut, too large, too slow): worth a warning, not an error.
     if (err instanceof HttpError && err.status < 500) logger.warn(fields, 'job failed');
     else logger.error(fields, 'job failed');
@@ -136,8 +166,6 @@ async function runTracked<P, R>(
   }
 }
 
-
 function topParam(req: HttpRequest): number | undefined {
   return req.query.has('top') ? intParam(req, 'top', TOP_K) : undefined;
 }
-

@@ -7,13 +7,23 @@ import type { HttpRequest, HttpResponse } from '../../server/types.js';
 
 /** Hop-by-hop fields, plus those of Go's and Caddy's reverse proxies (Proxy-*). */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
-  'connection', 'proxy-connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  'proxy-authenticate', 'proxy-authorization',
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
 ]);
 
 /** Request fields the forwarder rebuilds itself, or that undici must not be given. */
 export const REBUILT: ReadonlySet<string> = new Set([
-  'x-forwarded-for', 'x-forwarded-proto', 'forwarded', 'x-request-id',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'forwarded',
+  'x-request-id',
   // The engine answers 100-continue when the body is read; undici refuses the field.
   'expect',
 ]);
@@ -66,10 +76,14 @@ export function upstreamRequestHeaders(req: HttpRequest): string[] {
 export function proxyFields(client: string, xff: string | undefined, forwarded: string | undefined, id: string): string[] {
   const node = `for=${forwardedNode(client)};proto=http`;
   return [
-    'x-forwarded-for', xff ? `${xff}, ${client}` : client,
-    'x-forwarded-proto', 'http',
-    'forwarded', forwarded ? `${forwarded}, ${node}` : node,
-    'x-request-id', id,
+    'x-forwarded-for',
+    xff ? `${xff}, ${client}` : client,
+    'x-forwarded-proto',
+    'http',
+    'forwarded',
+    forwarded ? `${forwarded}, ${node}` : node,
+    'x-request-id',
+    id,
   ];
 }
 

@@ -13,13 +13,21 @@ import type { SelectionPolicy } from '../balance/selection.js';
 import { markConnectFailure } from '../health/health.js';
 import { NOOP_LOGGER, type EventLogger } from '../logger.js';
 import {
-  ClientSideError, RETRY_DEFAULTS, RetryBudget, classify, describeError, isRetryable,
-  type AttemptState, type Clock, type FailureKind, type RetryOptions,
+  ClientSideError,
+  RETRY_DEFAULTS,
+  RetryBudget,
+  classify,
+  describeError,
+  isRetryable,
+  type AttemptState,
+  type Clock,
+  type FailureKind,
+  type RetryOptions,
 } from './retry.js';
 import { upstreamRequest, type UpstreamResponse } from './upstream-request.js';
 import { copyResponseHeaders, originForm, upstreamRequestHeaders } from './forward-headers.js';
 
-export { upstreamRequest, type UpstreamRequestOptions, type UpstreamResponse } from './upstream-request.js';
+export { upstreamRequest } from './upstream-request.js';
 
 export interface ForwarderOptions extends RetryOptions {
   /** The workers (their connection pools are configured on the set). */
@@ -139,7 +147,10 @@ export class Forwarder {
         const available = await budget.hold(() => this.#set.available().length > 0, req.signal);
         if (req.aborted) return;
         if (!available) {
-          this.#log.error({ event: 'no_worker', request_id: req.id, waited_ms: Math.round(budget.elapsedMs) }, 'no worker became available');
+          this.#log.error(
+            { event: 'no_worker', request_id: req.id, waited_ms: Math.round(budget.elapsedMs) },
+            'no worker became available',
+          );
           throw httpError('NO_WORKER', `no worker became available within ${this.#retry.tryDurationMs} ms`, {
             'Retry-After': this.#retryAfter,
           });
@@ -159,7 +170,10 @@ export class Forwarder {
         if (req.aborted) return;
         if (kind === 'client') throw clientFailure(err);
         if (state.responseStarted) {
-          this.#log.error({ event: 'upstream_failed_mid_response', request_id: req.id, worker: upstream.id, error: describeError(err) }, 'worker failed mid-response');
+          this.#log.error(
+            { event: 'upstream_failed_mid_response', request_id: req.id, worker: upstream.id, error: describeError(err) },
+            'worker failed mid-response',
+          );
           (res as Partial<{ destroy(err?: Error): void }>).destroy?.(err instanceof Error ? err : undefined);
           throw httpError('BAD_GATEWAY', `worker ${upstream.id} failed mid-response: ${describeError(err)}`);
         }
@@ -209,7 +223,10 @@ export class Forwarder {
     const err =
       last?.kind === 'timeout'
         ? httpError('GATEWAY_TIMEOUT', `worker ${last.upstream.id} did not answer within ${this.#timeoutMs} ms`)
-        : httpError('BAD_GATEWAY', last ? `worker ${last.upstream.id} failed: ${describeError(last.err)}` : 'no worker could take the request');
+        : httpError(
+            'BAD_GATEWAY',
+            last ? `worker ${last.upstream.id} failed: ${describeError(last.err)}` : 'no worker could take the request',
+          );
     this.#log.error({ event: 'upstream_failed', request_id: req.id, worker: last?.upstream.id, error: err.message }, 'forwarding failed');
     return err;
   }

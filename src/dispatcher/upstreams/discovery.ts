@@ -5,7 +5,7 @@
  */
 import { promises as dns } from 'node:dns';
 import type { UpstreamSet } from './upstream-set.js';
-import { parseFixedUpstream, parseUpstreamAddress, socketPathOf } from './upstream-set.js';
+import { parseFixedUpstream, parseUpstreamAddress, socketPathOf } from '../../config/addresses.js';
 import { describeError } from '../proxy/retry.js';
 import { NOOP_LOGGER, type EventLogger } from '../logger.js';
 
@@ -38,8 +38,7 @@ export class StaticDiscovery implements Discovery {
 export type Resolver = (host: string) => Promise<string[]>;
 
 /** Uses the system resolver (getaddrinfo), so /etc/hosts names work as well as DNS. */
-export const systemResolver: Resolver = async (host) =>
-  (await dns.lookup(host, { all: true, verbatim: true })).map((r) => r.address);
+export const systemResolver: Resolver = async (host) => (await dns.lookup(host, { all: true, verbatim: true })).map((r) => r.address);
 
 export interface DnsDiscoveryOptions {
   /** @default systemResolver */

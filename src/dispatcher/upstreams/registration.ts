@@ -4,7 +4,8 @@
  */
 import { httpError } from '../../common/errors.js';
 import type { UpstreamJSON } from './upstream.js';
-import { parseUpstreamAddress, type UpstreamSet } from './upstream-set.js';
+import { parseUpstreamAddress } from '../../config/addresses.js';
+import type { UpstreamSet } from './upstream-set.js';
 
 /** `{"address":"http://host:port"}` (parsed JSON, or its raw text) → the normalised origin. */
 export function parseRegistration(body: unknown): string {

@@ -4,7 +4,7 @@
  * even across remove/re-add (a restarted or re-registered worker stays `w3`).
  */
 import { EventEmitter } from 'node:events';
-import { SOCKET_PATH_PATTERN } from '../../server/server.js';
+import { SOCKET_ORIGIN, SOCKET_PREFIX, isSocketAddress, parseFixedUpstream, parseUpstreamAddress } from '../../config/addresses.js';
 import { Upstream, type PoolOptions } from './upstream.js';
 
 export type UpstreamSetEvent = 'added' | 'removed' | 'up' | 'down';
@@ -17,55 +17,6 @@ export interface UpstreamSetOptions {
 }
 
 export const UPSTREAM_SET_DEFAULTS = Object.freeze({ drainTimeoutMs: 30_000 });
-
-/**
- * Normalises an upstream address to its origin (`http://host:port`), or throws a
- * TypeError saying what is wrong. Only plain `http:` origins are accepted.
- */
-export function parseUpstreamAddress(input: string): string {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw new TypeError(`address must be an http URL like http://host:port, got ${JSON.stringify(input)}`);
-  }
-  if (url.protocol !== 'http:') throw new TypeError(`address must use http:, got ${url.protocol}`);
-  if (url.hostname === '') throw new TypeError('address needs a host');
-  if (url.username !== '' || url.password !== '') throw new TypeError('address must not carry credentials');
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
-    throw new TypeError('address must be an origin (no path, query or fragment)');
-  }
-  if (url.port === '0') throw new TypeError('address port must be in [1, 65535]');
-  return url.origin;
-}
-
-/** Where an upstream known only by its socket sends requests to: its Host field. */
-const SOCKET_ORIGIN = 'http://localhost';
-const SOCKET_PREFIX = 'unix:';
-
-/** Whether `input` names an upstream by its Unix-domain socket (`unix:/path`). */
-export function isSocketAddress(input: string): boolean {
-  return input.startsWith(SOCKET_PREFIX);
-}
-
-/** The socket path of a `unix:/path` address; undefined for an http one. */
-export function socketPathOf(address: string): string | undefined {
-  return isSocketAddress(address) ? address.slice(SOCKET_PREFIX.length) : undefined;
-}
-
-/**
- * Normalises a fixed upstream of `--upstreams`: an http origin (parseUpstreamAddress), or
- * `unix:/absolute/path` for a worker on a Unix-domain socket (as nginx's `server unix:…`).
- * Throws a TypeError saying what is wrong.
- */
-export function parseFixedUpstream(input: string): string {
-  if (!isSocketAddress(input)) return parseUpstreamAddress(input);
-  const path = input.slice(SOCKET_PREFIX.length);
-  if (!SOCKET_PATH_PATTERN.test(path)) {
-    throw new TypeError(`a socket upstream must be unix: and an absolute path of at most 100 bytes (printable ASCII), got ${JSON.stringify(input)}`);
-  }
-  return input;
-}
 
 export class UpstreamSet {
   readonly #byAddress = new Map<string, Upstream>();

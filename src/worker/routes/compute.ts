@@ -21,7 +21,9 @@ export const COMPUTE_MAX_BODY = 64 * 1024;
 
 function computeApi(ctx: WorkerContext, intensive: boolean): RouteDef {
   return {
-    methods: ['POST'], path: `/api/v1/compute/${intensive ? 'intensive' : 'fast'}`, maxBody: COMPUTE_MAX_BODY,
+    methods: ['POST'],
+    path: `/api/v1/compute/${intensive ? 'intensive' : 'fast'}`,
+    maxBody: COMPUTE_MAX_BODY,
     handler: async (req: HttpRequest, res: HttpResponse) => {
       const body = await readJson(req);
       const n = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).number : undefined;
@@ -45,7 +47,8 @@ function computeApi(ctx: WorkerContext, intensive: boolean): RouteDef {
 
 export const computeRoutes: RouteGroup = (ctx): RouteDef[] => [
   {
-    methods: ['GET'], path: '/simulate',
+    methods: ['GET'],
+    path: '/simulate',
     handler: async (req, res) => {
       const seconds = numberParam(req, 'seconds', SIMULATE_SECONDS);
       const task = textParam(req, 'task', { default: 'simulate', pattern: TASK_NAME, describe: '1-64 characters of [A-Za-z0-9_-]' });
@@ -54,11 +57,15 @@ export const computeRoutes: RouteGroup = (ctx): RouteDef[] => [
     },
     doc: {
       summary: 'Busy CPU work for `seconds` in the compute pool (503 when its queue is full, 504 past --task-timeout).',
-      params: { seconds: `number in ${rangeText(SIMULATE_SECONDS, true)} (required)`, task: 'label, 1-64 characters of [A-Za-z0-9_-], default "simulate"' },
+      params: {
+        seconds: `number in ${rangeText(SIMULATE_SECONDS, true)} (required)`,
+        task: 'label, 1-64 characters of [A-Za-z0-9_-], default "simulate"',
+      },
     },
   },
   {
-    methods: ['GET'], path: '/sleep',
+    methods: ['GET'],
+    path: '/sleep',
     handler: async (req, res) => {
       const seconds = numberParam(req, 'seconds', SLEEP_SECONDS);
       const start = performance.now();
@@ -69,7 +76,8 @@ export const computeRoutes: RouteGroup = (ctx): RouteDef[] => [
     doc: { summary: 'Waits without using CPU.', params: { seconds: `number in ${rangeText(SLEEP_SECONDS)} (required)` } },
   },
   {
-    methods: ['GET'], path: '/loadtest',
+    methods: ['GET'],
+    path: '/loadtest',
     handler: async (req, res) => {
       const tasks = intParam(req, 'tasks', LOADTEST_TASKS);
       const seconds = numberParam(req, 'sleep', LOADTEST_SLEEP);
@@ -77,9 +85,14 @@ export const computeRoutes: RouteGroup = (ctx): RouteDef[] => [
       const start = performance.now();
       // At most `threads` tasks of this request in the pool at a time: a big loadtest
       // keeps the pool busy without taking every queue slot from other clients.
-      await runBounded(tasks, threads, async (i, signal) => {
-        await ctx.pool.run('simulate', { seconds, task: `loadtest-${i}` }, { signal });
-      }, req.signal);
+      await runBounded(
+        tasks,
+        threads,
+        async (i, signal) => {
+          await ctx.pool.run('simulate', { seconds, task: `loadtest-${i}` }, { signal });
+        },
+        req.signal,
+      );
       res.json(200, { tasks, sleep: seconds, elapsed_ms: Math.round(performance.now() - start), threads });
     },
     doc: {

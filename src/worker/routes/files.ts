@@ -15,7 +15,8 @@ function refuseHead(req: HttpRequest): void {
 
 export const fileRoutes: RouteGroup = (ctx): RouteDef[] => [
   {
-    methods: ['GET'], path: '/createfile',
+    methods: ['GET'],
+    path: '/createfile',
     handler: async (req, res) => {
       refuseHead(req);
       const name = textParam(req, 'name', { describe: 'a file name' });
@@ -34,7 +35,8 @@ export const fileRoutes: RouteGroup = (ctx): RouteDef[] => [
     },
   },
   {
-    methods: ['GET'], path: '/deletefile',
+    methods: ['GET'],
+    path: '/deletefile',
     handler: async (req, res) => {
       refuseHead(req);
       const name = textParam(req, 'name', { describe: 'a file name' });

@@ -21,8 +21,6 @@ export const TOP_K = Object.freeze({ min: 1, max: 100_000 });
 /** Consecutive chunks one `chunk=k` request may ask for (the dispatcher batches them). */
 export const MONTECARLO_CHUNK_RUN = Object.freeze({ min: 1, max: 1000 });
 
-
-
 async function montecarlo(ctx: WorkerContext, req: HttpRequest, res: HttpResponse): Promise<void> {
   const points = intParam(req, 'points', MONTECARLO_POINTS);
   const seed = seedParam(req);
@@ -40,13 +38,26 @@ async function montecarlo(ctx: WorkerContext, req: HttpRequest, res: HttpRespons
   const chunks = montecarloChunkCount(points, size);
   const jobSeed = seed ?? randomSeed();
   let inside = 0;
-  await runBounded(chunks, ctx.pool.stats().threads, async (k, signal) => {
-    const n = await ctx.pool.run('montecarloChunk', { points: montecarloChunkPoints(points, size, k), chunkIndex: k, seed: jobSeed }, { signal });
-    // Added after the await: `inside += await …` would read `inside` before it and lose updates.
-    inside += n;
-  }, req.signal);
+  await runBounded(
+    chunks,
+    ctx.pool.stats().threads,
+    async (k, signal) => {
+      const n = await ctx.pool.run(
+        'montecarloChunk',
+        { points: montecarloChunkPoints(points, size, k), chunkIndex: k, seed: jobSeed },
+        { signal },
+      );
+      // Added after the await: `inside += await …` would read `inside` before it and lose updates.
+      inside += n;
+    },
+    req.signal,
+  );
   res.json(200, {
-    pi: (4 * inside) / points, total_points: points, inside_count: inside, workers: 1, chunks,
+    pi: (4 * inside) / points,
+    total_points: points,
+    inside_count: inside,
+    workers: 1,
+    chunks,
     duration_ms: Math.round(performance.now() - started),
   });
 }
@@ -63,7 +74,8 @@ const TOP_DOC = `optional integer in ${rangeText(TOP_K)}: the K most frequent wo
 
 export const jobRoutes: RouteGroup = (ctx): RouteDef[] => [
   {
-    methods: ['GET'], path: '/montecarlo',
+    methods: ['GET'],
+    path: '/montecarlo',
     handler: (req, res) => montecarlo(ctx, req, res),
     doc: {
       summary: 'Estimates π from `points` random points, split into --montecarlo-chunk chunks run in parallel on the pool.',
@@ -76,7 +88,9 @@ export const jobRoutes: RouteGroup = (ctx): RouteDef[] => [
     },
   },
   {
-    methods: ['POST'], path: '/countwords', maxBody: ctx.config.maxCountwordsBytes,
+    methods: ['POST'],
+    path: '/countwords',
+    maxBody: ctx.config.maxCountwordsBytes,
     handler: async (req, res) => {
       // Validate before reading: a bad ?top must not cost a 4 GiB upload.
       if (req.query.has('top')) intParam(req, 'top', TOP_K);
@@ -89,7 +103,8 @@ export const jobRoutes: RouteGroup = (ctx): RouteDef[] => [
     },
   },
   {
-    methods: ['GET'], path: '/countwords',
+    methods: ['GET'],
+    path: '/countwords',
     handler: async (req, res) => {
       const name = textParam(req, 'file', { describe: 'the name of a file in the data dir' });
       if (req.query.has('top')) intParam(req, 'top', TOP_K);

@@ -13,7 +13,8 @@ export const RANDOM_BOUND = Object.freeze({ min: -1e15, max: 1e15 });
 
 export const numberRoutes: RouteGroup = (ctx): RouteDef[] => [
   {
-    methods: ['GET'], path: '/fibonacci',
+    methods: ['GET'],
+    path: '/fibonacci',
     handler: async (req, res) => {
       const num = intParam(req, 'num', FIBONACCI_RANGE);
       const result = num <= FIBONACCI_INLINE_MAX ? fibonacci(num) : await ctx.pool.run('fibonacci', { n: num }, { signal: req.signal });
@@ -22,7 +23,8 @@ export const numberRoutes: RouteGroup = (ctx): RouteDef[] => [
     doc: { summary: 'F(num) as an exact decimal string.', params: { num: `integer in ${rangeText(FIBONACCI_RANGE)} (required)` } },
   },
   {
-    methods: ['GET'], path: '/random',
+    methods: ['GET'],
+    path: '/random',
     handler: (req, res) => {
       const count = intParam(req, 'count', RANDOM_COUNT);
       const min = intParam(req, 'min', { ...RANDOM_BOUND, default: 0 });
@@ -40,7 +42,8 @@ export const numberRoutes: RouteGroup = (ctx): RouteDef[] => [
     },
   },
   {
-    methods: ['GET'], path: '/timestamp',
+    methods: ['GET'],
+    path: '/timestamp',
     handler: (_req, res) => {
       const now = Date.now();
       res.json(200, { iso: new Date(now).toISOString(), unix_ms: now });

@@ -14,7 +14,7 @@ export function randomInts(count: number, min: number, max: number): number[] {
   const out = new Array<number>(count);
   const words = new Uint32Array(Math.min(2 * count + 16, 4096));
   let w = words.length;
-  for (let i = 0; i < count;) {
+  for (let i = 0; i < count; ) {
     if (w + 2 > words.length) {
       randomFillSync(words);
       w = 0;

@@ -5,14 +5,16 @@ const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export const statusRoutes: RouteGroup = (ctx): RouteDef[] => [
   {
-    methods: ['GET'], path: '/ping',
+    methods: ['GET'],
+    path: '/ping',
     // The dispatcher's health check and load signal, benchmarked: keep it this small.
     // inFlight counts this very request, which is not load.
     handler: (_req, res) => res.json(200, { status: 'ok', load: ctx.stats.inFlight - 1 }),
     doc: { summary: 'Health check: {"status":"ok","load":<requests in flight>}.' },
   },
   {
-    methods: ['GET'], path: '/health',
+    methods: ['GET'],
+    path: '/health',
     handler: (_req, res) => {
       res.json(200, {
         status: 'ok',
@@ -23,7 +25,8 @@ export const statusRoutes: RouteGroup = (ctx): RouteDef[] => [
     doc: { summary: 'Liveness: status, uptime and the current time.' },
   },
   {
-    methods: ['GET'], path: '/status',
+    methods: ['GET'],
+    path: '/status',
     handler: (_req, res) => {
       const mem = process.memoryUsage();
       res.json(200, {
@@ -34,18 +37,26 @@ export const statusRoutes: RouteGroup = (ctx): RouteDef[] => [
         requests_served: ctx.stats.requestsServed(),
         in_flight: ctx.stats.inFlight - 1,
         pool: ctx.pool.stats(),
-        memory: { rss: mem.rss, heap_used: mem.heapUsed, heap_total: mem.heapTotal, external: mem.external, array_buffers: mem.arrayBuffers },
+        memory: {
+          rss: mem.rss,
+          heap_used: mem.heapUsed,
+          heap_total: mem.heapTotal,
+          external: mem.external,
+          array_buffers: mem.arrayBuffers,
+        },
       });
     },
     doc: { summary: 'Process status: pid, id, uptime, connections, requests, compute pool, memory.' },
   },
   {
-    methods: ['GET'], path: '/metrics',
+    methods: ['GET'],
+    path: '/metrics',
     handler: async (_req, res) => res.send(200, await ctx.metricsText(), PROMETHEUS_TYPE),
     doc: { summary: 'Prometheus text format: requests by route and status, latency, pool, connections, process.' },
   },
   {
-    methods: ['GET'], path: '/help',
+    methods: ['GET'],
+    path: '/help',
     handler: (_req, res) => res.json(200, ctx.help()),
     doc: { summary: 'This list.' },
   },

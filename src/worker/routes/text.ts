@@ -8,7 +8,8 @@ const TEXT = 'any string (required; bounded by --max-uri)';
 
 export const textRoutes: RouteGroup = (): RouteDef[] => [
   {
-    methods: ['GET'], path: '/reverse',
+    methods: ['GET'],
+    path: '/reverse',
     handler: (req, res) => {
       const text = textParam(req, 'text');
       res.json(200, { text, result: reverseGraphemes(text) });
@@ -16,7 +17,8 @@ export const textRoutes: RouteGroup = (): RouteDef[] => [
     doc: { summary: 'Reverses text by user-perceived characters (grapheme clusters).', params: { text: TEXT } },
   },
   {
-    methods: ['GET'], path: '/toupper',
+    methods: ['GET'],
+    path: '/toupper',
     handler: (req, res) => {
       const text = textParam(req, 'text');
       res.json(200, { text, result: text.toUpperCase() });
@@ -24,7 +26,8 @@ export const textRoutes: RouteGroup = (): RouteDef[] => [
     doc: { summary: 'Upper-cases text (locale-independent).', params: { text: TEXT } },
   },
   {
-    methods: ['GET'], path: '/hash',
+    methods: ['GET'],
+    path: '/hash',
     handler: (req, res) => {
       const text = textParam(req, 'text');
       res.json(200, { algorithm: 'sha256', hash: createHash('sha256').update(text, 'utf8').digest('hex') });

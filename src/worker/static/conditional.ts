@@ -34,9 +34,15 @@ export function parseEtagList(value: string): EntityTag[] | '*' | null {
   let i = 0;
   while (i < v.length) {
     const c = v[i];
-    if (c === ',' || c === ' ' || c === '\t') { i++; continue; }
+    if (c === ',' || c === ' ' || c === '\t') {
+      i++;
+      continue;
+    }
     let weak = false;
-    if (v.startsWith('W/', i)) { weak = true; i += 2; }
+    if (v.startsWith('W/', i)) {
+      weak = true;
+      i += 2;
+    }
     if (v[i] !== '"') return null;
     const close = v.indexOf('"', i + 1);
     if (close < 0) return null;

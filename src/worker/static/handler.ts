@@ -136,9 +136,10 @@ async function sendBody(
   produce: (start: number, end: number) => Promise<Buffer | undefined>,
 ): Promise<void> {
   // Range is defined for GET only (RFC 9110 §14.2); HEAD reports the full representation.
-  const range = req.method === 'GET' && ifRangeAllows(req.headers.get('if-range'), v)
-    ? parseRange(req.headers.get('range'), size)
-    : { kind: 'full' as const };
+  const range =
+    req.method === 'GET' && ifRangeAllows(req.headers.get('if-range'), v)
+      ? parseRange(req.headers.get('range'), size)
+      : { kind: 'full' as const };
   if (range.kind === 'unsatisfiable') {
     throw httpError('RANGE_NOT_SATISFIABLE', `the range selects no byte of this ${size}-byte file`, {
       'Content-Range': `bytes */${size}`,
@@ -187,8 +188,14 @@ function drainOrAbort(res: HttpResponse, signal: AbortSignal): Promise<void> {
     const onAbort = (): void => resolve();
     signal.addEventListener('abort', onAbort, { once: true });
     res.drain().then(
-      () => { signal.removeEventListener('abort', onAbort); resolve(); },
-      (err: unknown) => { signal.removeEventListener('abort', onAbort); reject(err); },
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
     );
   });
 }

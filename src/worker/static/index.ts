@@ -1,1 +1,1 @@
-export { createStaticHandler, STATIC_DEFAULTS, type StaticOptions } from './handler.js';
+export { createStaticHandler } from './handler.js';

@@ -22,7 +22,11 @@ export function parseRange(header: string | undefined, size: number): RangeResul
   const eq = header.indexOf('=');
   if (eq < 0 || header.slice(0, eq).trim().toLowerCase() !== 'bytes') return FULL;
   // Empty list elements are allowed and ignored by the #rule (RFC 9110 §5.6.1).
-  const specs = header.slice(eq + 1).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const specs = header
+    .slice(eq + 1)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (specs.length !== 1) return FULL;
   const m = SPEC.exec(specs[0]);
   if (m === null) return FULL;

@@ -14,7 +14,13 @@ export function fibonacci(n: number): string {
   for (let bit = 31 - Math.clz32(n); bit >= 0; bit--) {
     const c = a * (2n * b - a);
     const d = a * a + b * b;
-    if ((n >>> bit) & 1) { a = d; b = c + d; } else { a = c; b = d; }
+    if ((n >>> bit) & 1) {
+      a = d;
+      b = c + d;
+    } else {
+      a = c;
+      b = d;
+    }
   }
   return a.toString();
 }

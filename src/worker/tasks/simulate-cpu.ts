@@ -2,6 +2,7 @@
 export const SIMULATE_MAX_SECONDS = 600;
 
 /** Result of the integer mixing, kept so the optimiser cannot drop the loop. */
+// biome-ignore lint/correctness/noUnusedVariables: written on purpose so the loop has an observable effect
 let sink = 0;
 
 /**

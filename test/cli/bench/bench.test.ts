@@ -108,7 +108,9 @@ describe('dhttp bench', () => {
       await writeFile(file, '{"number":7}');
       seen.bodies.length = 0;
       seen.headers.length = 0;
-      const r = await bench(parseAs('bench', [`${base}/body`, '-n', '3', '-c', '1', '--method', 'POST', '--body', file, '-H', 'X-Test: yes']));
+      const r = await bench(
+        parseAs('bench', [`${base}/body`, '-n', '3', '-c', '1', '--method', 'POST', '--body', file, '-H', 'X-Test: yes']),
+      );
       assert.deepEqual(r.statuses, { '200': 3 });
       assert.deepEqual(seen.bodies, Array(3).fill('POST {"number":7}'));
       assert.deepEqual(seen.headers, ['yes', 'yes', 'yes']);
@@ -135,7 +137,10 @@ describe('dhttp bench', () => {
     assert.equal(r.requests, 10);
     const cut = Object.values(r.errors.byKind).reduce((a, b) => a + b, 0);
     assert.ok(cut >= 1, JSON.stringify(r.errors));
-    assert.ok(Object.keys(r.errors.byKind).every((k) => k === 'closed' || k === 'reset'), JSON.stringify(r.errors));
+    assert.ok(
+      Object.keys(r.errors.byKind).every((k) => k === 'closed' || k === 'reset'),
+      JSON.stringify(r.errors),
+    );
     assert.equal(r.responses + cut, 10);
   });
 
@@ -163,14 +168,26 @@ describe('dhttp bench', () => {
   it('--json prints one object with the documented shape', async () => {
     const out = sink();
     const err = sink();
-    const code = await runBench(parseAs('bench', [`${base}/error`, '-n', '4', '-c', '2', '--json']), { stdout: out.stream, stderr: err.stream });
+    const code = await runBench(parseAs('bench', [`${base}/error`, '-n', '4', '-c', '2', '--json']), {
+      stdout: out.stream,
+      stderr: err.stream,
+    });
     assert.equal(code, 0);
     const lines = out.text().trim().split('\n');
     assert.equal(lines.length, 1);
     const json = JSON.parse(lines[0]) as Record<string, unknown>;
     assert.deepEqual(Object.keys(json), [
-      'url', 'method', 'connections', 'duration_ms', 'requests', 'responses', 'requests_per_second', 'bytes_read',
-      'latency_us', 'statuses', 'errors',
+      'url',
+      'method',
+      'connections',
+      'duration_ms',
+      'requests',
+      'responses',
+      'requests_per_second',
+      'bytes_read',
+      'latency_us',
+      'statuses',
+      'errors',
     ]);
     assert.deepEqual(Object.keys(json.latency_us as object), ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p999', 'max']);
     assert.deepEqual(json.errors, { total: 4, by_status: { '500': 4 }, by_kind: {} });

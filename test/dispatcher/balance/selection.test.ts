@@ -1,9 +1,8 @@
+import { BALANCE_POLICIES } from '../../../src/config/schema.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Upstream } from '../../../src/dispatcher/upstreams/upstream.js';
-import {
-  LeastLoad, POLICY_NAMES, PowerOfTwoChoices, RoundRobin, createPolicy, type SelectionPolicy,
-} from '../../../src/dispatcher/balance/selection.js';
+import { LeastLoad, PowerOfTwoChoices, RoundRobin, createPolicy, type SelectionPolicy } from '../../../src/dispatcher/balance/selection.js';
 
 function pool(n: number, active = true): Upstream[] {
   return Array.from({ length: n }, (_, i) => {
@@ -29,7 +28,7 @@ const policies: Array<[string, () => SelectionPolicy]> = [
   ['RoundRobin', () => new RoundRobin()],
   ['LeastLoad', () => new LeastLoad()],
   ['PowerOfTwoChoices', () => new PowerOfTwoChoices(seeded(42))],
-  ...POLICY_NAMES.map((name): [string, () => SelectionPolicy] => [`createPolicy(${name})`, () => createPolicy(name)]),
+  ...BALANCE_POLICIES.map((name): [string, () => SelectionPolicy] => [`createPolicy(${name})`, () => createPolicy(name)]),
 ];
 
 for (const [name, make] of policies) {
@@ -76,7 +75,10 @@ for (const [name, make] of policies) {
       const ups = pool(4);
       for (let i = 0; i < 400; i++) p.pick(ups)?.begin();
       const loads = ups.map((u) => u.load);
-      assert.equal(loads.reduce((a, b) => a + b), 400);
+      assert.equal(
+        loads.reduce((a, b) => a + b),
+        400,
+      );
       assert.ok(Math.max(...loads) - Math.min(...loads) <= 40, `loads ${loads}`);
     });
 
@@ -96,9 +98,15 @@ describe('policy specifics', () => {
   test('RoundRobin cycles in order, skipping ineligible ones', () => {
     const p = new RoundRobin();
     const ups = pool(3);
-    assert.deepEqual([1, 2, 3, 4].map(() => p.pick(ups)?.id), ['w1', 'w2', 'w3', 'w1']);
+    assert.deepEqual(
+      [1, 2, 3, 4].map(() => p.pick(ups)?.id),
+      ['w1', 'w2', 'w3', 'w1'],
+    );
     ups[2].markDown('x');
-    assert.deepEqual([1, 2, 3].map(() => p.pick(ups)?.id), ['w2', 'w1', 'w2']);
+    assert.deepEqual(
+      [1, 2, 3].map(() => p.pick(ups)?.id),
+      ['w2', 'w1', 'w2'],
+    );
   });
 
   test('LeastLoad picks the least loaded; ties rotate instead of favouring the first', () => {

@@ -9,7 +9,7 @@ import { deadAddress, listen, recordingLogger } from '../helpers/fake-exchange.j
 /** A worker stand-in whose /ping can be switched between ok, 500 and silence. */
 async function pingServer() {
   const state = { mode: 'ok' as 'ok' | 'error' | 'hang', load: 3, pings: 0 };
-  const server = http.createServer((req, res) => {
+  const server = http.createServer((_req, res) => {
     state.pings++;
     if (state.mode === 'hang') return; // never answers
     if (state.mode === 'error') {

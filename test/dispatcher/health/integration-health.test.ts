@@ -42,7 +42,10 @@ test('a SIGKILLed worker goes inactive within 2 health intervals and comes back 
   // (The log is written asynchronously: it may trail the /workers answer a little.)
   const down = await waitFor(
     'the down transition logged',
-    () => d.lines.map((l) => JSON.parse(l) as { event?: string; worker?: string; time: string }).find((e) => e.event === 'upstream_down' && e.worker === 'w1'),
+    () =>
+      d.lines
+        .map((l) => JSON.parse(l) as { event?: string; worker?: string; time: string })
+        .find((e) => e.event === 'upstream_down' && e.worker === 'w1'),
     2000,
   );
   const downAfter = Date.parse(down.time) - killedAt;
@@ -74,7 +77,11 @@ test('a SIGKILLed worker goes inactive within 2 health intervals and comes back 
   assert.equal(list.find((r) => r.Address === again.url)?.ID, 'w1', 'the address keeps its ID');
 
   // The operator sees the return in the log too.
-  await waitFor('up logged twice', () => (d.lines.filter((l) => l.includes('"upstream_up"') && l.includes('"w1"')).length >= 2 ? true : undefined), 2000);
+  await waitFor(
+    'up logged twice',
+    () => (d.lines.filter((l) => l.includes('"upstream_up"') && l.includes('"w1"')).length >= 2 ? true : undefined),
+    2000,
+  );
 
   const stopped = await d.stop('SIGTERM');
   assert.deepEqual(stopped, { code: 0, signal: null });

@@ -25,7 +25,10 @@ function headerMap(raw: string[]): HeaderMap {
   };
 }
 
-export function toExchange(msg: http.IncomingMessage, out: http.ServerResponse): { req: HttpRequest; res: HttpResponse & { destroy(err?: Error): void } } {
+export function toExchange(
+  msg: http.IncomingMessage,
+  out: http.ServerResponse,
+): { req: HttpRequest; res: HttpResponse & { destroy(err?: Error): void } } {
   const target = msg.url ?? '/';
   const url = new URL(target, 'http://front.invalid');
   const headers = headerMap(msg.rawHeaders);
@@ -176,7 +179,12 @@ export async function deadAddress(): Promise<string> {
 }
 
 /** Records logger events for assertions. */
-export function recordingLogger(): { events: Array<Record<string, unknown>>; info(o: object): void; warn(o: object): void; error(o: object): void } {
+export function recordingLogger(): {
+  events: Array<Record<string, unknown>>;
+  info(o: object): void;
+  warn(o: object): void;
+  error(o: object): void;
+} {
   const events: Array<Record<string, unknown>> = [];
   const push = (o: object): void => {
     events.push({ ...(o as Record<string, unknown>) });

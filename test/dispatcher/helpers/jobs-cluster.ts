@@ -21,21 +21,30 @@ export interface JobsCluster {
 
 /** `count` workers with one compute thread each (2 shared cores), started in parallel. */
 export async function startWorkers(count: number, args: readonly string[] = []): Promise<StartedProcess[]> {
-  return Promise.all(Array.from({ length: count }, () => startWorker(['--threads', '1', '--log-level', 'warn', ...args], { timeoutMs: 30_000 })));
+  return Promise.all(
+    Array.from({ length: count }, () => startWorker(['--threads', '1', '--log-level', 'warn', ...args], { timeoutMs: 30_000 })),
+  );
 }
 
 /** A dispatcher over `workers` (already up: no wait for the first health round). */
 export async function startJobsDispatcher(workers: readonly { url: string }[], args: readonly string[] = []): Promise<JobsCluster> {
   const config = parseAs('dispatcher', [
-    '--host', '127.0.0.1', '--port', '0',
-    '--upstreams', workers.map((w) => w.url).join(','),
-    '--health-interval', '250ms',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--upstreams',
+    workers.map((w) => w.url).join(','),
+    '--health-interval',
+    '250ms',
     ...args,
   ]);
   const events: LogEvent[] = [];
-  const record = (level: string) => (obj: object, msg?: string): void => {
-    events.push({ ...(obj as Record<string, unknown>), level, msg });
-  };
+  const record =
+    (level: string) =>
+    (obj: object, msg?: string): void => {
+      events.push({ ...(obj as Record<string, unknown>), level, msg });
+    };
   const dispatcher = await startDispatcher(config, {
     logger: { info: record('info'), warn: record('warn'), error: record('error') },
     jobs: registerJobRoutes,

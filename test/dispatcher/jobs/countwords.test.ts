@@ -41,7 +41,12 @@ after(async () => {
 
 /** Streams a generated text as a chunked POST and returns the raw answer. */
 async function postStream(body: AsyncIterable<Buffer>, query = ''): Promise<{ status: number; text: string }> {
-  const res = await request(`${cluster.url}/countwords${query}`, { method: 'POST', body: Readable.from(body), headersTimeout: 300_000, bodyTimeout: 300_000 });
+  const res = await request(`${cluster.url}/countwords${query}`, {
+    method: 'POST',
+    body: Readable.from(body),
+    headersTimeout: 300_000,
+    bodyTimeout: 300_000,
+  });
   return { status: res.statusCode, text: await res.body.text() };
 }
 
@@ -75,11 +80,14 @@ describe('POST /countwords', () => {
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json, topK(text.counts, 7));
     const json = r.json as { total_words: number; top: Array<{ count: number }> };
-    assert.equal(json.total_words, [...text.counts.values()].reduce((a, b) => a + b, 0));
+    assert.equal(
+      json.total_words,
+      [...text.counts.values()].reduce((a, b) => a + b, 0),
+    );
   });
 
   test('one 5 MB word (one chunk, far past the chunk size)', async () => {
-    const word = 'É'.repeat(1024 * 1024) + "'" + 'ä'.repeat(1024 * 1024) + 'x'.repeat(1024 * 1024);
+    const word = `${'É'.repeat(1024 * 1024)}'${'ä'.repeat(1024 * 1024)}${'x'.repeat(1024 * 1024)}`;
     const body = Buffer.from(`Start ${word} end`, 'utf8');
     assert.ok(body.length > 5 * 1024 * 1024);
     const r = await call(`${cluster.url}/countwords`, { method: 'POST', body, timeoutMs: 120_000 });
@@ -145,7 +153,9 @@ test('a client that goes away mid-upload cancels its job and frees the workers',
     }
   }
   const before = new Set(((await call(`${cluster.url}/status`)).json as { jobs: JobProgress[] }).jobs.map((j) => j.id));
-  const answer = request(`${cluster.url}/countwords`, { method: 'POST', body: Readable.from(endless()), signal: ac.signal }).catch((err: unknown) => err);
+  const answer = request(`${cluster.url}/countwords`, { method: 'POST', body: Readable.from(endless()), signal: ac.signal }).catch(
+    (err: unknown) => err,
+  );
   let job: JobProgress | undefined;
   for (let i = 0; i < 400 && job === undefined; i++) {
     const jobs = ((await call(`${cluster.url}/status`)).json as { jobs: JobProgress[] }).jobs;
@@ -167,7 +177,10 @@ test('a client that goes away mid-upload cancels its job and frees the workers',
   assert.ok(end, 'the job ended');
   assert.notEqual(end.level, 'error', `${String(end.error)}`);
   for (let i = 0; i < 100 && cluster.dispatcher.upstreams.list().some((u) => u.load > 0); i++) await sleep(20);
-  assert.deepEqual(cluster.dispatcher.upstreams.list().map((u) => u.load), [0, 0]);
+  assert.deepEqual(
+    cluster.dispatcher.upstreams.list().map((u) => u.load),
+    [0, 0],
+  );
 });
 
 describe('GET /countwords?file=NAME', () => {

@@ -69,8 +69,12 @@ test('countwords: a worker SIGKILLed mid-upload; the counts are still exact', as
       yield p;
     }
   }
-  const answer = request(`${c.url}/countwords`, { method: 'POST', body: Readable.from(body()), headersTimeout: 300_000, bodyTimeout: 300_000 })
-    .then(async (res) => ({ status: res.statusCode, text: await res.body.text() }));
+  const answer = request(`${c.url}/countwords`, {
+    method: 'POST',
+    body: Readable.from(body()),
+    headersTimeout: 300_000,
+    bodyTimeout: 300_000,
+  }).then(async (res) => ({ status: res.statusCode, text: await res.body.text() }));
   const victim = await killMidJob(c, workers, 5, () => started);
   const r = await answer;
   assert.equal(r.status, 200, r.text.slice(0, 300));

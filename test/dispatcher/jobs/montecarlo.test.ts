@@ -55,7 +55,9 @@ describe('GET /montecarlo', () => {
         // 8 chunks per request (2000 / 8 = 250 requests) plus the short last chunk alone.
         assert.equal(eventsWith(c.events, 'received chunk').length, 251, `${n} workers`);
         // Progress (/status, the dashboard) counts the job's chunks, not the requests they rode in.
-        const status = (await call(`${c.url}/status`)).json as { jobs: { kind: string; state: string; chunks_done: number; chunks_total: number | null }[] };
+        const status = (await call(`${c.url}/status`)).json as {
+          jobs: { kind: string; state: string; chunks_done: number; chunks_total: number | null }[];
+        };
         const job = status.jobs.find((x) => x.kind === 'montecarlo');
         assert.deepEqual(job && [job.state, job.chunks_done, job.chunks_total], ['done', 2001, 2001], `${n} workers`);
       } finally {
@@ -72,12 +74,19 @@ describe('GET /montecarlo', () => {
       const r = await call(`${c.url}/montecarlo?points=${POINTS}&seed=paper-42`, { timeoutMs: 120_000 });
       assert.equal(r.status, 200, r.text);
       const j = r.json as McAnswer;
-      assert.deepEqual({ pi: j.pi, total_points: j.total_points, inside_count: j.inside_count, chunks: j.chunks }, expected, `${n} workers`);
+      assert.deepEqual(
+        { pi: j.pi, total_points: j.total_points, inside_count: j.inside_count, chunks: j.chunks },
+        expected,
+        `${n} workers`,
+      );
       assert.ok(Object.is(j.pi, expected.pi));
       assert.ok(j.workers >= Math.min(n, 2) && j.workers <= n, `${j.workers} distinct workers of ${n}`);
       assert.ok(Number.isInteger(j.duration_ms) && j.duration_ms >= 0);
       const sent = eventsWith(c.events, 'sending chunk').map((e) => e.chunk as number);
-      assert.deepEqual([...new Set(sent)].sort((a, b) => a - b), Array.from({ length: 31 }, (_, k) => k));
+      assert.deepEqual(
+        [...new Set(sent)].sort((a, b) => a - b),
+        Array.from({ length: 31 }, (_, k) => k),
+      );
       assert.equal(eventsWith(c.events, 'received chunk').length, 31);
     }
   });

@@ -39,7 +39,16 @@ function coded(code: string): Error {
 }
 
 function options(set: UpstreamSet, log = recorder(), extra: Partial<JobRunOptions> = {}): JobRunOptions {
-  return { jobId: 'job-t', upstreams: set, policy: new RoundRobin(), logger: log, retries: 3, tryDurationMs: 2000, tryIntervalMs: 5, ...extra };
+  return {
+    jobId: 'job-t',
+    upstreams: set,
+    policy: new RoundRobin(),
+    logger: log,
+    retries: 3,
+    tryDurationMs: 2000,
+    tryIntervalMs: 5,
+    ...extra,
+  };
 }
 
 function* numbered(n: number): Generator<JobChunk<number>> {
@@ -49,7 +58,7 @@ function* numbered(n: number): Generator<JobChunk<number>> {
 /** A job whose chunk i yields i; `merged` records every merge. */
 function sumJob(n: number, execute: JobDefinition<number, number>['execute']) {
   const merged: number[] = [];
-  const job: JobDefinition<number, number> = { chunks: numbered(n), execute, merge: (r, c) => merged.push(c.index) };
+  const job: JobDefinition<number, number> = { chunks: numbered(n), execute, merge: (_r, c) => merged.push(c.index) };
   return { job, merged, sum: () => merged.reduce((a, b) => a + b, 0) };
 }
 
@@ -79,7 +88,10 @@ describe('runJob', () => {
     };
     const summary = await runJob(job, options(set));
     assert.equal(summary.chunks, 200);
-    assert.deepEqual([...merged].sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i));
+    assert.deepEqual(
+      [...merged].sort((a, b) => a - b),
+      Array.from({ length: 200 }, (_, i) => i),
+    );
     assert.equal(summary.workers.size, 3);
     assert.ok(peak <= 6, `peak in flight ${peak} > 2 × 3 workers`);
     assert.ok(peak >= 4, `peak in flight ${peak}: the job should use the workers in parallel`);
@@ -102,7 +114,10 @@ describe('runJob', () => {
     assert.ok(retries.length > 0);
     for (const r of retries) assert.equal(r.worker, w1.id);
     const sends = log.msgs('sending chunk').filter((e) => retries.some((r) => r.chunk === e.chunk));
-    assert.ok(sends.some((e) => e.worker !== w1.id), 'the retry went to the other worker');
+    assert.ok(
+      sends.some((e) => e.worker !== w1.id),
+      'the retry went to the other worker',
+    );
     assert.equal(log.msgs('received chunk').length, 10);
   });
 
@@ -151,11 +166,15 @@ describe('runJob', () => {
       if (c.index === 3) throw new WorkerAnswerError(500, 'INTERNAL', 'boom');
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 20);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          cancelled++;
-          resolve();
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            cancelled++;
+            resolve();
+          },
+          { once: true },
+        );
       });
       return c.payload;
     });
@@ -165,13 +184,16 @@ describe('runJob', () => {
       assert.match(err.message, /chunk 3 failed on worker w\d after 3 retries/);
       return true;
     });
-    assert.ok(cancelled > 0, "in-flight chunks were cancelled");
+    assert.ok(cancelled > 0, 'in-flight chunks were cancelled');
   });
 
   test('timeouts on every try end in 504', async () => {
     const set = upstreams(2);
     const { job } = sumJob(1, () => Promise.reject(coded('UND_ERR_HEADERS_TIMEOUT')));
-    await assert.rejects(runJob(job, options(set, recorder(), { retries: 1 })), (err: unknown) => err instanceof HttpError && err.code === 'GATEWAY_TIMEOUT');
+    await assert.rejects(
+      runJob(job, options(set, recorder(), { retries: 1 })),
+      (err: unknown) => err instanceof HttpError && err.code === 'GATEWAY_TIMEOUT',
+    );
   });
 
   test('a 4xx from a worker is not retried: 502 at once', async () => {
@@ -214,7 +236,10 @@ describe('runJob', () => {
     const set = upstreams(1);
     set.list()[0].markDown('test');
     const { job } = sumJob(3, async (c) => c.payload);
-    await assert.rejects(runJob(job, options(set, recorder(), { tryDurationMs: 50 })), (err: unknown) => err instanceof HttpError && err.code === 'NO_WORKER');
+    await assert.rejects(
+      runJob(job, options(set, recorder(), { tryDurationMs: 50 })),
+      (err: unknown) => err instanceof HttpError && err.code === 'NO_WORKER',
+    );
   });
 
   test('the client going away aborts in-flight attempts and stops reading the source', async () => {
@@ -232,11 +257,15 @@ describe('runJob', () => {
       execute: (c, _u, signal) =>
         new Promise((resolve, reject) => {
           const t = setTimeout(() => resolve(c.payload), 30);
-          signal.addEventListener('abort', () => {
-            clearTimeout(t);
-            aborted++;
-            reject(signal.reason);
-          }, { once: true });
+          signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(t);
+              aborted++;
+              reject(signal.reason);
+            },
+            { once: true },
+          );
         }),
       merge: () => {},
     };
@@ -264,19 +293,22 @@ describe('runJob', () => {
     const set = upstreams(2);
     const seen = { read: 0, bytes: 0, total: -1, done: 0, workers: new Set<string>() };
     const { job } = sumJob(9, async (c) => c.payload);
-    await runJob(job, options(set, recorder(), {
-      progress: {
-        chunkRead: (c) => {
-          seen.read++;
-          seen.bytes += c.bytes;
+    await runJob(
+      job,
+      options(set, recorder(), {
+        progress: {
+          chunkRead: (c) => {
+            seen.read++;
+            seen.bytes += c.bytes;
+          },
+          sourceDone: (n) => (seen.total = n),
+          chunkDone: (_i, w) => {
+            seen.done++;
+            seen.workers.add(w);
+          },
         },
-        sourceDone: (n) => (seen.total = n),
-        chunkDone: (_i, w) => {
-          seen.done++;
-          seen.workers.add(w);
-        },
-      },
-    }));
+      }),
+    );
     assert.deepEqual({ ...seen, workers: seen.workers.size }, { read: 9, bytes: 9, total: 9, done: 9, workers: 2 });
   });
 });
@@ -292,4 +324,3 @@ describe('DoneSet', () => {
     assert.throws(() => d.add(-1), RangeError);
   });
 });
-

@@ -13,7 +13,12 @@ after(async () => {
   for (const c of closers.reverse()) await c();
 });
 
-function send(port: number, method: string, path: string, chunks?: string[]): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function send(
+  port: number,
+  method: string,
+  path: string,
+  chunks?: string[],
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
       let body = '';
@@ -35,7 +40,10 @@ async function setup(addresses: string[]) {
   const errors: unknown[] = [];
   const server = createHttpServer({ onError: (err) => errors.push(err) }, (req, res) => forwarder.forward(req, res));
   const { port } = await server.listen(0, '127.0.0.1');
-  closers.push(() => server.close(), () => set.close());
+  closers.push(
+    () => server.close(),
+    () => set.close(),
+  );
   return { port, set, errors };
 }
 
@@ -60,7 +68,7 @@ test('engine + forwarder: chunked POST up, chunked answer down, one X-Request-Id
   assert.ok(typeof r.headers['x-request-id'] === 'string' && !r.headers['x-request-id'].includes(','), 'one X-Request-Id');
 });
 
-test('engine + forwarder: HEAD keeps the worker\'s Content-Length', async () => {
+test("engine + forwarder: HEAD keeps the worker's Content-Length", async () => {
   const w = await listen(http.createServer((_req, res) => res.writeHead(200, { 'content-length': '42' }).end()));
   closers.push(() => w.close());
   const { port } = await setup([w.url]);

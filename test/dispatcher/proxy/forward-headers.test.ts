@@ -43,7 +43,15 @@ test('copyResponseHeaders: end-to-end fields copied, hop-by-hop and engine-owned
   const set = new Map<string, string | string[]>();
   const res = { setHeader: (name: string, value: string | string[]) => void set.set(name, value) } as unknown as HttpResponse;
   copyResponseHeaders(
-    { 'content-type': 'application/json', 'content-length': '2', connection: 'close, x-hop', 'x-hop': '1', date: 'x', 'x-request-id': 'w', 'set-cookie': ['a=1', 'b=2'] },
+    {
+      'content-type': 'application/json',
+      'content-length': '2',
+      connection: 'close, x-hop',
+      'x-hop': '1',
+      date: 'x',
+      'x-request-id': 'w',
+      'set-cookie': ['a=1', 'b=2'],
+    },
     res,
   );
   assert.deepEqual(Object.fromEntries(set), { 'content-type': 'application/json', 'content-length': '2', 'set-cookie': ['a=1', 'b=2'] });

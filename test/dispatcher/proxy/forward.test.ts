@@ -18,7 +18,10 @@ interface Reply {
 }
 
 /** A plain node:http client request (no keep-alive), body streamed from `chunks`. */
-function send(url: string, opts: { method?: string; path?: string; headers?: Record<string, string>; chunks?: string[] } = {}): Promise<Reply> {
+function send(
+  url: string,
+  opts: { method?: string; path?: string; headers?: Record<string, string>; chunks?: string[] } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url + (opts.path ?? '/'), { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
       let body = '';
@@ -67,10 +70,19 @@ async function proxy(addresses: string[], options: Partial<ForwarderOptions> = {
   for (const a of addresses) set.add(a).markUp();
   const log = recordingLogger();
   const forwarder = new Forwarder({
-    upstreams: set, policy: new RoundRobin(), tryDurationMs: 2000, tryIntervalMs: 5, upstreamTimeoutMs: 2000, logger: log, ...options,
+    upstreams: set,
+    policy: new RoundRobin(),
+    tryDurationMs: 2000,
+    tryIntervalMs: 5,
+    upstreamTimeoutMs: 2000,
+    logger: log,
+    ...options,
   });
   const front = await serveWith((req, res) => forwarder.forward(req, res));
-  closers.push(() => front.close(), () => set.close());
+  closers.push(
+    () => front.close(),
+    () => set.close(),
+  );
   return { set, front, log, forwarder };
 }
 
@@ -231,13 +243,20 @@ describe('Forwarder', () => {
     const a = await upstream(reset);
     const b = await upstream(reset);
     const c = await upstream(reset);
-    closers.push(() => a.close(), () => b.close(), () => c.close());
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+      () => c.close(),
+    );
     const { front, set } = await proxy([a.url, b.url, c.url], { retries: 1 });
     const r = await send(front.url);
     assert.equal(r.status, 502);
     assert.equal((json(r) as { error: { code: string } }).error.code, 'BAD_GATEWAY');
     assert.equal(a.hits + b.hits + c.hits, 2, 'one try + one retry');
-    assert.ok(set.list().every((u) => u.active), 'a reset is not a reason to mark down');
+    assert.ok(
+      set.list().every((u) => u.active),
+      'a reset is not a reason to mark down',
+    );
   });
 
   test('every upstream dead: marked down, held, then 503 NO_WORKER with Retry-After', async () => {
@@ -276,7 +295,10 @@ describe('Forwarder', () => {
   test('a GET whose upstream dies before the response head is retried', async () => {
     const dies = await upstream((req) => req.socket.destroy());
     const w = await upstream(echo);
-    closers.push(() => dies.close(), () => w.close());
+    closers.push(
+      () => dies.close(),
+      () => w.close(),
+    );
     const { front, set } = await proxy([dies.url, w.url]);
     const r = await send(front.url, { path: '/sleep?seconds=0' });
     assert.equal(r.status, 200);
@@ -290,7 +312,10 @@ describe('Forwarder', () => {
       req.on('end', () => req.socket.destroy());
     });
     const w = await upstream(echo);
-    closers.push(() => dies.close(), () => w.close());
+    closers.push(
+      () => dies.close(),
+      () => w.close(),
+    );
     const { front } = await proxy([dies.url, w.url]);
     const r = await send(front.url, { method: 'POST', path: '/api/v1/compute/fast', chunks: ['{"number":', '3}'] });
     assert.equal(r.status, 502);
@@ -302,7 +327,10 @@ describe('Forwarder', () => {
     // undici's head/body timers tick every ~0.5 s: each timeout here takes 0.5–1 s.
     const a = await upstream(() => {});
     const b = await upstream(() => {});
-    closers.push(() => a.close(), () => b.close());
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const { front, set } = await proxy([a.url, b.url], { upstreamTimeoutMs: 100, retries: 1 });
     const r = await send(front.url);
     assert.equal(r.status, 504);
@@ -318,7 +346,10 @@ describe('Forwarder', () => {
       setTimeout(() => req.socket.destroy(), 20);
     });
     const spare = await upstream(echo);
-    closers.push(() => w.close(), () => spare.close());
+    closers.push(
+      () => w.close(),
+      () => spare.close(),
+    );
     const { front } = await proxy([w.url, spare.url]);
     await assert.rejects(send(front.url), /aborted|socket hang up|ECONNRESET/);
     assert.equal(spare.hits, 0);
@@ -327,12 +358,12 @@ describe('Forwarder', () => {
   test('a client that goes away aborts the upstream request', async () => {
     let upstreamClosed: () => void = () => {};
     const closed = new Promise<void>((r) => (upstreamClosed = r));
-    const w = await upstream((req, res) => {
+    const w = await upstream((_req, res) => {
       res.on('close', () => upstreamClosed());
     });
     closers.push(() => w.close());
     const { front, set } = await proxy([w.url]);
-    const req = http.request(front.url + '/sleep?seconds=60', { agent: false });
+    const req = http.request(`${front.url}/sleep?seconds=60`, { agent: false });
     req.on('error', () => {});
     req.end();
     for (let i = 0; i < 200 && w.hits === 0; i++) await new Promise((r) => setTimeout(r, 5));
@@ -341,13 +372,16 @@ describe('Forwarder', () => {
     const u = set.list()[0];
     for (let i = 0; i < 200 && u.load > 0; i++) await new Promise((r) => setTimeout(r, 5));
     assert.equal(u.load, 0);
-    assert.equal(u.failed, 0, 'not the worker\'s fault');
+    assert.equal(u.failed, 0, "not the worker's fault");
   });
 
   test("the client's own body error (e.g. the engine's 413) is answered as such, not retried", async () => {
     const w = await upstream(echo);
     const spare = await upstream(echo);
-    closers.push(() => w.close(), () => spare.close());
+    closers.push(
+      () => w.close(),
+      () => spare.close(),
+    );
     const set = new UpstreamSet();
     for (const a of [w.url, spare.url]) set.add(a).markUp();
     closers.push(() => set.close());
@@ -378,7 +412,14 @@ describe('Forwarder', () => {
     const u = set.add(w.url);
     closers.push(() => set.close());
     for (const via of ['pool', 'probe'] as const) {
-      const res = await upstreamRequest(u, { method: 'POST', path: '/chunk?i=1', headers: { 'content-type': 'text/plain' }, body: 'abc', timeoutMs: 1000, via });
+      const res = await upstreamRequest(u, {
+        method: 'POST',
+        path: '/chunk?i=1',
+        headers: { 'content-type': 'text/plain' },
+        body: 'abc',
+        timeoutMs: 1000,
+        via,
+      });
       assert.equal(res.statusCode, 200);
       assert.equal(((await res.body.json()) as { body: string }).body, 'abc');
     }

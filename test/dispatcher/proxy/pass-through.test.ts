@@ -166,10 +166,14 @@ function dechunk(s: string): string {
  */
 async function burst(port: number, path: string, n: number): Promise<RawReply[]> {
   const sockets = await Promise.all(
-    Array.from({ length: n }, () => new Promise<Socket>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(s));
-      s.on('error', () => {});
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Socket>((resolve) => {
+          const s = net.connect(port, '127.0.0.1', () => resolve(s));
+          s.on('error', () => {});
+        }),
+    ),
   );
   // Accepted by the dispatcher before anything is sent.
   await new Promise((r) => setTimeout(r, 30));
@@ -199,7 +203,12 @@ const OK = (body: string, extra = ''): string => `HTTP/1.1 200 OK\r\n${extra}Con
 describe('dispatcher pass-through (GET/HEAD fast path)', () => {
   test('relays the request head with proxy fields added and hop-by-hop fields removed, both ways', async () => {
     const w = await scriptedWorker((_h, s) =>
-      s.write(OK('hello', 'X-Worker: w\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\nDate: Mon, 01 Jan 2001 00:00:00 GMT\r\nX-Request-Id: other\r\n')),
+      s.write(
+        OK(
+          'hello',
+          'X-Worker: w\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\nDate: Mon, 01 Jan 2001 00:00:00 GMT\r\nX-Request-Id: other\r\n',
+        ),
+      ),
     );
     const { d } = await dispatcherFor([w.url]);
     const { replies } = await exchange(
@@ -212,10 +221,10 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body, 'hello');
     assert.equal(field(r.head, 'x-worker'), 'w');
-    assert.equal(field(r.head, 'x-request-id'), 'trace-1', 'the client\'s id, not the worker\'s');
-    assert.notEqual(field(r.head, 'date'), 'Mon, 01 Jan 2001 00:00:00 GMT', 'Date is the dispatcher\'s');
+    assert.equal(field(r.head, 'x-request-id'), 'trace-1', "the client's id, not the worker's");
+    assert.notEqual(field(r.head, 'date'), 'Mon, 01 Jan 2001 00:00:00 GMT', "Date is the dispatcher's");
     assert.equal(field(r.head, 'x-hop'), undefined, 'a field the worker named in Connection is dropped');
-    assert.equal(field(r.head, 'keep-alive'), 'timeout=5', 'the dispatcher\'s own keep-alive hint');
+    assert.equal(field(r.head, 'keep-alive'), 'timeout=5', "the dispatcher's own keep-alive hint");
     assert.equal(r.head.match(/\r\nkeep-alive:/gi)?.length, 1);
 
     const up = w.heads[0];
@@ -251,8 +260,15 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
       setTimeout(() => s.write(OK(path)), path === '/1' ? 60 : 5);
     });
     const { d } = await dispatcherFor([w.url]);
-    const { replies, closed } = await exchange(d.port, 'GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: h\r\n\r\n', 3);
-    assert.deepEqual(replies.map((r) => r.body), ['/1', '/2', '']);
+    const { replies, closed } = await exchange(
+      d.port,
+      'GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: h\r\n\r\n',
+      3,
+    );
+    assert.deepEqual(
+      replies.map((r) => r.body),
+      ['/1', '/2', ''],
+    );
     assert.equal(closed, false);
     assert.equal(w.heads.length, 3);
     assert.equal(w.connections, 1, 'one upstream connection reused');
@@ -289,7 +305,7 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     assert.equal(b.replies[0].body, '');
     // HEAD then GET on one connection: the HEAD answer must not swallow the GET's bytes.
     const c = await exchange(d.port, 'HEAD /len HTTP/1.1\r\nHost: h\r\n\r\nGET /len HTTP/1.1\r\nHost: h\r\n\r\n', 1);
-    assert.equal(field(c.replies[0].head, 'content-length'), '10', 'HEAD keeps the worker\'s length');
+    assert.equal(field(c.replies[0].head, 'content-length'), '10', "HEAD keeps the worker's length");
     assert.ok(c.replies[0].body === '', 'no body after a HEAD answer');
   });
 
@@ -335,7 +351,7 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     assert.equal(written, size);
   });
 
-  test('a client slower than --upstream-timeout is not cut: the wait is its own, not the worker\'s', async () => {
+  test("a client slower than --upstream-timeout is not cut: the wait is its own, not the worker's", async () => {
     const size = 16 * 1024 * 1024;
     const w = await scriptedWorker((_h, s) => {
       s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
@@ -391,7 +407,7 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     assert.ok(bad.heads.length >= 1, 'the bad worker was tried');
   });
 
-  test('a malformed answer becomes a 502 (after the Forwarder\'s own try)', async () => {
+  test("a malformed answer becomes a 502 (after the Forwarder's own try)", async () => {
     const w = await scriptedWorker((_h, s) => s.write('HTTP/1.1 200 OK\r\nX-A: a\nb\r\nContent-Length: 2\r\n\r\nok'));
     const { d } = await dispatcherFor([w.url], ['--retries', '0']);
     const { replies } = await exchange(d.port, 'GET /bad HTTP/1.1\r\nHost: h\r\nX-Request-Id: bad-1\r\n\r\n');
@@ -401,7 +417,9 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
   });
 
   test('an answer with both Content-Length and Transfer-Encoding is refused on both paths: 502', async () => {
-    const w = await scriptedWorker((_h, s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'));
+    const w = await scriptedWorker((_h, s) =>
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'),
+    );
     const { d } = await dispatcherFor([w.url], ['--retries', '0']);
     const { replies } = await exchange(d.port, 'GET /both HTTP/1.1\r\nHost: h\r\n\r\n');
     assert.equal(replies[0]?.status, 502);
@@ -476,11 +494,24 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     // and X-Request-Id, and the body after de-chunking.
     const name = fc.stringMatching(/^X-[A-Za-z0-9-]{1,10}$/);
     const value = fc.stringMatching(/^[!-~]([ -~]{0,16}[!-~])?$/);
-    const hop = fc.constantFrom('Connection: keep-alive', 'Keep-Alive: timeout=5', 'Proxy-Connection: x', 'Upgrade: h2c', 'Date: Mon, 01 Jan 2001 00:00:00 GMT', 'X-Request-Id: w');
+    const hop = fc.constantFrom(
+      'Connection: keep-alive',
+      'Keep-Alive: timeout=5',
+      'Proxy-Connection: x',
+      'Upgrade: h2c',
+      'Date: Mon, 01 Jan 2001 00:00:00 GMT',
+      'X-Request-Id: w',
+    );
     const answers = fc.sample(
       fc.record({
         status: fc.constantFrom(200, 201, 204, 301, 404, 500),
-        fields: fc.array(fc.oneof(fc.tuple(name, value).map(([n, v]) => `${n}: ${v}`), hop), { maxLength: 6 }),
+        fields: fc.array(
+          fc.oneof(
+            fc.tuple(name, value).map(([n, v]) => `${n}: ${v}`),
+            hop,
+          ),
+          { maxLength: 6 },
+        ),
         body: fc.string({ maxLength: 3000 }),
         chunked: fc.boolean(),
       }),
@@ -489,8 +520,12 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     const w = await scriptedWorker((head, s) => {
       const a = answers[Number(/\/r\/(\d+) /.exec(head)?.[1])];
       const body = a.status === 204 ? '' : a.body;
-      const framing = a.status === 204 ? '' : a.chunked ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${Buffer.byteLength(body)}\r\n`;
-      const wire = a.status === 204 || !a.chunked ? body : `${body.length > 0 ? `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n` : ''}0\r\n\r\n`;
+      const framing =
+        a.status === 204 ? '' : a.chunked ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+      const wire =
+        a.status === 204 || !a.chunked
+          ? body
+          : `${body.length > 0 ? `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n` : ''}0\r\n\r\n`;
       s.write(`HTTP/1.1 ${a.status} X\r\n${a.fields.map((f) => `${f}\r\n`).join('')}${framing}\r\n${wire}`);
     });
     const { d } = await dispatcherFor([w.url]);
@@ -534,18 +569,30 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     for (const path of ['/new', '/slow']) {
       const reads = w.reads.length;
       const replies = await burst(d.port, path, 4);
-      assert.deepEqual(replies.map((r) => r.body), [path, path, path, path]);
+      assert.deepEqual(
+        replies.map((r) => r.body),
+        [path, path, path, path],
+      );
       assert.deepEqual(w.reads.slice(reads), [1, 1, 1, 1], `${path}: each request on its own`);
     }
     // Learnt; kept so for the burst whatever the timing of this machine (durations of 10 µs).
     for (let i = 0; i < 3; i++) pt.quick.record('GET', '/q', 0.01);
     const before = { reads: w.reads.length, pipelined: pt.pipelined, connections: w.connections };
     const replies = await burst(d.port, '/q', 8);
-    assert.deepEqual(replies.map((r) => r.status), Array(8).fill(200));
-    assert.deepEqual(replies.map((r) => r.body), Array(8).fill('/q'));
+    assert.deepEqual(
+      replies.map((r) => r.status),
+      Array(8).fill(200),
+    );
+    assert.deepEqual(
+      replies.map((r) => r.body),
+      Array(8).fill('/q'),
+    );
     assert.equal(pt.pipelined - before.pipelined, 8);
     const reads = w.reads.slice(before.reads);
-    assert.equal(reads.reduce((a, b) => a + b, 0), 8);
+    assert.equal(
+      reads.reduce((a, b) => a + b, 0),
+      8,
+    );
     assert.ok(reads.length < 8 && Math.max(...reads) >= 2, `pipelined: requests per read ${JSON.stringify(reads)}`);
     const metrics = await (await fetch(`http://127.0.0.1:${d.port}/metrics`)).text();
     assert.match(metrics, new RegExp(`^dhttp_dispatcher_pass_through_pipelined_total ${pt.pipelined}$`, 'm'));
@@ -572,8 +619,14 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     // Known quick (learning itself is the test above; here it must not depend on timing).
     for (let i = 0; i < 3; i++) pt.quick.record('GET', '/q2', 0.01);
     const replies = await burst(d.port, '/q2', 6);
-    assert.deepEqual(replies.map((r) => r.status), Array(6).fill(200));
-    assert.deepEqual(replies.map((r) => r.body), Array(6).fill('/q2'));
+    assert.deepEqual(
+      replies.map((r) => r.status),
+      Array(6).fill(200),
+    );
+    assert.deepEqual(
+      replies.map((r) => r.body),
+      Array(6).fill('/q2'),
+    );
     assert.equal(cut, 1);
     assert.ok(behind >= 1, `pipelined: requests per read ${JSON.stringify(w.reads)}`);
     assert.equal(pt.handedBack, behind, 'each request written after the cut one was handed back');
@@ -582,7 +635,7 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     assert.equal(d.upstreams.list()[0].failed, 0);
   });
 
-  test('not taken: the dispatcher\'s own routes, other methods, absolute-form targets, HTTP/1.0, bodies', async () => {
+  test("not taken: the dispatcher's own routes, other methods, absolute-form targets, HTTP/1.0, bodies", async () => {
     const w = await startMiniWorker('m');
     closers.push(() => w.close());
     const { d } = await dispatcherFor([w.url]);
@@ -604,7 +657,11 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
   test('no worker available: not taken, the Forwarder holds the request and answers 503', async () => {
     const dead = await deadAddress();
     const log = new EventRecorder();
-    const d = await startDispatcher(testDispatcherConfig(['--upstreams', dead, '--try-duration', '300ms', '--try-interval', '50ms']), { logger: log, jobs: null, defaultMetrics: false });
+    const d = await startDispatcher(testDispatcherConfig(['--upstreams', dead, '--try-duration', '300ms', '--try-interval', '50ms']), {
+      logger: log,
+      jobs: null,
+      defaultMetrics: false,
+    });
     closers.push(() => d.close());
     await waitFor('worker down', () => (d.upstreams.available().length === 0 ? true : undefined));
     const { replies } = await exchange(d.port, 'GET /ping HTTP/1.1\r\nHost: h\r\n\r\n');

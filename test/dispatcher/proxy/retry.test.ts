@@ -1,7 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ClientSideError, RetryBudget, classify, describeError, isRetryable, type FailureKind,
+  ClientSideError,
+  RetryBudget,
+  classify,
+  describeError,
+  isRetryable,
+  type FailureKind,
 } from '../../../src/dispatcher/proxy/retry.js';
 
 function coded(code: string, message = code): Error {
@@ -68,7 +73,7 @@ describe('isRetryable: the rule as a table', () => {
 
 describe('RetryBudget', () => {
   test('counts retries of failures that reached a worker; connect failures are free', () => {
-    let now = 0;
+    const now = 0;
     const b = new RetryBudget({ retries: 2, tryDurationMs: 1000 }, () => now);
     assert.equal(b.spend('connect'), true);
     assert.equal(b.spend('connect'), true);
@@ -106,10 +111,14 @@ describe('RetryBudget', () => {
     let now = 0;
     let sleeps = 0;
     const b = new RetryBudget({ tryDurationMs: 100, tryIntervalMs: 10 }, () => now);
-    const ok = await b.hold(() => false, undefined, async (ms) => {
-      sleeps++;
-      now += ms;
-    });
+    const ok = await b.hold(
+      () => false,
+      undefined,
+      async (ms) => {
+        sleeps++;
+        now += ms;
+      },
+    );
     assert.equal(ok, false);
     assert.equal(sleeps, 10);
   });
@@ -117,7 +126,14 @@ describe('RetryBudget', () => {
   test('hold is bounded even when the clock never moves', async () => {
     let sleeps = 0;
     const b = new RetryBudget({ tryDurationMs: 100, tryIntervalMs: 10 }, () => 0);
-    assert.equal(await b.hold(() => false, undefined, async () => void sleeps++), false);
+    assert.equal(
+      await b.hold(
+        () => false,
+        undefined,
+        async () => void sleeps++,
+      ),
+      false,
+    );
     assert.ok(sleeps <= 12);
   });
 

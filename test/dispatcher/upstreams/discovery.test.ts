@@ -9,16 +9,22 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 // Contract: every Discovery fills the set on start, is idempotent and stops cleanly.
 const sources: Array<[string, () => { d: Discovery; expected: string[]; settle: (d: Discovery) => Promise<void> }]> = [
-  ['StaticDiscovery', () => ({
-    d: new StaticDiscovery(['http://127.0.0.1:9001', 'http://127.0.0.1:9002/']),
-    expected: ['http://127.0.0.1:9001', 'http://127.0.0.1:9002'],
-    settle: async () => {},
-  })],
-  ['DnsDiscovery', () => ({
-    d: new DnsDiscovery('workers', 9001, 60_000, async () => ['10.0.0.1', 'fd00::2']),
-    expected: ['http://10.0.0.1:9001', 'http://[fd00::2]:9001'],
-    settle: (d) => (d as DnsDiscovery).refresh(),
-  })],
+  [
+    'StaticDiscovery',
+    () => ({
+      d: new StaticDiscovery(['http://127.0.0.1:9001', 'http://127.0.0.1:9002/']),
+      expected: ['http://127.0.0.1:9001', 'http://127.0.0.1:9002'],
+      settle: async () => {},
+    }),
+  ],
+  [
+    'DnsDiscovery',
+    () => ({
+      d: new DnsDiscovery('workers', 9001, 60_000, async () => ['10.0.0.1', 'fd00::2']),
+      expected: ['http://10.0.0.1:9001', 'http://[fd00::2]:9001'],
+      settle: (d) => (d as DnsDiscovery).refresh(),
+    }),
+  ],
 ];
 
 for (const [name, make] of sources) {
@@ -30,7 +36,10 @@ for (const [name, make] of sources) {
       await settle(d);
       d.start(set);
       await settle(d);
-      assert.deepEqual(set.list().map((u) => u.address), expected);
+      assert.deepEqual(
+        set.list().map((u) => u.address),
+        expected,
+      );
       assert.ok(set.list().every((u) => !u.active));
       d.stop();
       d.stop();
@@ -70,12 +79,18 @@ test('DnsDiscovery: adds new records, drains vanished ones, keeps IDs, survives 
 
   answer = Object.assign(new Error('getaddrinfo ENOTFOUND worker'), { code: 'ENOTFOUND' });
   await d.refresh();
-  assert.deepEqual(set.list().map((u) => u.address), ['http://127.0.0.1:7000', 'http://10.0.0.1:8081', 'http://10.0.0.3:8081']);
+  assert.deepEqual(
+    set.list().map((u) => u.address),
+    ['http://127.0.0.1:7000', 'http://10.0.0.1:8081', 'http://10.0.0.3:8081'],
+  );
 
   answer = ['10.0.0.2'];
   await d.refresh();
   await tick();
-  assert.deepEqual(set.list().map((u) => u.address), ['http://127.0.0.1:7000', 'http://10.0.0.2:8081']);
+  assert.deepEqual(
+    set.list().map((u) => u.address),
+    ['http://127.0.0.1:7000', 'http://10.0.0.2:8081'],
+  );
   assert.equal(set.get('http://10.0.0.2:8081')?.id, b.id, 'a returning record keeps its ID');
   d.stop();
 });
@@ -104,7 +119,10 @@ test('DnsDiscovery: a record that comes back while draining is kept', async () =
 
 test('DnsDiscovery with the real resolver: localhost', async () => {
   const ips = await systemResolver('localhost');
-  assert.ok(ips.some((ip) => ip === '127.0.0.1' || ip === '::1'), `got ${ips}`);
+  assert.ok(
+    ips.some((ip) => ip === '127.0.0.1' || ip === '::1'),
+    `got ${ips}`,
+  );
   const d = new DnsDiscovery('localhost', 8081, 60_000);
   const set = new UpstreamSet();
   d.start(set);
@@ -124,15 +142,26 @@ describe('registration', () => {
     assert.equal(again.status, 200);
     assert.equal(again.body.created, false);
     assert.equal(set.size, 1);
-    assert.deepEqual(handleDeregister(set, '{"address":"http://127.0.0.1:8081"}').body, { removed: true, address: 'http://127.0.0.1:8081' });
+    assert.deepEqual(handleDeregister(set, '{"address":"http://127.0.0.1:8081"}').body, {
+      removed: true,
+      address: 'http://127.0.0.1:8081',
+    });
     assert.equal(handleDeregister(set, { address: 'http://127.0.0.1:9999' }).body.removed, false);
   });
 
   test('bad bodies are 400 INVALID_BODY', () => {
     const set = new UpstreamSet();
     const bad: unknown[] = [
-      null, 'not json', '[]', {}, { address: 42 }, { address: 'ftp://h:1' }, { address: 'http://h:1/path' },
-      { address: 'http://:1' }, { address: 'http://h:99999' }, { address: `http://${'a'.repeat(3000)}:1` },
+      null,
+      'not json',
+      '[]',
+      {},
+      { address: 42 },
+      { address: 'ftp://h:1' },
+      { address: 'http://h:1/path' },
+      { address: 'http://:1' },
+      { address: 'http://h:99999' },
+      { address: `http://${'a'.repeat(3000)}:1` },
     ];
     for (const body of bad) {
       assert.throws(

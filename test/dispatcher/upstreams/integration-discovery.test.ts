@@ -54,7 +54,18 @@ test('dhttp dispatcher --discover localhost:PORT finds a live worker and forward
   const w = await startWorker(['--threads', '1'], { context: t });
   const d = await startProcess(
     'dispatcher',
-    ['--host', '127.0.0.1', '--port', '0', '--discover', `localhost:${w.port}`, '--discover-interval', '500ms', '--health-interval', '200ms'],
+    [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--discover',
+      `localhost:${w.port}`,
+      '--discover-interval',
+      '500ms',
+      '--health-interval',
+      '200ms',
+    ],
     { context: t },
   );
   const found = await waitFor(

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Upstream } from '../../../src/dispatcher/upstreams/upstream.js';
-import { UpstreamSet, parseFixedUpstream, parseUpstreamAddress } from '../../../src/dispatcher/upstreams/upstream-set.js';
+import { parseFixedUpstream, parseUpstreamAddress } from '../../../src/config/addresses.js';
+import { UpstreamSet } from '../../../src/dispatcher/upstreams/upstream-set.js';
 import { handleRegister } from '../../../src/dispatcher/upstreams/registration.js';
 import { HttpError } from '../../../src/common/errors.js';
 
@@ -62,7 +63,17 @@ test('parseUpstreamAddress normalises origins and rejects the rest', () => {
   assert.equal(parseUpstreamAddress('http://LOCALHOST:8081/'), 'http://localhost:8081');
   assert.equal(parseUpstreamAddress('http://[::1]:9000'), 'http://[::1]:9000');
   assert.equal(parseUpstreamAddress('http://h'), 'http://h');
-  for (const bad of ['', 'h:8081', 'https://h:1', 'ftp://h', 'http://u:p@h:1', 'http://h:1/x', 'http://h:1?q', 'http://h:0', 'http://h:70000']) {
+  for (const bad of [
+    '',
+    'h:8081',
+    'https://h:1',
+    'ftp://h',
+    'http://u:p@h:1',
+    'http://h:1/x',
+    'http://h:1?q',
+    'http://h:0',
+    'http://h:70000',
+  ]) {
     assert.throws(() => parseUpstreamAddress(bad), TypeError, bad);
   }
 });
@@ -79,9 +90,15 @@ test('socket upstreams: unix:/path, keyed by the path, Host localhost; never by 
   assert.notEqual(a, b, 'two sockets are two upstreams, though both have Host localhost');
   assert.equal(set.addSocket('/run/a.sock'), a);
   assert.equal(set.get('unix:/run/a.sock'), a);
-  assert.deepEqual([a.address, a.origin, a.socketPath, a.toJSON().Address, a.toJSON().Socket], ['unix:/run/a.sock', 'http://localhost', '/run/a.sock', 'unix:/run/a.sock', '/run/a.sock']);
+  assert.deepEqual(
+    [a.address, a.origin, a.socketPath, a.toJSON().Address, a.toJSON().Socket],
+    ['unix:/run/a.sock', 'http://localhost', '/run/a.sock', 'unix:/run/a.sock', '/run/a.sock'],
+  );
   // A remote POST /workers/register must not make the dispatcher connect to a local socket.
-  assert.throws(() => handleRegister(set, { address: 'unix:/var/run/docker.sock' }), (e: unknown) => e instanceof HttpError && e.status === 400);
+  assert.throws(
+    () => handleRegister(set, { address: 'unix:/var/run/docker.sock' }),
+    (e: unknown) => e instanceof HttpError && e.status === 400,
+  );
   assert.equal(set.size, 2);
   assert.equal(set.remove('unix:/run/a.sock'), true);
   assert.equal(set.get('unix:/run/a.sock'), undefined);
@@ -95,7 +112,10 @@ test('UpstreamSet: add is idempotent by address; IDs are stable across remove/re
   const a = set.add('http://127.0.0.1:1');
   const b = set.add('http://127.0.0.1:2');
   assert.equal(set.add('http://127.0.0.1:1/'), a);
-  assert.deepEqual(set.list().map((u) => u.id), ['w1', 'w2']);
+  assert.deepEqual(
+    set.list().map((u) => u.id),
+    ['w1', 'w2'],
+  );
   assert.equal(set.available().length, 0);
   a.markUp();
   assert.deepEqual(set.available(), [a]);

@@ -19,7 +19,11 @@ export interface Exchange {
  * Parses complete responses from buf. `headFor(i)` tells whether response i answers HEAD.
  * Returns the responses and the unconsumed bytes; interim 1xx responses are skipped.
  */
-export function parseResponses(buf: Buffer, headFor: (i: number) => boolean = () => false, closed = false): { responses: RawResponse[]; rest: Buffer } {
+export function parseResponses(
+  buf: Buffer,
+  headFor: (i: number) => boolean = () => false,
+  closed = false,
+): { responses: RawResponse[]; rest: Buffer } {
   const responses: RawResponse[] = [];
   let pos = 0;
   for (;;) {
@@ -139,7 +143,9 @@ export function sendRaw(port: number, parts: (string | Buffer)[], opts: SendOpti
 
 /** A GET over a fresh connection; resolves with the response. */
 export async function get(port: number, path: string, headers: Record<string, string> = {}): Promise<RawResponse> {
-  const h = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const h = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   const ex = await sendRaw(port, [`GET ${path} HTTP/1.1\r\nHost: localhost\r\n${h}Connection: close\r\n\r\n`]);
   if (ex.responses.length !== 1) throw new Error(`expected one response, got ${ex.responses.length}`);
   return ex.responses[0];

@@ -12,7 +12,10 @@ async function countWords(body: AsyncIterable<Buffer>): Promise<Record<string, n
   const parts: Buffer[] = [];
   for await (const c of body) parts.push(c);
   const counts: Record<string, number> = {};
-  for (const w of Buffer.concat(parts).toString('utf8').toLowerCase().match(/[\p{L}\p{M}\p{N}]+/gu) ?? []) {
+  for (const w of Buffer.concat(parts)
+    .toString('utf8')
+    .toLowerCase()
+    .match(/[\p{L}\p{M}\p{N}]+/gu) ?? []) {
     counts[w] = (counts[w] ?? 0) + 1;
   }
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
