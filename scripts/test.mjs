@@ -3,7 +3,7 @@
 // takes no glob patterns, so the files are listed here; extra arguments go to `node --test`
 // (e.g. `npm test -- --test-name-pattern=codec`), and paths under test/ narrow the run.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -14,7 +14,8 @@ function list(d) {
   for (const name of readdirSync(d).sort()) {
     const p = join(d, name);
     if (statSync(p).isDirectory()) out.push(...list(p));
-    else if (name.endsWith('.test.js')) out.push(p);
+    // A compiled test whose source is gone (dist/ is not cleaned by tsc) does not run.
+    else if (name.endsWith('.test.js') && existsSync(join(root, relative(join(root, 'dist'), p)).replace(/\.js$/, '.ts'))) out.push(p);
   }
   return out;
 }

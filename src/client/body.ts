@@ -1,5 +1,5 @@
 /**
- * A response body as undici gives it: a Readable (async-iterable, with backpressure that
+ * A response body as the promise API gives it (undici's shape): a Readable (async-iterable, with backpressure that
  * reaches the socket) plus `text()`, `json()` and `dump()`, which the health checker and
  * the jobs code call.
  */
@@ -16,7 +16,7 @@ export interface BodySource {
 /** `dump()` reads at most this much before cutting the connection instead (undici: 128 KiB). */
 const DUMP_LIMIT = 128 * 1024;
 
-export class RawBody extends Readable {
+export class ResponseBody extends Readable {
   readonly #source: BodySource;
   #ended = false;
 

@@ -1,162 +1,83 @@
 /**
- * One keep-alive connection to a worker, one request at a time - or, for relayed requests
- * without body, several written together (passMany: HTTP/1.1 pipelining). The head and a buffered
- * body leave in one write (Nagle off); a streamed body follows with backpressure; the
- * response body reaches the caller as a RawBody whose backpressure pauses the socket.
- * The connection goes back to its pool only when the response was read to its end, the
- * request body was fully sent and the worker allows keep-alive.
+ * One keep-alive connection to an upstream: the socket's lifecycle and a queue of
+ * exchanges, each a request and the handler of its answer. The first in the queue is the
+ * one being answered; the others were written behind it (HTTP/1.1 pipelining) and are
+ * answered in order. Answers are read by the codec's ResponseDecoder, in the mode the
+ * handler asks for (decoded payload, or the bytes as framed for a relay).
+ *
+ * An answer must account for every byte: bytes beyond a complete answer, or when none
+ * was asked for, destroy the connection; and an answer without a body (HEAD, 204, 304)
+ * ends a pipeline - what was written behind it is handed back to go again on a fresh
+ * connection - so a worker that sends a body where none belongs can never make one
+ * client's bytes pass for the next client's answer.
  */
 import type { Socket } from 'node:net';
-import type { IncomingHttpHeaders } from 'node:http';
-import { RawBody } from './body.js';
-import { UnansweredError, abortReason, beforeResponseError, rawError } from './errors.js';
-import { ResponseParser, type ParserEvents, type ResponseHead } from './response-parser.js';
-import { ResponseRelay, type RelayEvents } from './response-relay.js';
-import type { RawRequestOptions, SerializedRequest } from './request-head.js';
-import { drained } from '../common/drained.js';
-import type { AbortLike } from '../common/light-signal.js';
-
-export interface RawResponse {
-  statusCode: number;
-  headers: IncomingHttpHeaders;
-  body: RawBody;
-  /** The whole body, when it arrived in the same read as the head (no stream needed). */
-  complete?: Buffer;
-}
-
-const NO_SOURCE = Object.freeze({ resume() {}, abandon() {} });
-const EMPTY = Buffer.alloc(0);
-
-/**
- * A response read whole with its head - the common case for small answers. Forwarding
- * writes `complete` at once; a Readable is made only for callers that ask for `body`.
- */
-class CompleteResponse implements RawResponse {
-  readonly statusCode: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly complete: Buffer;
-  #body: RawBody | undefined;
-
-  constructor(head: ResponseHead, complete: Buffer) {
-    this.statusCode = head.statusCode;
-    this.headers = head.headers;
-    this.complete = complete;
-  }
-
-  get body(): RawBody {
-    if (this.#body === undefined) {
-      const body = new RawBody(NO_SOURCE);
-      if (this.complete.length > 0) body.push(this.complete);
-      body.push(null);
-      this.#body = body;
-    }
-    return this.#body;
-  }
-}
-
-/** Who receives a relayed response (see RawConnection.pass). */
-export interface PassTarget extends RelayEvents {
-  /**
-   * The exchange failed; `headSeen`: the head was already handed on. Before it, the error
-   * is classed as the pool's `request` would class it (a reset, a timeout…).
-   */
-  onFail(err: unknown, headSeen: boolean): void;
-}
-
-/** The relaying side's handle on its exchange, bound to it (a late call does nothing). */
-export interface PassControl {
-  /** Reads on after onHead/onData asked to pause. */
-  resume(): void;
-  /** Gives up: the connection is closed (its response can no longer be read to the end). */
-  abort(): void;
-}
-
-/** A relayed exchange: the connection's current one, or one written after it (pipelined). */
-interface PassSlot {
-  readonly method: string;
-  readonly target: PassTarget;
-  readonly timeoutMs: number;
-  /** The relaying side gave up while the slot waited its turn: its response is read and dropped. */
-  abandoned: boolean;
-}
-
-/** A request for passMany(): its head is part of the batch's text. */
-export interface PassItem {
-  method: string;
-  target: PassTarget;
-  timeoutMs: number;
-}
-
-/** Receives the response of an abandoned pipelined request: read to its end, dropped. */
-const DISCARD: PassTarget = Object.freeze({ onHead: () => true, onData: () => true, onFail() {} });
+import { ResponseDecoder } from '../codec/response-decoder.js';
+import type { ResponseHead } from '../codec/response-head.js';
+import { beforeResponseError, clientError, UnansweredError } from './errors.js';
+import type { ExchangeControl, ExchangeOptions, ResponseHandler } from './handler.js';
 
 /** The pool's side of a connection. */
 export interface ConnectionOwner {
-  /** The exchange ended and the connection can carry another request. */
-  release(conn: RawConnection): void;
+  /** The exchanges ended and the connection can carry another request. */
+  release(conn: ClientConnection): void;
   /** The socket closed (once per connection). */
-  closed(conn: RawConnection): void;
+  closed(conn: ClientConnection): void;
 }
 
-export class RawConnection {
+/** A request's body as the connection writes it: whole, or streamed (chunked or with a declared length). */
+export type OutgoingBody = Buffer | { stream: AsyncIterable<Uint8Array>; chunked: boolean };
+
+interface Exchange {
+  readonly handler: ResponseHandler;
+  readonly opts: ExchangeOptions;
+  /** Its consumer gave up while it waited its turn: its answer is read and dropped. */
+  abandoned: boolean;
+}
+
+const NOOP_HANDLER: ResponseHandler = Object.freeze({ raw: true, onHead: () => true, onData: () => true, onError() {} });
+const HINT_MARGIN_MS = 1000;
+const TIMEOUT_PARAM = /(?:^|[\s,;])timeout\s*=\s*(\d{1,9})/i;
+
+export class ClientConnection {
   readonly #socket: Socket;
   readonly #owner: ConnectionOwner;
-  /** Requests started on this connection. */
+  /** Requests written on this connection. */
   #served = 0;
-  #timeoutMs = 0;
   #socketError: Error | undefined;
-
-  // The current exchange; `#seq` tells a late callback of an earlier one apart.
-  #seq = 0;
-  #busy = false;
-  #reused = false;
+  readonly #queue: Exchange[] = [];
+  #decoder: ResponseDecoder | undefined;
+  #headSeen = false;
   #gotBytes = false;
+  #reused = false;
+  /** A request body is still being written. */
   #writing = false;
-  #parser: ResponseParser | undefined;
-  /** Instead of #parser when the exchange is relayed (pass()). */
-  #relay: ResponseRelay | undefined;
-  #target: PassTarget | undefined;
-  #slot: PassSlot | undefined;
-  /** Relayed requests written after the current one (passMany), answered in order. */
-  #queue: PassSlot[] = [];
-  /**
-   * A relayed exchange is timed by its pool's sweep (checkTimeout) rather than the socket's
-   * timer, which Node re-arms on every read and write: ≈ 6 % of a relaying dispatcher's CPU.
-   */
-  #passTimeoutMs = 0;
-  /** performance.now() of the last progress of a relayed exchange. */
+  /** The consumer of the current answer asked to pause. */
+  #paused = false;
+  /** When the current exchange started waiting for its answer, and its last progress (performance.now()). */
+  #waitingSince = 0;
   #activeAt = 0;
-  #head: ResponseHead | undefined;
-  /** Body pieces seen in the read that brought the head, until that read is parsed. */
-  #collected: Buffer[] | undefined;
-  #body: RawBody | undefined;
-  #resolve: ((res: RawResponse) => void) | undefined;
-  #reject: ((err: unknown) => void) | undefined;
-  #signal: AbortLike | undefined;
-  readonly #onAbort = (): void => {
-    if (this.#signal !== undefined) this.#fail(abortReason(this.#signal));
-  };
-  readonly #events: ParserEvents;
+  /** Bumped whenever the queue is reset: a late callback of an earlier exchange sees it changed. */
+  #generation = 0;
+
+  /** The pool's sweep count when this connection last went idle. */
+  idleSince = 0;
+  /**
+   * How long the upstream said it keeps this connection idle (`Keep-Alive: timeout=N`),
+   * less a second of margin; undefined without a hint. The pool never keeps it idle longer,
+   * so a request does not race the upstream's close.
+   */
+  maxIdleMs: number | undefined = undefined;
 
   constructor(socket: Socket, owner: ConnectionOwner) {
     this.#socket = socket;
     this.#owner = owner;
-    this.#events = {
-      onHead: (head) => this.#onHead(head),
-      onData: (data) => {
-        if (this.#collected !== undefined) this.#collected.push(data);
-        else if (this.#body !== undefined && !this.#body.push(data)) this.#socket.pause();
-      },
-      // While collecting, the end is seen from parser.done once the read is parsed.
-      onComplete: () => this.#body?.push(null),
-    };
     // Sockets opened with `onread` (the pool's) deliver through onRead() instead.
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('data', (chunk: Buffer) => this.onRead(chunk));
     socket.on('end', () => this.#onEnd());
     socket.on('error', (err) => {
       this.#socketError ??= err;
     });
-    socket.on('timeout', () => this.#onTimeout());
     socket.on('close', () => this.#onClose());
   }
 
@@ -164,155 +85,28 @@ export class RawConnection {
     return this.#socket.destroyed;
   }
 
+  /** An exchange is in flight (the pool times those). */
+  get busy(): boolean {
+    return this.#queue.length > 0;
+  }
+
   /** For tests: the socket's local port names the connection. */
   get localPort(): number | undefined {
     return this.#socket.localPort;
   }
 
-  /**
-   * The pool's sweep count when this connection last went idle: the pool closes it after
-   * enough sweeps. (Re-arming the socket's own timer between the request timeout and the
-   * keep-alive timeout on every exchange cost ≈ 3 % of the dispatcher's CPU.)
-   */
-  idleSince = 0;
-
-  /**
-   * How long the worker said it keeps this connection idle (`Keep-Alive: timeout=N`), less a
-   * second of margin; undefined without a hint. The pool never keeps it idle longer, so our
-   * request does not race the worker's close (undici does the same with its threshold).
-   */
-  maxIdleMs: number | undefined = undefined;
-
   destroy(err?: Error): void {
     this.#socket.destroy(err);
   }
 
-  request(req: RawRequestOptions, serialized: SerializedRequest): Promise<RawResponse> {
-    return new Promise<RawResponse>((resolve, reject) => {
-      const signal = req.signal;
-      if (signal?.aborted) {
-        reject(abortReason(signal));
-        this.#owner.release(this);
-        return;
-      }
-      this.#seq++;
-      this.#busy = true;
-      this.#reused = this.#served++ > 0;
-      this.#gotBytes = false;
-      this.#head = undefined;
-      this.#body = undefined;
-      this.#resolve = resolve;
-      this.#reject = reject;
-      this.#parser = new ResponseParser(req.method, this.#events);
-      this.#signal = signal;
-      signal?.addEventListener('abort', this.#onAbort, { once: true });
-      this.#setTimeout(req.timeoutMs);
-      this.#write(req, serialized);
-    });
-  }
-
-  /**
-   * Sends a request head that the caller built (latin1 text: a request without body) and relays the
-   * response to `target` as bytes (ResponseRelay) instead of parsing it into an object.
-   */
-  pass(head: string, method: string, target: PassTarget, timeoutMs: number): PassControl {
-    const slot: PassSlot = { method, target, timeoutMs, abandoned: false };
-    this.#begin(slot, [], 1);
-    this.#socket.write(head, 'latin1');
-    return this.#controlOf(slot);
-  }
-
-  /**
-   * HTTP/1.1 pipelining for relayed requests: `heads` is the text of several requests without
-   * body, one after the other, sent in one write; their responses come back in the same order
-   * and each is relayed to its item's target. When the connection fails, the current request
-   * fails as a single one would; those still waiting fail as never answered (a reset, which
-   * the forwarder retries). One control per item.
-   */
-  passMany(heads: string, items: readonly PassItem[]): PassControl[] {
-    const slots: PassSlot[] = items.map((i) => ({ method: i.method, target: i.target, timeoutMs: i.timeoutMs, abandoned: false }));
-    this.#begin(slots[0], slots.slice(1), slots.length);
-    this.#socket.write(heads, 'latin1');
-    return slots.map((slot) => this.#controlOf(slot));
-  }
-
-  #begin(first: PassSlot, queue: PassSlot[], count: number): void {
-    this.#seq++;
-    this.#busy = true;
-    this.#reused = this.#served > 0;
-    this.#served += count;
-    this.#gotBytes = false;
-    this.#setTimeout(0);
-    this.#queue = queue;
-    this.#startSlot(first);
-  }
-
-  /** Makes `slot` the current exchange: its response is the next to arrive. */
-  #startSlot(slot: PassSlot): void {
-    const target = slot.abandoned ? DISCARD : slot.target;
-    this.#slot = slot;
-    this.#target = target;
-    this.#relay = new ResponseRelay(slot.method, target);
-    this.#passTimeoutMs = slot.timeoutMs;
-    this.#activeAt = performance.now();
-  }
-
-  #controlOf(slot: PassSlot): PassControl {
-    return {
-      resume: () => {
-        if (this.#slot !== slot || !this.#socket.isPaused()) return;
-        // The wait was the client's; the worker's time starts again now.
-        this.#activeAt = performance.now();
-        this.#socket.resume();
-      },
-      abort: () => {
-        if (this.#slot === slot) {
-          // Its response can no longer be read to the end: the connection goes, and with it
-          // the requests written after this one (their targets hear so).
-          const queued = this.#takeQueued();
-          this.#end();
-          this.#socket.destroy();
-          this.#failQueued(queued, new UnansweredError('an earlier pipelined request was given up: its connection is closed', false));
-        } else if (this.#queue.includes(slot)) {
-          slot.abandoned = true;
-        }
-      },
-    };
-  }
-
-  #detachQueued(): void {
-    for (const slot of this.#queue) {
-      if (slot.abandoned) continue;
-      slot.abandoned = true;
-      slot.target.onFail(new UnansweredError('an earlier pipelined answer waits for a slow client', false), false);
-    }
-  }
-
-  #takeQueued(): PassSlot[] {
-    const queued = this.#queue;
-    if (queued.length > 0) this.#queue = [];
-    return queued;
-  }
-
-  /** Hands the waiting pipelined requests back: `err` is an UnansweredError, or the connection's own failure. */
-  #failQueued(queued: readonly PassSlot[], err: unknown): void {
-    if (queued.length === 0) return;
-    // A reset in classify()'s terms either way: they never got an answer, so the forwarder may retry them.
-    const reason =
-      err instanceof UnansweredError
-        ? err
-        : new UnansweredError('connection to the worker failed before this pipelined request was answered', true, err);
-    for (const slot of queued) if (!slot.abandoned) slot.target.onFail(reason, false);
-  }
-
-  #write(req: RawRequestOptions, { head, chunked }: SerializedRequest): void {
-    const body = req.body;
+  /** Writes one request (head as latin1 text, and its body) and answers it through `handler`. */
+  send(head: string, body: OutgoingBody | undefined, handler: ResponseHandler, opts: ExchangeOptions): ExchangeControl {
+    const ex: Exchange = { handler, opts, abandoned: false };
+    this.#begin([ex]);
     const socket = this.#socket;
-    if (body === null || body === undefined) {
+    if (body === undefined) {
       socket.write(head, 'latin1');
-    } else if (typeof body === 'string') {
-      socket.write(head + body);
-    } else if (body instanceof Uint8Array) {
+    } else if (Buffer.isBuffer(body)) {
       // cork/uncork: one writev, one syscall.
       socket.cork();
       socket.write(head, 'latin1');
@@ -320,282 +114,269 @@ export class RawConnection {
       socket.uncork();
     } else {
       socket.write(head, 'latin1');
-      void this.#pump(body as AsyncIterable<Uint8Array | string>, chunked, this.#seq);
+      void this.#pump(body.stream, body.chunked, this.#generation);
+    }
+    return this.#controlOf(ex);
+  }
+
+  /**
+   * Writes several requests without body in one write (`heads`: their heads one after the
+   * other) and answers each through its handler, in order. One control per handler.
+   */
+  sendBatch(heads: string, items: readonly { handler: ResponseHandler; opts: ExchangeOptions }[]): ExchangeControl[] {
+    const exchanges = items.map((i): Exchange => ({ handler: i.handler, opts: i.opts, abandoned: false }));
+    this.#begin(exchanges);
+    this.#socket.write(heads, 'latin1');
+    return exchanges.map((ex) => this.#controlOf(ex));
+  }
+
+  #begin(exchanges: Exchange[]): void {
+    this.#generation++;
+    this.#reused = this.#served > 0;
+    this.#served += exchanges.length;
+    this.#queue.push(...exchanges);
+    this.#startCurrent();
+  }
+
+  /** The first exchange in the queue starts waiting for its answer. */
+  #startCurrent(): void {
+    const ex = this.#queue[0];
+    this.#headSeen = false;
+    this.#gotBytes = false;
+    this.#paused = false;
+    this.#waitingSince = this.#activeAt = performance.now();
+    const handler = ex.abandoned ? NOOP_HANDLER : ex.handler;
+    this.#decoder = new ResponseDecoder(
+      ex.opts.method,
+      {
+        onHead: (head, body, complete) => this.#onHead(ex, handler, head, body, complete),
+        onData: (data, complete) => {
+          if (this.#queue[0] === ex && !handler.onData(data, complete)) this.#pause(ex);
+        },
+      },
+      { raw: handler.raw, upgrade: ex.opts.upgrade },
+    );
+  }
+
+  #onHead(ex: Exchange, handler: ResponseHandler, head: ResponseHead, body: Buffer | undefined, complete: boolean): void {
+    this.#headSeen = true;
+    if (this.#queue[0] === ex && !handler.onHead(head, body, complete)) this.#pause(ex);
+  }
+
+  /**
+   * The consumer cannot take more now. A client that reads slowly must not hold other
+   * clients' answers: the requests behind this one are handed back at once (their answers
+   * will be read and dropped) to go again on another connection.
+   */
+  #pause(ex: Exchange): void {
+    this.#paused = true;
+    for (const q of this.#queue) {
+      if (q === ex || q.abandoned) continue;
+      q.abandoned = true;
+      q.handler.onError(new UnansweredError('an earlier pipelined answer waits for a slow client', false), false);
     }
   }
 
+  #controlOf(ex: Exchange): ExchangeControl {
+    return {
+      resume: () => {
+        if (this.#queue[0] !== ex || !this.#paused) return;
+        this.#paused = false;
+        // The wait was the consumer's; the upstream's time starts again now.
+        this.#activeAt = performance.now();
+        this.#socket.resume();
+      },
+      abort: () => {
+        if (this.#queue[0] === ex) {
+          // Its answer can no longer be read to the end: the connection goes, and with it
+          // the requests written behind this one (their handlers hear so).
+          ex.abandoned = true;
+          this.#failQueue(new UnansweredError('an earlier pipelined request was given up: its connection is closed', false));
+        } else if (this.#queue.includes(ex)) {
+          ex.abandoned = true;
+        }
+      },
+    };
+  }
+
+  /** Bytes from the socket (the pool's shared read buffer: handed on before this returns). */
+  onRead(chunk: Buffer): void {
+    let pos = 0;
+    // Bounded: each pass completes an answer or consumes the rest of the chunk.
+    while (pos < chunk.length) {
+      const ex = this.#queue[0];
+      const decoder = this.#decoder;
+      if (ex === undefined || decoder === undefined) {
+        // Bytes nobody asked for (or beyond a complete answer): the upstream is confused.
+        this.#socket.destroy();
+        return;
+      }
+      this.#gotBytes = true;
+      this.#activeAt = performance.now();
+      try {
+        pos = decoder.feed(chunk, pos);
+      } catch (err) {
+        this.#failQueue(clientError('BAD_RESPONSE', (err as Error).message, err));
+        return;
+      }
+      // A handler may have given up meanwhile (the connection is then gone).
+      if (this.#queue[0] !== ex || this.#socket.destroyed) return;
+      if (!decoder.done) break;
+      if (!this.#completed(decoder.head as ResponseHead, pos < chunk.length)) return;
+    }
+    if (this.#paused && !this.#socket.destroyed) this.#socket.pause();
+  }
+
+  /** The current answer is complete. Returns whether reading goes on (with the next queued exchange). */
+  #completed(head: ResponseHead, more: boolean): boolean {
+    const done = this.#queue.shift() as Exchange;
+    this.#decoder = undefined;
+    const keep = head.framing.keepAlive && !this.#writing && !this.#socket.destroyed;
+    if (this.#queue.length > 0) {
+      if (keep && !bodylessByRule(done.opts.method, head.status)) {
+        this.#startCurrent();
+        return true;
+      }
+      // The upstream closes after this answer, or an answer without a body ended the
+      // pipeline: the requests behind it go again elsewhere.
+      const reason = keep
+        ? 'an answer without a body ends a pipeline'
+        : 'the worker closed the connection after an earlier answer, before reading this request';
+      this.#failQueue(new UnansweredError(reason, false));
+      return false;
+    }
+    if (more || !keep) {
+      this.#socket.destroy();
+      return false;
+    }
+    this.maxIdleMs = idleLimitOf(head.framing.keepAliveField);
+    // The last bytes may have filled the consumer and paused the socket.
+    this.#paused = false;
+    if (this.#socket.isPaused()) this.#socket.resume();
+    this.#owner.release(this);
+    return false;
+  }
+
   /** Streams a request body, waiting for 'drain' whenever the socket's buffer is full. */
-  async #pump(body: AsyncIterable<Uint8Array | string>, chunked: boolean, seq: number): Promise<void> {
+  async #pump(body: AsyncIterable<Uint8Array>, chunked: boolean, generation: number): Promise<void> {
     const socket = this.#socket;
-    const current = (): boolean => this.#seq === seq && this.#busy && !socket.destroyed;
+    const current = (): boolean => this.#generation === generation && !socket.destroyed;
     this.#writing = true;
     try {
       for await (const piece of body) {
         if (!current()) return;
-        const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
-        if (chunk.byteLength === 0) continue;
+        if (piece.byteLength === 0) continue;
         let ok: boolean;
         if (chunked) {
           socket.cork();
-          socket.write(`${chunk.byteLength.toString(16)}\r\n`, 'latin1');
-          socket.write(chunk);
+          socket.write(`${piece.byteLength.toString(16)}\r\n`, 'latin1');
+          socket.write(piece);
           ok = socket.write('\r\n', 'latin1');
           socket.uncork();
         } else {
-          ok = socket.write(chunk);
+          ok = socket.write(piece);
         }
-        if (!ok) await drained(socket);
+        if (!ok) await drainedOrClosed(socket);
       }
       if (!current()) return;
       if (chunked) socket.write('0\r\n\r\n', 'latin1');
       this.#writing = false;
-      // The answer may have been complete before the body was.
-      if (this.#parser?.done) this.#finish();
+      // The upstream's wait for our body is over: its time to answer starts now.
+      this.#waitingSince = performance.now();
+      // The answer may have been complete before the body was: the connection cannot be reused.
+      if (this.#queue.length === 0) socket.destroy();
     } catch (err) {
-      if (this.#seq === seq) this.#fail(err);
+      if (this.#generation === generation) this.#failQueue(err);
     } finally {
-      if (this.#seq === seq) this.#writing = false;
+      if (this.#generation === generation) this.#writing = false;
     }
-  }
-
-  #onHead(head: ResponseHead): void {
-    this.#head = head;
-    // The answer is given once this read is parsed: whole if its body came along.
-    this.#collected = [];
-  }
-
-  /** Answers the caller after the read that brought the head: whole, or as a stream. */
-  #deliver(complete: boolean): void {
-    const head = this.#head as ResponseHead;
-    const pieces = this.#collected as Buffer[];
-    this.#collected = undefined;
-    const resolve = this.#resolve;
-    this.#resolve = undefined;
-    this.#reject = undefined;
-    // Only a Content-Length (or empty) body: a chunked one keeps its framing when forwarded.
-    if (complete && head.headers['transfer-encoding'] === undefined) {
-      const whole = pieces.length === 0 ? EMPTY : pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
-      resolve?.(new CompleteResponse(head, whole));
-      return;
-    }
-    // Bound to this exchange: a body read or dropped late must not touch the next one.
-    const seq = this.#seq;
-    const body = new RawBody({
-      resume: () => {
-        if (this.#seq === seq) this.#socket.resume();
-      },
-      abandon: () => {
-        if (this.#seq === seq) this.#fail(rawError('UND_ERR_ABORTED', 'response body abandoned'));
-      },
-    });
-    this.#body = body;
-    let flowing = true;
-    for (const piece of pieces) flowing = body.push(piece);
-    if (complete) body.push(null);
-    else if (!flowing) this.#socket.pause();
-    resolve?.({ statusCode: head.statusCode, headers: head.headers, body });
-  }
-
-  /**
-   * Bytes read into a buffer that is reused for the next read (net.connect's `onread`, which
-   * skips a buffer allocation and the stream machinery per read): a relayed response is
-   * handed on before this returns (ResponseRelay copies what it keeps); the parsing path
-   * keeps views of what it reads, so it gets a copy.
-   */
-  onRead(view: Buffer): void {
-    this.#onData(this.#relay !== undefined ? view : Buffer.from(view));
-  }
-
-  #onData(chunk: Buffer): void {
-    let relay = this.#relay;
-    if (relay !== undefined) {
-      this.#gotBytes = true;
-      this.#activeAt = performance.now();
-      let rest: Buffer | undefined = chunk;
-      // Bounded: each pass completes a response, or returns.
-      for (;;) {
-        try {
-          rest = relay.feed(rest);
-        } catch (err) {
-          this.#fail(err);
-          return;
-        }
-        // Its target may have given up on it meanwhile (abort: the connection is gone).
-        if (this.#relay !== relay) return;
-        if (!relay.done) {
-          if (relay.paused) {
-            this.#socket.pause();
-            // A client that reads slowly must not hold others' answers: the requests behind
-            // this one are given up here (their answers will be read and dropped) and fail as
-            // never answered, so they are sent again on another connection.
-            if (this.#queue.length > 0) this.#detachQueued();
-          }
-          return;
-        }
-        if (this.#queue.length === 0 || !relay.keepsAlive) {
-          this.#finish();
-          return;
-        }
-        // Pipelined: what followed this response starts the next one.
-        this.#startSlot(this.#queue.shift() as PassSlot);
-        relay = this.#relay as ResponseRelay;
-        if (rest === undefined) return;
-      }
-    }
-    const parser = this.#parser;
-    if (!this.#busy || parser === undefined) {
-      // Bytes nobody asked for: the worker is confused; never reuse this connection.
-      this.#socket.destroy();
-      return;
-    }
-    this.#gotBytes = true;
-    try {
-      parser.feed(chunk);
-    } catch (err) {
-      this.#fail(err);
-      return;
-    }
-    if (this.#collected !== undefined) this.#deliver(parser.done);
-    if (parser.done) this.#finish();
   }
 
   #onEnd(): void {
-    if (!this.#busy) return;
-    const untilClose = this.#parser?.untilClose === true || this.#relay?.untilClose === true;
-    if (!untilClose) return;
-    this.#parser?.end();
-    this.#relay?.end();
-    this.#finish();
+    const decoder = this.#decoder;
+    if (decoder === undefined || !decoder.untilClose) return;
+    // The close ends this answer (its handler hears the end); anything written behind it
+    // was never read: handed back, and the connection goes.
+    decoder.end();
+    this.#queue.shift();
+    this.#decoder = undefined;
+    this.#failQueue(new UnansweredError('the worker closed the connection after an earlier answer, before reading this request', false));
   }
 
-  #headSeen(): boolean {
-    return this.#relay !== undefined ? this.#relay.headSeen : this.#head !== undefined;
-  }
-
-  /** The pool's sweep: fails a relayed exchange without progress for its timeout. */
+  /** The pool's sweep: fails an exchange without progress for its timeout. */
   checkTimeout(now: number): void {
-    if (!this.#busy || this.#relay === undefined || this.#passTimeoutMs <= 0) return;
-    if (now - this.#activeAt > this.#passTimeoutMs) this.#onTimeout();
-  }
-
-  /** Whether a relayed exchange is in flight (the pool sweeps only while there are). */
-  get relaying(): boolean {
-    return this.#busy && this.#relay !== undefined;
-  }
-
-  #onTimeout(): void {
-    // The timer is the last request's, left armed (see idleSince). An idle connection is the
-    // pool's to expire; closing it here threw away every connection idle longer than its last
-    // request's timeout - a health probe's (500 ms, every second) reconnected each time.
-    // The next request's first write re-arms the timer.
-    if (!this.#busy) return;
-    if (!this.#headSeen()) {
-      this.#fail(rawError('UND_ERR_HEADERS_TIMEOUT', 'Headers Timeout Error'));
-    } else if (!this.#socket.isPaused()) {
-      // A paused socket is our consumer's slowness, not the worker's.
-      this.#fail(rawError('UND_ERR_BODY_TIMEOUT', 'Body Timeout Error'));
+    const ex = this.#queue[0];
+    if (ex === undefined || this.#writing) return;
+    if (!this.#headSeen) {
+      const limit = ex.opts.headersTimeoutMs;
+      if (limit > 0 && now - this.#waitingSince > limit) this.#failQueue(clientError('HEADERS_TIMEOUT', `no answer within ${limit} ms`));
+    } else if (!this.#paused) {
+      // A paused socket is our consumer's slowness, not the upstream's.
+      const limit = ex.opts.bodyTimeoutMs;
+      if (limit > 0 && now - this.#activeAt > limit) this.#failQueue(clientError('BODY_TIMEOUT', `no body bytes for ${limit} ms`));
     }
   }
 
   #onClose(): void {
-    if (this.#busy) {
+    if (this.#queue.length > 0) {
       const err = this.#socketError;
-      this.#fail(
-        !this.#headSeen()
-          ? beforeResponseError(err, this.#reused && !this.#gotBytes)
-          : (err ?? rawError('UND_ERR_SOCKET', 'other side closed')),
+      this.#failQueue(
+        !this.#headSeen ? beforeResponseError(err, this.#reused && !this.#gotBytes) : (err ?? clientError('SOCKET', 'other side closed')),
       );
     }
     this.#owner.closed(this);
   }
 
-  /** The exchange completed: back to the pool, or closed when keep-alive is not possible. */
-  #finish(): void {
-    if (!this.#busy || this.#writing) {
-      // A body still being sent makes the connection unusable; the pump stops on its own.
-      if (this.#busy) {
-        this.#end();
-        this.#socket.destroy();
-      }
-      return;
-    }
-    const head = this.#head;
-    const relay = this.#relay;
-    // Pipelined requests still waiting: the worker closes after this response (it said so).
-    const queued = this.#takeQueued();
-    const reusable =
-      queued.length === 0 &&
-      !this.#socket.destroyed &&
-      (relay !== undefined ? relay.reusable : head?.keepAlive === true && this.#parser?.extra === 0);
-    if (reusable) this.maxIdleMs = idleLimitOf(relay !== undefined ? relay.keepAliveField : head?.headers['keep-alive']);
-    this.#end();
-    if (reusable) {
-      // The last chunk may have filled the body's buffer and paused the socket.
-      this.#socket.resume();
-      this.#owner.release(this);
-    } else {
-      this.#socket.destroy();
-      this.#failQueued(
-        queued,
-        new UnansweredError('the worker closed the connection after an earlier answer, before reading this request', false),
-      );
-    }
-  }
-
-  /** Fails the current exchange (before the head: the promise; after: the body) and the socket. */
-  #fail(err: unknown): void {
-    if (!this.#busy) return;
-    const reject = this.#reject;
-    const body = this.#body;
-    const target = this.#target;
-    const headSeen = this.#headSeen();
-    const queued = this.#takeQueued();
-    this.#end();
-    this.#socket.destroy();
-    if (target !== undefined) target.onFail(err, headSeen);
-    else if (reject !== undefined) reject(err);
-    else if (body !== undefined && !body.destroyed) body.destroy(err instanceof Error ? err : rawError('UND_ERR_SOCKET', String(err)));
-    this.#failQueued(queued, err);
-  }
-
-  #end(): void {
-    this.#busy = false;
+  /**
+   * Fails the current exchange with `err` and hands back those written behind it (never
+   * answered: a reset, which the retry rule may retry), then closes the socket.
+   */
+  #failQueue(err: unknown): void {
+    const queue = this.#queue.splice(0);
+    const headSeen = this.#headSeen;
+    this.#generation++;
+    this.#decoder = undefined;
     this.#writing = false;
-    this.#seq++;
-    this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.#signal = undefined;
-    this.#resolve = undefined;
-    this.#reject = undefined;
-    this.#parser = undefined;
-    this.#relay = undefined;
-    this.#target = undefined;
-    this.#slot = undefined;
-    this.#body = undefined;
-    this.#head = undefined;
-    this.#collected = undefined;
-  }
-
-  #setTimeout(ms: number): void {
-    if (ms === this.#timeoutMs) return;
-    this.#timeoutMs = ms;
-    this.#socket.setTimeout(ms);
+    this.#socket.destroy();
+    const [current, ...rest] = queue;
+    if (current !== undefined && !current.abandoned) current.handler.onError(err, headSeen);
+    if (rest.length === 0) return;
+    const unanswered =
+      err instanceof UnansweredError
+        ? err
+        : new UnansweredError('the connection failed before this pipelined request was answered', true, err);
+    for (const q of rest) if (!q.abandoned) q.handler.onError(unanswered, false);
   }
 }
 
-const HINT_MARGIN_MS = 1000;
-const TIMEOUT_PARAM = /(?:^|[\s,;])timeout\s*=\s*(\d{1,9})/i;
+/** Answers that carry no body whatever their fields say (RFC 9112 §6.3): a pipeline stops there. */
+function bodylessByRule(method: string, status: number): boolean {
+  return method === 'HEAD' || status === 204 || status === 304 || status < 200;
+}
+
+/** Resolves when the socket can take more writes, or is gone (so a pump never hangs). */
+function drainedOrClosed(socket: Socket): Promise<void> {
+  if (socket.destroyed || !socket.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
 
 /** `Keep-Alive: timeout=N, max=M` → N s less the margin (≤ 0: do not keep it idle at all). */
-export function idleLimitOf(value: string | string[] | undefined): number | undefined {
+export function idleLimitOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  // A worker sends the same line every time: parse it once.
+  // An upstream sends the same line every time: parse it once.
   if (value === lastHint) return lastLimit;
-  const m = TIMEOUT_PARAM.exec(Array.isArray(value) ? value.join(',') : value);
+  const m = TIMEOUT_PARAM.exec(value);
   const limit = m === null ? undefined : Number(m[1]) * 1000 - HINT_MARGIN_MS;
-  if (typeof value === 'string') {
-    lastHint = value;
-    lastLimit = limit;
-  }
+  lastHint = value;
+  lastLimit = limit;
   return limit;
 }
 let lastHint: string | undefined;

@@ -1,93 +1,101 @@
 /**
- * The raw client's per-worker pool: idle connections are reused newest first (LIFO keeps
+ * The client's per-upstream pool: idle connections are reused newest first (LIFO keeps
  * the hot ones warm and lets the rest time out), at most `connections` are open, and
- * requests beyond that wait in arrival order.
+ * requests beyond that wait in arrival order - at most `queueTimeoutMs`, so a saturated
+ * upstream answers "busy" instead of holding requests forever.
+ *
+ * Requests the caller marks `pipelined` (no body, known to be answered quickly) wait for
+ * the end of the event-loop turn and go out together, several per connection in one
+ * write (HTTP/1.1 pipelining): the largest cost of relaying small answers is per read and
+ * write, on both sides, not per byte.
  */
 import { connect, type Socket } from 'node:net';
-import type { AbortLike } from '../common/light-signal.js';
-import { RawConnection, type ConnectionOwner, type PassControl, type PassItem, type PassTarget, type RawResponse } from './connection.js';
-import { abortReason, rawError } from './errors.js';
-import { serializeRequest, type RawRequestOptions, type SerializedRequest } from './request-head.js';
+import { type ClientConnection as Conn, ClientConnection, type ConnectionOwner, type OutgoingBody } from './connection.js';
+import { clientError } from './errors.js';
+import type { ExchangeControl, ExchangeOptions, ResponseHandler } from './handler.js';
 
-export interface RawPoolOptions {
+export interface PoolOptions {
   /** Max open connections. @default 128 */
   connections?: number;
-  /** Idle time after which a connection is closed; below the worker's 5 s. @default 4000 */
+  /** Idle time after which a connection is closed; below the upstream's own keep-alive timeout. @default 4000 */
   keepAliveTimeoutMs?: number;
   /** TCP connect timeout. @default 2000 */
   connectTimeoutMs?: number;
-  /** Connect to this Unix-domain socket instead of the origin's host:port (Host stays the origin's). */
-  socketPath?: string;
-  /**
-   * Most relayed requests written together on one connection (HTTP/1.1 pipelining): those
-   * passed with `pipelined` in the same turn of the event loop are sent in groups of up to
-   * this many. 1: each on its own connection. @default 1
-   */
+  /** Longest wait for a free connection when all are busy; 0: no limit. @default 5000 */
+  queueTimeoutMs?: number;
+  /** Most pipelined requests written together on one connection; 1: never pipeline. @default 16 */
   pipelining?: number;
+  /** Connect to this Unix-domain socket instead of the origin's host:port. */
+  socketPath?: string;
 }
 
-export const RAW_POOL_DEFAULTS = Object.freeze({
+export const POOL_DEFAULTS = Object.freeze({
   connections: 128,
   keepAliveTimeoutMs: 4000,
   connectTimeoutMs: 2000,
-  pipelining: 1,
-} satisfies Required<Omit<RawPoolOptions, 'socketPath'>>);
+  queueTimeoutMs: 5000,
+  pipelining: 16,
+} satisfies Required<Omit<PoolOptions, 'socketPath'>>);
 
-/** The read buffer of every pooled connection: reads are consumed before the next one. */
+/** One request for the pool: its serialized head, its body, how its answer is handled. */
+export interface PoolRequest {
+  readonly head: string;
+  readonly body?: OutgoingBody;
+  readonly handler: ResponseHandler;
+  readonly opts: ExchangeOptions;
+  /** No body and known to be answered quickly: may share a write and a connection with others. */
+  readonly pipelined?: boolean;
+}
+
+/** The read buffer of every pooled connection: each read is consumed before the next. */
 const READ_BUFFER = Buffer.alloc(64 * 1024);
 
-const NO_CONTROL: PassControl = Object.freeze({ resume() {}, abort() {} });
-
-/** A relayed request waiting for the end of the turn, to be written with the others of it. */
-interface Batched extends PassItem {
-  head: string;
-  /** The connection's control once it was written. */
-  inner: PassControl | undefined;
+/** A request not written yet, and its control once it is. */
+interface Pending {
+  readonly req: PoolRequest;
+  inner: ExchangeControl | undefined;
   aborted: boolean;
 }
 
 interface Waiter {
-  give(conn: RawConnection): void;
+  give(conn: Conn): void;
   fail(err: unknown): void;
+  readonly since: number;
 }
 
-export class RawPool implements ConnectionOwner {
+export class Pool implements ConnectionOwner {
   readonly #host: string;
   readonly #port: number;
-  /** The Host field: the origin's host[:port]. */
-  readonly #authority: string;
-  readonly #opts: Required<Omit<RawPoolOptions, 'socketPath'>>;
+  /** The origin's host[:port]: the Host field of requests. */
+  readonly authority: string;
+  readonly #opts: Required<Omit<PoolOptions, 'socketPath'>>;
   readonly #socketPath: string | undefined;
-  readonly #idle: RawConnection[] = [];
-  readonly #all = new Set<RawConnection>();
+  readonly #idle: Conn[] = [];
+  readonly #all = new Set<Conn>();
   readonly #waiters: Waiter[] = [];
   /** Open plus connecting. */
   #count = 0;
   #closed = false;
-  /** Keep-alive timeouts: one coarse timer per pool instead of per-connection timers. */
-  #sweeps = 0;
-  /** The sweep's period and its keep-alive limit in sweeps (see #startSweeper). */
-  readonly #every: number;
-  readonly #limit: number;
-  #sweeper: NodeJS.Timeout | undefined;
-  /** Times relayed exchanges (RawConnection.checkTimeout) while any runs, at this period. */
-  #passSweeper: NodeJS.Timeout | undefined;
-  #passEvery = 0;
   #onEmpty: (() => void) | undefined;
-  /** Pipelined relayed requests of this turn (see pass), written at its end. */
-  #turn: Batched[] = [];
+  /** Pipelined requests of this turn, written at its end. */
+  #turn: Pending[] = [];
   #turnScheduled = false;
+  /** The sweep: idle expiry, exchange timeouts, queue timeouts (one coarse timer per pool). */
+  #sweeper: NodeJS.Timeout | undefined;
+  #sweepPeriod = 0;
+  #sweeps = 0;
+  readonly #every: number;
+  readonly #idleLimit: number;
 
-  constructor(origin: string, options: RawPoolOptions = {}) {
+  constructor(origin: string, options: PoolOptions = {}) {
     const url = new URL(origin);
     this.#host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     this.#port = Number(url.port || 80);
-    this.#authority = url.host;
-    this.#opts = { ...RAW_POOL_DEFAULTS, ...options };
+    this.authority = url.host;
+    this.#opts = { ...POOL_DEFAULTS, ...stripUndefined(options) };
     this.#socketPath = options.socketPath;
-    const ms = this.#opts.keepAliveTimeoutMs;
-    this.#every = Math.max(25, Math.min(1000, ms / 4));
-    this.#limit = Math.max(1, Math.floor(ms / this.#every) - 1);
+    this.#every = Math.max(25, Math.min(1000, this.#opts.keepAliveTimeoutMs / 4));
+    this.#idleLimit = Math.max(1, Math.floor(this.#opts.keepAliveTimeoutMs / this.#every) - 1);
   }
 
   /** Connections open or being opened. */
@@ -99,147 +107,116 @@ export class RawPool implements ConnectionOwner {
     return this.#idle.length;
   }
 
+  /** Requests waiting for a connection. */
   get queued(): number {
     return this.#waiters.length;
   }
 
-  request(req: RawRequestOptions): Promise<RawResponse> {
-    if (this.#closed) return Promise.reject(rawError('UND_ERR_CLOSED', 'The client is closed'));
-    let serialized: SerializedRequest;
-    try {
-      serialized = serializeRequest(req, this.#authority);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const conn = this.#takeIdle();
-    if (conn !== undefined) return conn.request(req, serialized);
-    return this.#acquire(req.signal).then((c) => c.request(req, serialized));
-  }
-
   /**
-   * Sends `head` (a whole request without body, serialized by the caller) on a pooled
-   * connection and relays the response to `target` (RawConnection.pass). Failures,
-   * connecting included, reach `target.onFail`, never synchronously.
-   *
-   * `pipelined`: the caller knows the request to be answered quickly, so others may wait
-   * behind it on one connection: it is written at the end of this turn of the event loop,
-   * together with the other such requests of the turn (up to `pipelining` per connection).
-   * One write and one read then carry many exchanges, on both sides - the largest cost of
-   * relaying small answers is per read and write (docs/benchmarks.md).
+   * Sends `req` on a pooled connection and answers it through its handler. Failures,
+   * connecting and queueing included, reach `handler.onError`, never synchronously.
    */
-  pass(head: string, method: string, target: PassTarget, timeoutMs: number, pipelined = false): PassControl {
+  dispatch(req: PoolRequest): ExchangeControl {
     if (this.#closed) {
-      queueMicrotask(() => target.onFail(rawError('UND_ERR_CLOSED', 'The client is closed'), false));
+      queueMicrotask(() => req.handler.onError(clientError('CLOSED', 'the pool is closed'), false));
       return NO_CONTROL;
     }
-    if (timeoutMs > 0) this.#sweepPasses(timeoutMs);
-    if (pipelined && this.#opts.pipelining > 1) return this.#batch({ head, method, target, timeoutMs, inner: undefined, aborted: false });
-    return this.#passNow(head, method, target, timeoutMs);
-  }
-
-  #passNow(head: string, method: string, target: PassTarget, timeoutMs: number): PassControl {
-    const entry: Batched = { head, method, target, timeoutMs, inner: undefined, aborted: false };
-    this.#send([entry]);
-    // Written at once on an idle connection: its own control; else one that waits for it.
-    return entry.inner ?? this.#controlOf(entry);
-  }
-
-  #batch(entry: Batched): PassControl {
-    this.#turn.push(entry);
-    if (!this.#turnScheduled) {
-      this.#turnScheduled = true;
-      // The check phase runs after every I/O callback of this turn: all its requests are in.
-      setImmediate(() => this.#flushTurn());
+    this.#ensureSweeper(Math.min(positive(req.opts.headersTimeoutMs), positive(req.opts.bodyTimeoutMs)));
+    const pending: Pending = { req, inner: undefined, aborted: false };
+    if (req.pipelined === true && req.body === undefined && this.#opts.pipelining > 1) {
+      this.#turn.push(pending);
+      if (!this.#turnScheduled) {
+        this.#turnScheduled = true;
+        // The check phase runs after every I/O callback of this turn: all its requests are in.
+        setImmediate(() => this.#flushTurn());
+      }
+    } else {
+      this.#send([pending]);
     }
-    return this.#controlOf(entry);
-  }
-
-  /** The control of a request not yet written: it acts on the connection's once there is one. */
-  #controlOf(entry: Batched): PassControl {
-    return {
-      resume: () => entry.inner?.resume(),
-      abort: () => {
-        entry.aborted = true;
-        entry.inner?.abort();
-      },
-    };
+    return pending.inner ?? controlOf(pending);
   }
 
   /** Writes this turn's pipelined requests: in groups of up to `pipelining`, a connection each. */
   #flushTurn(): void {
     this.#turnScheduled = false;
-    const live = this.#turn.filter((e) => !e.aborted);
+    const live = this.#turn.filter((p) => !p.aborted);
     this.#turn = [];
     if (this.#closed) {
-      const err = rawError('UND_ERR_CLOSED', 'The client is closed');
-      for (const e of live) e.target.onFail(err, false);
+      for (const p of live) p.req.handler.onError(clientError('CLOSED', 'the pool is closed'), false);
       return;
     }
     const depth = this.#opts.pipelining;
-    for (let i = 0; i < live.length; i += depth) this.#send(live.slice(i, i + depth));
+    // A HEAD (or a conditional GET) may be answered without a body, which ends a pipeline:
+    // such requests go last in their group, so nothing waits behind them.
+    for (let i = 0; i < live.length; ) {
+      const group: Pending[] = [];
+      while (i < live.length && group.length < depth) {
+        const p = live[i++];
+        group.push(p);
+        if (p.req.opts.method === 'HEAD' || endsPipeline(p.req.head)) break;
+      }
+      this.#send(group);
+    }
   }
 
   /** Writes `group` on an idle connection, or on one opened (or freed) for it. */
-  #send(group: Batched[]): void {
+  #send(group: Pending[]): void {
     const conn = this.#takeIdle();
     if (conn !== undefined) {
-      this.#sendGroup(conn, group);
+      this.#write(conn, group);
       return;
     }
-    this.#acquire(undefined).then(
+    this.#acquire().then(
       (c) => {
-        const left = group.filter((e) => !e.aborted);
-        if (left.length === 0) {
-          this.release(c);
-          return;
-        }
-        // The sweep may have stopped while this one was connecting.
-        for (const e of left) if (e.timeoutMs > 0) this.#sweepPasses(e.timeoutMs);
-        this.#sendGroup(c, left);
+        const left = group.filter((p) => !p.aborted);
+        if (left.length === 0) this.release(c);
+        else this.#write(c, left);
       },
       (err: unknown) => {
-        for (const e of group) if (!e.aborted) e.target.onFail(err, false);
+        for (const p of group) if (!p.aborted) p.req.handler.onError(err, false);
       },
     );
   }
 
-  /** The newest idle connection, if any (a destroyed one may still be listed until its 'close' event). */
-  #takeIdle(): RawConnection | undefined {
-    let conn = this.#idle.pop();
-    while (conn?.destroyed) conn = this.#idle.pop();
-    return conn;
-  }
-
-  #sendGroup(conn: RawConnection, group: readonly Batched[]): void {
+  #write(conn: Conn, group: readonly Pending[]): void {
     if (group.length === 1) {
-      const e = group[0];
-      e.inner = conn.pass(e.head, e.method, e.target, e.timeoutMs);
+      const { req } = group[0];
+      group[0].inner = conn.send(req.head, req.body, req.handler, req.opts);
       return;
     }
     let heads = '';
-    for (const e of group) heads += e.head;
-    const controls = conn.passMany(heads, group);
+    for (const p of group) heads += p.req.head;
+    const controls = conn.sendBatch(
+      heads,
+      group.map((p) => ({ handler: p.req.handler, opts: p.req.opts })),
+    );
     for (let i = 0; i < group.length; i++) group[i].inner = controls[i];
   }
 
-  release(conn: RawConnection): void {
+  /** The newest idle connection, if any (a destroyed one may still be listed until its 'close'). */
+  #takeIdle(): Conn | undefined {
+    let conn = this.#idle.pop();
+    while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
+    return conn;
+  }
+
+  release(conn: Conn): void {
     if (conn.destroyed) return;
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       waiter.give(conn);
       return;
     }
-    // A worker's keep-alive hint below one sweep period cannot be honoured idle: close it.
+    // An upstream's keep-alive hint below one sweep period cannot be honoured idle: close it.
     if (this.#closed || (conn.maxIdleMs !== undefined && conn.maxIdleMs < this.#every)) {
       conn.destroy();
       return;
     }
     conn.idleSince = this.#sweeps;
     this.#idle.push(conn);
-    this.#sweeper ??= this.#startSweeper();
   }
 
-  closed(conn: RawConnection): void {
+  closed(conn: Conn): void {
     if (!this.#all.delete(conn)) return;
     this.#count--;
     const i = this.#idle.lastIndexOf(conn);
@@ -259,62 +236,57 @@ export class RawPool implements ConnectionOwner {
   }
 
   /**
-   * Every quarter of the keep-alive timeout (25 ms – 1 s), closes connections idle for long
-   * enough: one closes between ¾ and 1 timeout after its last exchange, never later, so it
-   * never outlives the worker's own keep-alive timeout that ours is set below - or, when the
-   * worker announced a shorter one (Keep-Alive: timeout=N), N less a second.
+   * One timer per pool, every quarter of the keep-alive timeout (25 ms – 1 s): closes
+   * connections idle for long enough (never past the upstream's own keep-alive timeout),
+   * fails exchanges without progress for their timeout, and requests that waited for a
+   * connection longer than the queue timeout. It stops when the pool is empty.
    */
-  #startSweeper(): NodeJS.Timeout {
+  #ensureSweeper(shortestTimeoutMs: number): void {
+    // Fine enough that a timeout fires within a quarter of itself late.
+    const period = Math.max(25, Math.min(this.#every, positive(this.#opts.queueTimeoutMs) / 4, shortestTimeoutMs / 4));
+    if (this.#sweeper !== undefined) {
+      if (period >= this.#sweepPeriod) return;
+      clearInterval(this.#sweeper);
+    }
+    this.#sweepPeriod = period;
     const every = this.#every;
-    const limit = this.#limit;
-    // A connection whose worker announced a shorter keep-alive gets its own, smaller limit.
-    const limitOf = (conn: RawConnection): number =>
-      conn.maxIdleMs === undefined ? limit : Math.min(limit, Math.floor(conn.maxIdleMs / every) - 1);
-    const timer = setInterval(() => {
-      const sweep = ++this.#sweeps;
-      for (const conn of this.#idle.slice()) if (sweep - conn.idleSince > limitOf(conn)) conn.destroy();
-      if (this.#idle.length === 0 && this.#count === 0) this.#stopSweeper();
-    }, every);
-    timer.unref();
-    return timer;
-  }
-
-  /**
-   * Checks relayed exchanges every quarter of their timeout (25 ms – 1 s) while any runs:
-   * one fails between 1 and 1¼ timeouts without progress. Stops when none is left.
-   */
-  #sweepPasses(timeoutMs: number): void {
-    const every = Math.max(25, Math.min(1000, Math.floor(timeoutMs / 4)));
-    if (this.#passSweeper !== undefined && this.#passEvery <= every) return;
-    if (this.#passSweeper !== undefined) clearInterval(this.#passSweeper);
-    this.#passEvery = every;
+    const limitOf = (conn: Conn): number =>
+      conn.maxIdleMs === undefined ? this.#idleLimit : Math.min(this.#idleLimit, Math.floor(conn.maxIdleMs / every) - 1);
+    let elapsed = 0;
     const timer = setInterval(() => {
       const now = performance.now();
-      let relaying = false;
-      for (const conn of this.#all) {
-        conn.checkTimeout(now);
-        if (conn.relaying) relaying = true;
+      // Idle expiry counts in keep-alive periods (`every`), whatever this timer's period.
+      elapsed += period;
+      if (elapsed >= every) {
+        elapsed = 0;
+        const sweep = ++this.#sweeps;
+        for (const conn of this.#idle.slice()) if (sweep - conn.idleSince > limitOf(conn)) conn.destroy();
       }
-      if (!relaying) {
+      for (const conn of this.#all) if (conn.busy) conn.checkTimeout(now);
+      this.#expireWaiters(now);
+      if (this.#count === 0 && this.#waiters.length === 0 && this.#turn.length === 0) {
         clearInterval(timer);
-        this.#passSweeper = undefined;
+        this.#sweeper = undefined;
       }
-    }, every);
+    }, period);
     timer.unref();
-    this.#passSweeper = timer;
+    this.#sweeper = timer;
   }
 
-  #stopSweeper(): void {
-    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
-    this.#sweeper = undefined;
+  #expireWaiters(now: number): void {
+    const limit = this.#opts.queueTimeoutMs;
+    if (limit <= 0) return;
+    while (this.#waiters.length > 0 && now - this.#waiters[0].since > limit) {
+      const w = this.#waiters.shift() as Waiter;
+      w.fail(clientError('QUEUE_TIMEOUT', `every connection to ${this.authority} stayed busy for ${limit} ms`));
+    }
   }
 
   #shutdown(force: boolean): Promise<void> {
     this.#closed = true;
-    this.#stopSweeper();
-    if (this.#passSweeper !== undefined) clearInterval(this.#passSweeper);
-    this.#passSweeper = undefined;
-    const err = rawError(force ? 'UND_ERR_DESTROYED' : 'UND_ERR_CLOSED', 'The client is closed');
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+    const err = clientError('CLOSED', 'the pool is closed');
     for (const w of this.#waiters.splice(0)) w.fail(err);
     for (const c of this.#idle.splice(0)) c.destroy();
     if (force) for (const c of this.#all) c.destroy();
@@ -324,34 +296,9 @@ export class RawPool implements ConnectionOwner {
     });
   }
 
-  #acquire(signal: AbortLike | undefined): Promise<RawConnection> {
-    return new Promise<RawConnection>((resolve, reject) => {
-      let settled = false;
-      const onAbort = (): void => {
-        settled = true;
-        const i = this.#waiters.indexOf(waiter);
-        if (i !== -1) this.#waiters.splice(i, 1);
-        reject(abortReason(signal as AbortLike));
-      };
-      const waiter: Waiter = {
-        give: (conn) => {
-          signal?.removeEventListener('abort', onAbort);
-          // Aborted while connecting: the connection is still good for someone else.
-          if (settled) this.release(conn);
-          else resolve(conn);
-          settled = true;
-        },
-        fail: (err) => {
-          signal?.removeEventListener('abort', onAbort);
-          if (!settled) reject(err);
-          settled = true;
-        },
-      };
-      if (signal?.aborted) {
-        reject(abortReason(signal));
-        return;
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
+  #acquire(): Promise<Conn> {
+    return new Promise<Conn>((resolve, reject) => {
+      const waiter: Waiter = { give: resolve, fail: reject, since: performance.now() };
       if (this.#count < this.#opts.connections) this.#open(waiter);
       else this.#waiters.push(waiter);
     });
@@ -366,8 +313,8 @@ export class RawPool implements ConnectionOwner {
 
   #open(waiter: Waiter): void {
     this.#count++;
-    // Reads land in one buffer shared by every connection (see RawConnection.onRead).
-    let conn: RawConnection | undefined;
+    // Reads land in one buffer shared by every connection (see ClientConnection.onRead).
+    let conn: Conn | undefined;
     const onread = {
       buffer: READ_BUFFER,
       callback: (n: number, buf: Uint8Array): boolean => {
@@ -380,7 +327,7 @@ export class RawPool implements ConnectionOwner {
         ? connect({ path: this.#socketPath, onread })
         : connect({ host: this.#host, port: this.#port, noDelay: true, onread });
     const timer = setTimeout(() => {
-      socket.destroy(rawError('UND_ERR_CONNECT_TIMEOUT', `Connect Timeout Error (${this.#authority}, ${this.#opts.connectTimeoutMs} ms)`));
+      socket.destroy(clientError('CONNECT_TIMEOUT', `connect to ${this.authority} timed out after ${this.#opts.connectTimeoutMs} ms`));
     }, this.#opts.connectTimeoutMs);
     timer.unref();
     const onError = (err: Error): void => {
@@ -394,14 +341,43 @@ export class RawPool implements ConnectionOwner {
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.off('error', onError);
-      conn = new RawConnection(socket, this);
+      conn = new ClientConnection(socket, this);
       this.#all.add(conn);
       if (this.#closed) {
         conn.destroy();
-        waiter.fail(rawError('UND_ERR_CLOSED', 'The client is closed'));
+        waiter.fail(clientError('CLOSED', 'the pool is closed'));
         return;
       }
       waiter.give(conn);
     });
   }
+}
+
+const NO_CONTROL: ExchangeControl = Object.freeze({ resume() {}, abort() {} });
+
+/** The control of a request not written yet: it acts on the connection's once there is one. */
+function controlOf(p: Pending): ExchangeControl {
+  return {
+    resume: () => p.inner?.resume(),
+    abort: () => {
+      p.aborted = true;
+      p.inner?.abort();
+    },
+  };
+}
+
+const CONDITIONAL = /\r\n(?:if-none-match|if-modified-since):/i;
+
+/** A conditional request may be answered 304 (no body), which ends a pipeline. */
+function endsPipeline(head: string): boolean {
+  return CONDITIONAL.test(head);
+}
+
+/** A timeout as a bound: 0 (none) is no bound at all. */
+function positive(ms: number): number {
+  return ms > 0 ? ms : Number.POSITIVE_INFINITY;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -3,13 +3,16 @@
  *
  * Called with everything buffered so far; returns the parsed head, null ("need more
  * bytes"), or throws a ProtocolError (the connection answers it and closes). A complete
- * head is found with one native search for CRLFCRLF and decoded once (latin1), then
- * parsed as a string: that is what makes the common case cheap. An incomplete head is
- * only checked for what must fail early (a bad request line, bare CR/LF, sizes), so a
- * client can never make the server wait on input that is already invalid.
+ * head is found with one search for CRLFCRLF and decoded once (latin1), then parsed as a
+ * string: that is what makes the common case cheap. While a head is incomplete, `scan`
+ * remembers how far the bytes were searched and checked, so a head trickled in byte by
+ * byte costs work linear in its size; and whatever arrived is checked for what must fail
+ * early (a bad request line, bare CR or LF, sizes, empty lines beyond the header limit),
+ * so a client can never make the server wait on input that is already invalid.
  */
+import { CR, LF, SP, TARGET, TOKEN } from './chars.js';
 import { protocolError } from './errors.js';
-import { CR, FIELD_VALUE, HTAB, LF, SP, TARGET, TOKEN } from './chars.js';
+import { lowerName, scanFields } from './fields.js';
 
 export interface HeadLimits {
   maxUriBytes: number;
@@ -25,47 +28,91 @@ export interface ParsedHead {
   fields: string[];
   /** Offset just past the blank line that ends the head. */
   end: number;
-  /** The head as latin1 text from its request line to its last field line's CRLF (a slice: no copy). */
+  /** Offset of the request line (after any empty lines before it). */
+  start: number;
+  /** The head as latin1 text from its request line to its last field line's CRLF. */
   text: string;
 }
 
-const COLON = 0x3a;
+/** Progress through an incomplete head; reset (new HeadScan) for each new head. */
+export class HeadScan {
+  /** Bytes searched for the end of the head and checked so far. */
+  scanned = 0;
+  /** Offset of the LF that ends the request line once it was found and checked, else -1. */
+  lineEnd = -1;
+}
+
 const END_OF_HEAD = Buffer.from('\r\n\r\n', 'latin1');
 /** Room for method, two spaces and the version around a maximal target. */
 const REQUEST_LINE_SLACK = 64;
 /** Bytes decoded up front when looking for the end of a head. */
 const SEARCH_WINDOW = 2048;
+const FIELD_RULES_CACHE = new WeakMap<HeadLimits, { maxHeaders: number; bad: 'BAD_REQUEST'; tooMany: 'HEADERS_TOO_LARGE' }>();
 
-export function parseHead(buf: Buffer, limits: HeadLimits): ParsedHead | null {
+export function parseHead(buf: Buffer, limits: HeadLimits, scan?: HeadScan): ParsedHead | null {
   const len = buf.length;
   let pos = 0;
-  // RFC 9112 §2.2: ignore at least one empty line before the request-line.
+  // RFC 9112 §2.2: ignore at least one empty line before the request-line; they count
+  // against the header limit, so a stream of them cannot grow the buffer without bound.
   while (pos + 1 < len && buf[pos] === CR && buf[pos + 1] === LF) pos += 2;
+  if (pos > limits.maxHeaderBytes) throw protocolError('HEADERS_TOO_LARGE', 'empty lines before the request line exceed the header limit');
   if (pos >= len || (pos + 1 === len && buf[pos] === CR)) return null;
   // Reject garbage at once instead of waiting for a line end that may never come.
   if (TOKEN[buf[pos]] !== 1) throw protocolError('BAD_REQUEST', 'malformed request line');
 
-  // Decode once and search the string: cheaper than a Buffer search plus a decode. Almost
-  // every head fits the window; a longer one (or a body behind it) is found in the Buffer.
-  const windowEnd = Math.min(len, pos + SEARCH_WINDOW);
-  let s = buf.toString('latin1', pos, windowEnd);
-  let blank = s.indexOf('\r\n\r\n');
-  if (blank === -1 && windowEnd < len) {
-    blank = buf.indexOf(END_OF_HEAD, pos);
-    if (blank !== -1) {
-      blank -= pos;
-      s = buf.toString('latin1', pos, pos + blank + 4);
-    }
+  let s: string;
+  let blank: number;
+  if (scan === undefined || scan.scanned === 0) {
+    // Decode once and search the string: cheaper than a Buffer search plus a decode.
+    // Almost every head fits the window; a longer one is found in the Buffer.
+    const windowEnd = Math.min(len, pos + SEARCH_WINDOW);
+    s = buf.toString('latin1', pos, windowEnd);
+    blank = s.indexOf('\r\n\r\n');
+    if (blank === -1 && windowEnd < len) blank = bufferSearch(buf, pos, windowEnd - 3);
+    if (blank !== -1 && blank + 4 > s.length) s = buf.toString('latin1', pos, pos + blank + 4);
+  } else {
+    // Resumed: only the bytes after the last search (and 3 before, for a split CRLFCRLF).
+    blank = bufferSearch(buf, pos, Math.max(pos, scan.scanned - 3));
+    s = blank === -1 ? '' : buf.toString('latin1', pos, pos + blank + 4);
   }
   if (blank === -1) {
-    checkPartial(buf, pos, limits);
+    checkPartial(buf, pos, limits, scan);
     return null;
   }
   // s[0, blank + 2) is the head: request line and field lines, each ending in CRLF.
   const lineEnd = s.indexOf('\r\n');
   const rl = parseRequestLine(s, lineEnd, limits);
-  const fields = parseFields(s, lineEnd + 2, blank + 2, limits);
-  return { method: rl.method, target: rl.target, httpMinor: rl.httpMinor, fields, end: pos + blank + 4, text: s.slice(0, blank + 2) };
+  if (blank + 2 - (lineEnd + 2) > limits.maxHeaderBytes) throw headersTooLarge(limits);
+  const offsets = scanFields(s, lineEnd + 2, blank + 2, fieldRules(limits));
+  const fields: string[] = new Array(offsets.length / 2);
+  for (let i = 0, j = 0; i < offsets.length; i += 4, j += 2) {
+    fields[j] = lowerName(s.slice(offsets[i], offsets[i + 1]));
+    fields[j + 1] = s.slice(offsets[i + 2], offsets[i + 3]);
+  }
+  return {
+    method: rl.method,
+    target: rl.target,
+    httpMinor: rl.httpMinor,
+    fields,
+    start: pos,
+    end: pos + blank + 4,
+    text: s.slice(0, blank + 2),
+  };
+}
+
+/** Offset of CRLFCRLF at or after `from`, relative to `pos`; -1 if none. */
+function bufferSearch(buf: Buffer, pos: number, from: number): number {
+  const at = buf.indexOf(END_OF_HEAD, from);
+  return at === -1 ? -1 : at - pos;
+}
+
+function fieldRules(limits: HeadLimits): { maxHeaders: number; bad: 'BAD_REQUEST'; tooMany: 'HEADERS_TOO_LARGE' } {
+  let rules = FIELD_RULES_CACHE.get(limits);
+  if (rules === undefined) {
+    rules = { maxHeaders: limits.maxHeaders, bad: 'BAD_REQUEST', tooMany: 'HEADERS_TOO_LARGE' };
+    FIELD_RULES_CACHE.set(limits, rules);
+  }
+  return rules;
 }
 
 interface RequestLine {
@@ -106,37 +153,6 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** Field lines in s[start, end), which ends with the CRLF of the last line. */
-function parseFields(s: string, start: number, end: number, limits: HeadLimits): string[] {
-  const fields: string[] = [];
-  if (end - start > limits.maxHeaderBytes) throw headersTooLarge(limits);
-  let p = start;
-  let count = 0;
-  while (p < end) {
-    const le = s.indexOf('\r\n', p);
-    if (++count > limits.maxHeaders) throw protocolError('HEADERS_TOO_LARGE', `more than ${limits.maxHeaders} header fields`);
-    const c = s.charCodeAt(p);
-    if (c === SP || c === HTAB) throw protocolError('BAD_REQUEST', 'obsolete line folding or whitespace before a field is not allowed');
-    let q = p;
-    while (TOKEN[s.charCodeAt(q)] === 1) q++;
-    if (q === p || s.charCodeAt(q) !== COLON) throw protocolError('BAD_REQUEST', 'malformed header field name');
-    let vs = q + 1;
-    let ve = le;
-    while (vs < ve && isOwsCode(s.charCodeAt(vs))) vs++;
-    while (ve > vs && isOwsCode(s.charCodeAt(ve - 1))) ve--;
-    for (let k = vs; k < ve; k++) {
-      if (FIELD_VALUE[s.charCodeAt(k)] !== 1) throw protocolError('BAD_REQUEST', 'invalid character in header field value');
-    }
-    fields.push(lowerName(s.slice(p, q)), s.slice(vs, ve));
-    p = le + 2;
-  }
-  return fields;
-}
-
-function isOwsCode(c: number): boolean {
-  return c === SP || c === HTAB;
-}
-
 /** Common methods as constants: comparing and hashing them later (routing) is cheaper. */
 const COMMON_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
@@ -145,77 +161,33 @@ function methodName(s: string, len: number): string {
   return s.slice(0, len);
 }
 
-/** Common field names as clients send them, to their lower-cased constants. */
-const COMMON_NAMES = new Map<string, string>();
-for (const n of [
-  // Requests
-  'Host',
-  'User-Agent',
-  'Accept',
-  'Accept-Encoding',
-  'Accept-Language',
-  'Connection',
-  'Content-Length',
-  'Content-Type',
-  'Transfer-Encoding',
-  'Expect',
-  'X-Request-Id',
-  'X-Request-ID',
-  'Authorization',
-  'Cookie',
-  'Cache-Control',
-  'Referer',
-  'Origin',
-  'If-None-Match',
-  'If-Modified-Since',
-  'Range',
-  // Responses (the dispatcher's upstream client parses them with the same helper)
-  'Date',
-  'Server',
-  'Content-Encoding',
-  'ETag',
-  'Last-Modified',
-  'Location',
-  'Vary',
-  'Retry-After',
-  'X-Worker-Id',
-  'Keep-Alive',
-  'Allow',
-  'Accept-Ranges',
-  'Content-Range',
-]) {
-  COMMON_NAMES.set(n, n.toLowerCase());
-}
-
-/** Most clients send canonical names; lower-casing only when needed saves an allocation. */
-export function lowerName(n: string): string {
-  for (let i = 0; i < n.length; i++) {
-    const c = n.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) return COMMON_NAMES.get(n) ?? n.toLowerCase();
-  }
-  return n;
-}
-
 /**
  * The head is not complete yet: fail now if what arrived is already invalid or too big
- * (a request line without a version, bare CR or LF, an over-long line or section).
+ * (a request line without a version, bare CR or LF, an over-long line or section). With a
+ * `scan`, only bytes not checked before are looked at.
  */
-function checkPartial(buf: Buffer, pos: number, limits: HeadLimits): void {
+function checkPartial(buf: Buffer, pos: number, limits: HeadLimits, scan: HeadScan | undefined): void {
   const len = buf.length;
-  const lineEnd = buf.indexOf(LF, pos);
+  const from = Math.max(pos, (scan?.scanned ?? 0) - 1);
+  if (scan !== undefined) scan.scanned = len;
+  let lineEnd = scan?.lineEnd ?? -1;
   if (lineEnd === -1) {
-    if (len - pos > limits.maxUriBytes + REQUEST_LINE_SLACK) throw tooLongLine(buf, pos, limits);
-    checkBareCr(buf, pos, len);
-    return;
+    lineEnd = buf.indexOf(LF, from);
+    if (lineEnd === -1) {
+      if (len - pos > limits.maxUriBytes + REQUEST_LINE_SLACK) throw tooLongLine(buf, pos, limits);
+      checkBareCr(buf, from, len);
+      return;
+    }
+    if (lineEnd === pos || buf[lineEnd - 1] !== CR) throw protocolError('BAD_REQUEST', 'request line must end with CRLF');
+    parseRequestLine(buf.toString('latin1', pos, lineEnd - 1), lineEnd - 1 - pos, limits);
+    if (scan !== undefined) scan.lineEnd = lineEnd;
   }
-  if (lineEnd === pos || buf[lineEnd - 1] !== CR) throw protocolError('BAD_REQUEST', 'request line must end with CRLF');
-  parseRequestLine(buf.toString('latin1', pos, lineEnd - 1), lineEnd - 1 - pos, limits);
   if (len - (lineEnd + 1) > limits.maxHeaderBytes) throw headersTooLarge(limits);
   // Every LF in the field lines must follow a CR, and no CR may stand alone.
-  for (let lf = buf.indexOf(LF, lineEnd + 1); lf !== -1; lf = buf.indexOf(LF, lf + 1)) {
+  for (let lf = buf.indexOf(LF, Math.max(lineEnd + 1, from)); lf !== -1; lf = buf.indexOf(LF, lf + 1)) {
     if (buf[lf - 1] !== CR) throw protocolError('BAD_REQUEST', 'header line must end with CRLF');
   }
-  checkBareCr(buf, lineEnd + 1, len);
+  checkBareCr(buf, Math.max(lineEnd + 1, from), len);
 }
 
 function checkBareCr(buf: Buffer, from: number, len: number): void {

@@ -33,6 +33,10 @@ export const ERRORS = Object.freeze({
   NOT_IMPLEMENTED: { status: 501, meaning: 'Unknown Transfer-Encoding or method.' },
   BAD_GATEWAY: { status: 502, meaning: 'Dispatcher: every eligible worker failed, after retries.' },
   QUEUE_FULL: { status: 503, meaning: 'The compute queue is full; see Retry-After.' },
+  UPSTREAM_BUSY: {
+    status: 503,
+    meaning: 'Dispatcher: every connection to the chosen workers stayed busy for --upstream-queue-timeout; see Retry-After.',
+  },
   NO_WORKER: { status: 503, meaning: 'Dispatcher: no worker became available within --try-duration; see Retry-After.' },
   SHUTTING_DOWN: { status: 503, meaning: 'The server is draining for shutdown.' },
   GATEWAY_TIMEOUT: { status: 504, meaning: 'Dispatcher: the worker did not answer in time, after retries.' },

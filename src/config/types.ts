@@ -7,7 +7,6 @@ import type { BALANCE_POLICIES, HostPort } from './schema.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type BalancePolicy = (typeof BALANCE_POLICIES)[number];
-export type UpstreamClient = 'raw' | 'undici';
 
 /** Limits of the HTTP engine, shared by every server process. */
 export interface EngineConfig {
@@ -35,6 +34,8 @@ export interface EngineConfig {
   readonly maxConnections: number;
   /** 0 = cut connections at once. @default 10000 (10s) */
   readonly shutdownTimeout: number;
+  /** @default 30000 (30s) */
+  readonly sendTimeout: number;
   /** @default 'info' */
   readonly logLevel: LogLevel;
 }
@@ -105,8 +106,16 @@ export interface DispatcherConfig extends EngineConfig, SharedJobConfig {
   readonly retries: number;
   /** 0 = off. @default 60000 (60s) */
   readonly upstreamTimeout: number;
-  /** @default 'raw' */
-  readonly upstreamClient: UpstreamClient;
+  /** 0 = wait as long as it takes. @default 5000 (5s) */
+  readonly upstreamQueueTimeout: number;
+  /** @default 128 */
+  readonly upstreamConnections: number;
+  /** @default 65536 (64KiB) */
+  readonly proxyBuffer: number;
+  /** 0 = off. @default 60000 (60s) */
+  readonly proxyBodyTimeout: number;
+  /** Bytes per second; 0 = off. @default 16384 (16KiB) */
+  readonly proxyMinRate: number;
   /** @default 16 */
   readonly upstreamPipelining: number;
   /** @default 4194304 (4MiB) */

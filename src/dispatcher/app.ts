@@ -23,7 +23,6 @@ import { dashboardRoutes } from './admin/dashboard-routes.js';
 import { healthRoutes } from './admin/health-routes.js';
 import { LabelledRouter } from './admin/labelled-router.js';
 import { metricsRoutes } from './admin/metrics-routes.js';
-import { PassThroughForwarder } from './proxy/pass-through.js';
 import { statusRoutes } from './admin/status-routes.js';
 import { workerRoutes } from './admin/workers-routes.js';
 
@@ -47,8 +46,6 @@ export interface Dispatcher {
   readonly upstreams: UpstreamSet;
   readonly server: HttpServer;
   readonly context: DispatcherContext;
-  /** The GET/HEAD fast path; undefined with `--upstream-client undici`. */
-  readonly passThrough: PassThroughForwarder | undefined;
   /** Stops accepting, drains in-flight requests (≤ shutdownTimeout), stops health and discovery, closes pools. */
   close(): Promise<void>;
 }
@@ -56,7 +53,10 @@ export interface Dispatcher {
 export async function startDispatcher(config: DispatcherConfig, options: StartDispatcherOptions = {}): Promise<Dispatcher> {
   const startedAt = Date.now();
   const upstreams =
-    options.upstreams ?? new UpstreamSet({ pool: { client: config.upstreamClient, relayPipelining: config.upstreamPipelining } });
+    options.upstreams ??
+    new UpstreamSet({
+      pool: { connections: config.upstreamConnections, queueTimeoutMs: config.upstreamQueueTimeout, pipelining: config.upstreamPipelining },
+    });
   const jobs = new JobBoard();
   const metrics = new DispatcherMetrics(upstreams, { jobs, defaultMetrics: options.defaultMetrics });
   const logger = countingLogger(options.logger ?? NOOP_LOGGER, metrics.events);
@@ -75,9 +75,11 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
     tryDurationMs: config.tryDuration,
     tryIntervalMs: config.tryInterval,
     upstreamTimeoutMs: config.upstreamTimeout,
+    body: { bufferBytes: config.proxyBuffer, deadlineMs: config.proxyBodyTimeout, minRate: config.proxyMinRate },
     retryAfterSeconds: 1,
     logger,
   });
+  metrics.registerForwarder(forwarder.counts);
   // Registration (POST /workers/register) is always on; these are the other sources.
   const discoveries: Discovery[] = [new StaticDiscovery(config.upstreams)];
   if (config.discover !== undefined) {
@@ -120,33 +122,10 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
       );
     }
   };
-  // GET and HEAD relayed as bytes when the raw client is selected (see pass-through.ts).
-  const passThrough =
-    config.upstreamClient === 'undici'
-      ? undefined
-      : new PassThroughForwarder({
-          upstreams,
-          policy,
-          isLocal: (path) => path === '*' || router.labelOf(path) !== undefined,
-          upstreamTimeoutMs: config.upstreamTimeout,
-          logger,
-          onStart: () => {
-            recent.inFlight++;
-          },
-          onDone: (ex, status) => {
-            recent.inFlight--;
-            // 0: handed back to the Forwarder (counted there) or the client left before the head.
-            if (status !== 0) answered('forward', status, ex);
-          },
-        });
-
-  if (passThrough !== undefined) metrics.registerPassThrough(passThrough);
-
   const server = createHttpServer(
     {
       ...engineOptionsOf(config),
       bodyLimit: (method, path) => router.bodyLimit(method, path),
-      passThrough,
       onResponse: (req, res) => answered(router.labelOf(req.path) ?? (req.path === '*' ? 'options' : 'forward'), res.status, req),
       onError: (err, req) => logHandlerError(logger, err, req),
     },
@@ -167,7 +146,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
       await upstreams.close();
     })());
 
-  return { url: `http://${urlHost(config.host)}:${address.port}`, port: address.port, upstreams, server, context: ctx, passThrough, close };
+  return { url: `http://${urlHost(config.host)}:${address.port}`, port: address.port, upstreams, server, context: ctx, close };
 }
 
 /** A wildcard bind is reached through loopback; IPv6 literals need brackets. */

@@ -6,8 +6,8 @@
  * The connection owns the socket; the reader asks it for what it needs via BodySink.
  */
 import { type HttpError, asHttpError, httpError } from '../common/errors.js';
-import { ChunkedDecoder, type ChunkedLimits } from '../codec/chunked.js';
-import type { Framing } from '../codec/request-framing.js';
+import { BodyDecoder, type BodyLimits, REQUEST_BODY_CODES } from '../codec/body-decoder.js';
+import type { Framing } from '../codec/framing.js';
 import { BodyStream } from './request.js';
 
 /** What a body reader needs from its connection. */
@@ -32,22 +32,18 @@ export class BodyReader {
   readonly #limit: number;
   /** The handler's stream; null once the exchange is over and the rest is discarded. */
   #consumer: BodyStream | null;
-  /** Content-Length bytes still to come; -1 for chunked. */
-  #remaining: number;
-  readonly #decoder: ChunkedDecoder | null;
-  /** Undecoded tail of a chunked body (a partial size line). */
-  #pending: Buffer | null = null;
+  readonly #decoder: BodyDecoder;
+  readonly #deliverFn = (data: Buffer): void => this.#deliver(data);
   #received = 0;
   #done = false;
   #continuePending: boolean;
   #paused = false;
   #discardBudget = 0;
 
-  constructor(framing: Framing, limit: number, limits: ChunkedLimits, sink: BodySink) {
+  constructor(framing: Framing, limit: number, limits: BodyLimits, sink: BodySink) {
     this.#sink = sink;
     this.#limit = limit;
-    this.#remaining = framing.body === 'length' ? framing.contentLength : -1;
-    this.#decoder = framing.body === 'chunked' ? new ChunkedDecoder(limits) : null;
+    this.#decoder = new BodyDecoder(framing.body, framing.contentLength, limits, REQUEST_BODY_CODES);
     this.#continuePending = framing.expectContinue;
     this.stream = new BodyStream(() => this.#pull());
     this.#consumer = this.stream;
@@ -69,28 +65,16 @@ export class BodyReader {
 
   /** Declared bytes still to come (-1 for chunked). */
   get remaining(): number {
-    return this.#remaining;
+    return this.#decoder.remaining;
   }
 
   /** Returns the bytes after the body (the next request), or null if all were body bytes. */
   feed(chunk: Buffer): Buffer | null {
     try {
-      if (this.#decoder === null) {
-        const n = Math.min(this.#remaining, chunk.length);
-        this.#remaining -= n;
-        this.#deliver(n === chunk.length ? chunk : chunk.subarray(0, n));
-        if (this.#remaining === 0) this.#end();
-        return n < chunk.length ? chunk.subarray(n) : null;
-      }
-      const input = this.#pending === null ? chunk : Buffer.concat([this.#pending, chunk]);
-      this.#pending = null;
-      const used = this.#decoder.feed(input, 0, (data) => this.#deliver(data));
-      if (this.#decoder.done) {
-        this.#end();
-        return used < input.length ? input.subarray(used) : null;
-      }
-      if (used < input.length) this.#pending = input.subarray(used);
-      return null;
+      const used = this.#decoder.feed(chunk, 0, this.#deliverFn);
+      if (!this.#decoder.done) return null;
+      this.#end();
+      return used < chunk.length ? chunk.subarray(used) : null;
     } catch (err) {
       this.fail(asHttpError(err) ?? httpError('BAD_REQUEST', 'malformed body'));
       return null;

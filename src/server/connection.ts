@@ -4,16 +4,16 @@
  * request bodies with backpressure, and enforces the per-connection limits and timeouts.
  */
 import type { Socket } from 'node:net';
-import { HttpError, asHttpError, httpError } from '../common/errors.js';
+import { type Framing, requestFraming } from '../codec/framing.js';
+import { HeadScan, type ParsedHead, parseHead } from '../codec/request-head.js';
+import { decodePath, parseTarget } from '../codec/target.js';
+import { asHttpError, HttpError, httpError } from '../common/errors.js';
 import { BodyReader } from './body-reader.js';
-import { analyzeHead, type Framing } from '../codec/request-framing.js';
-import { parseHead, type ParsedHead } from '../codec/request-head.js';
+import { InputBuffer } from './input-buffer.js';
 import type { EngineOptions } from './options.js';
-import { PassExchange, type PassHost, type PassThrough } from './pass-exchange.js';
-import { Request, type BodyStream } from './request.js';
+import { type BodyStream, Request } from './request.js';
 import { requestIdFor } from './request-id.js';
 import { Response, type ResponseSink } from './response.js';
-import { decodePath, parseTarget, type Target } from '../codec/target.js';
 import type { Handler } from './types.js';
 
 /** What a connection needs from its server. */
@@ -22,23 +22,11 @@ export interface ConnectionHost {
   /** The `Keep-Alive: timeout=N` line for persistent responses ('' for none). */
   readonly keepAliveHint: string;
   readonly handler: Handler;
-  /** Takes bodiless exchanges off the request/response objects (see pass-exchange.ts). */
-  readonly passThrough: PassThrough | undefined;
   readonly closing: boolean;
   bodyLimit(method: string, path: string): number;
   requestDone(req: Request, res: Response): void;
   handlerFailed(err: unknown, req: Request | undefined): void;
   released(conn: Connection): void;
-  /** A pass-through exchange completed (counted like requestDone). */
-  passed(ex: PassExchange): void;
-}
-
-/** A pass-through exchange in flight, with what a fallback to the handler needs. */
-interface Passing {
-  ex: PassExchange;
-  head: ParsedHead;
-  framing: Framing;
-  target: Target;
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -51,10 +39,10 @@ export class Connection implements ResponseSink {
   readonly #host: ConnectionHost;
   readonly #opts: EngineOptions;
   readonly keepAliveHint: string;
-  #buf: Buffer | null = null;
+  readonly #input = new InputBuffer();
+  /** Progress through a head that is still incomplete. */
+  #scan = new HeadScan();
   #current: { req: Request; res: Response; framing: Framing } | null = null;
-  #passing: Passing | null = null;
-  #passHost: PassHost | undefined;
   /** Response bytes produced while parsing one read, written with one syscall at its end. */
   #out = '';
   #batching = false;
@@ -74,6 +62,8 @@ export class Connection implements ResponseSink {
   #headStarted = 0;
   /** When we half-closed (0 = not yet). */
   #endingSince = 0;
+  /** Since when the client has not taken what we wrote (0 = it keeps up): the send timeout. */
+  #blockedSince = 0;
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.#socket = socket;
@@ -81,6 +71,9 @@ export class Connection implements ResponseSink {
     this.#opts = host.options;
     this.keepAliveHint = host.keepAliveHint;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('drain', () => {
+      this.#blockedSince = 0;
+    });
     socket.on('error', () => {
       /* 'close' follows; nothing to answer */
     });
@@ -100,7 +93,14 @@ export class Connection implements ResponseSink {
       return true;
     }
     if (this.#out !== '') this.#flush();
-    return s.write(data);
+    return this.#written(s.write(data));
+  }
+
+  outputLatin1(text: string): boolean {
+    const s = this.#socket;
+    if (s.destroyed) return false;
+    if (this.#out !== '') this.#flush();
+    return this.#written(s.write(text, 'latin1'));
   }
 
   keepAliveFor(status: number, closeDelimited: boolean): boolean {
@@ -112,24 +112,34 @@ export class Connection implements ResponseSink {
     this.#finished();
   }
 
+  #written(ok: boolean): boolean {
+    if (!ok && this.#blockedSince === 0) this.#blockedSince = performance.now();
+    return ok;
+  }
+
   #flush(): void {
     const out = this.#out;
     this.#out = '';
-    if (!this.#socket.destroyed) this.#socket.write(out);
+    if (!this.#socket.destroyed) this.#written(this.#socket.write(out));
   }
 
   get busy(): boolean {
-    return this.#current !== null || this.#passing !== null || this.#buf !== null;
+    return this.#current !== null || this.#input.length > 0;
   }
 
-  /** Periodic check from the server's timer: header, body and keep-alive timeouts. */
+  /** Periodic check from the server's timer: header, body, send and keep-alive timeouts. */
   checkTimeouts(now: number): void {
     if (this.#closed) return;
+    const o = this.#opts;
+    // A client that takes none of our bytes for the send timeout is gone in all but name.
+    if (this.#blockedSince !== 0 && now - this.#blockedSince > o.sendTimeoutMs) {
+      this.#destroy();
+      return;
+    }
     if (this.#endingSince !== 0) {
       if (now - this.#endingSince > CLOSE_GRACE_MS) this.#destroy();
       return;
     }
-    const o = this.#opts;
     const b = this.#body;
     if (b !== null && !b.done) {
       const waitingForClient = b.waitingForClient && !this.#socket.isPaused();
@@ -138,9 +148,9 @@ export class Connection implements ResponseSink {
       }
       return;
     }
-    // The handler (or a pass-through taker) is working: not the client's fault.
-    if (this.#current !== null || this.#passing !== null) return;
-    if (this.#buf !== null) {
+    // The handler is working: not the client's fault.
+    if (this.#current !== null) return;
+    if (this.#input.length > 0) {
       if (now - this.#headStarted > o.headerTimeoutMs) {
         this.#fail(httpError('REQUEST_TIMEOUT', `request head not received within ${o.headerTimeoutMs} ms`));
       }
@@ -152,7 +162,7 @@ export class Connection implements ResponseSink {
   /** Graceful shutdown: idle connections close now, busy ones after their response. */
   shutdown(): void {
     this.#closeAfter = true;
-    if (this.#current === null && this.#passing === null && this.#buf === null && this.#body === null) this.#destroy();
+    if (this.#current === null && this.#input.length === 0 && this.#body === null) this.#destroy();
   }
 
   destroy(): void {
@@ -168,15 +178,11 @@ export class Connection implements ResponseSink {
       rest = this.#body.feed(chunk);
       if (rest === null) return;
     }
-    if (this.#buf === null) {
-      this.#buf = rest;
-      this.#headStarted = now;
-    } else {
-      this.#buf = Buffer.concat([this.#buf, rest]);
-    }
-    if (this.#current === null && this.#passing === null && (this.#body === null || this.#body.done)) {
+    if (this.#input.length === 0) this.#headStarted = now;
+    this.#input.append(rest);
+    if (this.#current === null && (this.#body === null || this.#body.done)) {
       this.#loop(now);
-    } else if (this.#buf !== null && this.#buf.length > this.#opts.maxHeaderBytes + this.#opts.maxUriBytes) {
+    } else if (this.#input.length > this.#opts.maxHeaderBytes + this.#opts.maxUriBytes) {
       // Pipelined bytes pile up while an exchange runs: stop reading until it ends.
       this.#socket.pause();
     }
@@ -189,14 +195,16 @@ export class Connection implements ResponseSink {
       b.fail(httpError('BAD_REQUEST', 'connection closed before the body was complete'));
       return;
     }
-    // Otherwise finish what is in flight, then close our side.
-    if (this.#current === null && this.#passing === null && (this.#body === null || this.#body.done)) {
-      if (this.#buf !== null) this.#loop(performance.now());
-      if (this.#current === null && this.#passing === null) this.#endSoon();
-      else this.#closeAfter = true;
-    } else {
-      this.#closeAfter = true;
+    // A client that shuts its side while its answer is being worked on has given up (as
+    // nginx takes it): the handler hears so at once and upstream work stops.
+    if (this.#current !== null) {
+      this.#destroy();
+      return;
     }
+    // Otherwise answer what it sent before, then close our side.
+    if (this.#input.length > 0) this.#loop(performance.now());
+    if (this.#current === null) this.#endSoon();
+    else this.#closeAfter = true;
   }
 
   #onClose(): void {
@@ -207,8 +215,7 @@ export class Connection implements ResponseSink {
       this.#current.req.abort();
       this.#current.res.abandon();
     }
-    this.#passing?.ex.aborted();
-    this.#buf = null;
+    this.#input.clear();
     this.#host.released(this);
   }
 
@@ -220,33 +227,30 @@ export class Connection implements ResponseSink {
     // Responses of requests handled synchronously in this pass go out in one write.
     this.#batching = true;
     try {
-      while (this.#current === null && this.#passing === null && this.#buf !== null && !this.#closed && !this.#closeAfter) {
+      while (this.#current === null && this.#input.length > 0 && !this.#closed && !this.#closeAfter) {
         if (this.#body !== null && !this.#body.done) break;
+        const buf = this.#input.bytes as Buffer;
         let head: ParsedHead | null;
         try {
-          head = parseHead(this.#buf, this.#opts);
+          head = parseHead(buf, this.#opts, this.#scan);
         } catch (err) {
           this.#fail(err);
           break;
         }
         if (head === null) break;
-        const buf = this.#buf;
+        this.#scan = new HeadScan();
         const rest = head.end < buf.length ? buf.subarray(head.end) : null;
-        this.#buf = null;
+        this.#input.clear();
         try {
-          this.#start(head, buf);
+          this.#start(head);
         } catch (err) {
           this.#fail(err);
           break;
         }
         if (rest !== null) {
-          if (this.#body !== null && !this.#body.done) {
-            const after = this.#body.feed(rest);
-            if (after !== null) this.#buf = after;
-          } else {
-            this.#buf = rest;
-          }
-          if (this.#buf !== null) this.#headStarted = now;
+          if (this.#body !== null && !this.#body.done) this.#input.reset(this.#body.feed(rest));
+          else this.#input.reset(rest);
+          if (this.#input.length > 0) this.#headStarted = now;
         }
       }
     } finally {
@@ -254,43 +258,18 @@ export class Connection implements ResponseSink {
       this.#batching = false;
       if (this.#out !== '') this.#flush();
     }
-    if (this.#current === null && this.#passing === null && this.#buf === null && !this.#closed) {
+    if (this.#current === null && this.#input.length === 0 && !this.#closed) {
       this.#since = now;
       if (this.#closeAfter) this.#endSoon();
       else if (this.#socket.isPaused()) this.#socket.resume();
     }
   }
 
-  /** `buf` holds the head at its start (as parsed). */
-  #start(head: ParsedHead, buf: Buffer): void {
-    const framing = analyzeHead(head);
+  #start(head: ParsedHead): void {
+    const framing = requestFraming(head);
     if (head.method === 'CONNECT') throw httpError('NOT_IMPLEMENTED', 'CONNECT is not supported');
     const t = parseTarget(head.method, head.target);
     const path = t.rawPath === '*' ? '*' : decodePath(t.rawPath);
-    const id = requestIdFor(framing.requestId);
-    const pass = this.#host.passThrough;
-    // Offered: HTTP/1.1 requests without body whose head starts the buffer (no empty lines
-    // before it), so the head's bytes can be relayed as they came.
-    if (pass !== undefined && framing.body === 'none' && head.httpMinor === 1 && buf[0] !== 0x0d) {
-      const ex = new PassExchange(this.#passHostOf(), head.method, head.target, path, head.fields, head.text, id, this.#now);
-      this.#passing = { ex, head, framing, target: t };
-      this.#served++;
-      if (pass.take(ex)) return;
-      this.#passing = null;
-      this.#served--;
-    }
-    this.#startHandler(head, framing, t, path, id, this.#now, undefined);
-  }
-
-  #startHandler(
-    head: ParsedHead,
-    framing: Framing,
-    t: Target,
-    path: string,
-    id: string,
-    startedAt: number,
-    handler: Handler | undefined,
-  ): void {
     let stream: BodyStream | null = null;
     if (framing.body !== 'none') {
       // Only a request with a body needs its limit (a callback that may match routes).
@@ -308,56 +287,18 @@ export class Connection implements ResponseSink {
       rawQuery: t.rawQuery,
       httpMinor: head.httpMinor,
       fields: head.fields,
+      head: head.text,
       host: t.authority ?? framing.host,
       socket: this.#socket,
-      id,
+      id: requestIdFor(framing.requestId),
       contentLength: framing.body === 'chunked' ? null : framing.contentLength,
       body: stream,
-      startedAt,
+      startedAt: this.#now,
     });
     const res = new Response(this, req.method === 'HEAD', req.httpMinor, req.id);
     this.#current = { req, res, framing };
     this.#served++;
-    this.#run(req, res, handler ?? this.#host.handler);
-  }
-
-  /** The connection's side of its pass-through exchanges (one object per connection). */
-  #passHostOf(): PassHost {
-    this.#passHost ??= {
-      socket: this.#socket,
-      keepAliveHint: this.keepAliveHint,
-      memo: undefined,
-      passKeepAlive: (status, closeDelimited) => {
-        const p = this.#passing;
-        return p !== null && this.#decideKeepAlive(p.framing, status, closeDelimited);
-      },
-      output: (data) => this.output(data),
-      outputLatin1: (text) => {
-        const socket = this.#socket;
-        if (socket.destroyed) return false;
-        if (this.#out !== '') this.#flush();
-        return socket.write(text, 'latin1');
-      },
-      passFinished: (ex) => {
-        if (this.#passing?.ex !== ex) return;
-        this.#passing = null;
-        this.#host.passed(ex);
-        this.#afterExchange();
-      },
-      passFallback: (ex, handler) => {
-        const p = this.#passing;
-        if (p === null || p.ex !== ex || this.#closed) return;
-        this.#passing = null;
-        this.#served--;
-        try {
-          this.#startHandler(p.head, p.framing, p.target, ex.path, ex.id, ex.startedAt, handler);
-        } catch (err) {
-          this.#fail(err);
-        }
-      },
-      destroy: () => this.#destroy(),
-    };
-    return this.#passHost;
+    this.#run(req, res, this.#host.handler);
   }
 
   #openBody(framing: Framing, limit: number): BodyStream {
@@ -382,9 +323,9 @@ export class Connection implements ResponseSink {
   }
 
   #run(req: Request, res: Response, handler: Handler): void {
-    let result: void | Promise<void>;
+    let result: undefined | Promise<void>;
     try {
-      result = handler(req, res);
+      result = handler(req, res) as undefined | Promise<void>;
     } catch (err) {
       this.#handlerError(err, req, res);
       return;
@@ -463,7 +404,7 @@ export class Connection implements ResponseSink {
     }
     // Finished synchronously within #loop: the clock reading of that pass is recent enough.
     this.#since = this.#inLoop ? this.#now : performance.now();
-    if (this.#buf !== null) {
+    if (this.#input.length > 0) {
       // Continue with pipelined requests on the next tick: keeps stacks shallow and lets I/O in.
       if (this.#inLoop) return;
       queueMicrotask(() => this.#loop(performance.now()));
@@ -477,7 +418,7 @@ export class Connection implements ResponseSink {
     this.#body = null;
     this.#since = performance.now();
     if (this.#closeAfter) this.#endSoon();
-    else if (this.#buf !== null) queueMicrotask(() => this.#loop(performance.now()));
+    else if (this.#input.length > 0) queueMicrotask(() => this.#loop(performance.now()));
   }
 
   /** Broken framing or a limit mid-body: the connection closes after what can still be said. */
@@ -495,13 +436,8 @@ export class Connection implements ResponseSink {
     const e = known ?? httpError('BAD_REQUEST', 'malformed request');
     if (known === undefined) this.#host.handlerFailed(err, undefined);
     this.#closeAfter = true;
-    this.#buf = null;
+    this.#input.clear();
     this.#body?.abort(e);
-    if (this.#passing !== null) {
-      // Only reachable if a pass-through exchange is in flight: its response cannot be joined.
-      this.#destroy();
-      return;
-    }
     const cur = this.#current;
     if (cur !== null) {
       if (cur.res.headersSent) {
@@ -516,6 +452,7 @@ export class Connection implements ResponseSink {
       keepAliveFor: () => false,
       keepAliveHint: '',
       output: (data) => this.output(data),
+      outputLatin1: (text) => this.outputLatin1(text),
       responseFinished: () => this.#endSoon(),
     };
     new Response(sink, false, 1, requestIdFor(undefined)).sendError(e);

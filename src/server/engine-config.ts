@@ -15,5 +15,6 @@ export function engineOptionsOf(c: EngineConfig): EngineOptions {
     maxRequestsPerConnection: c.maxRequestsPerConnection,
     maxConnections: c.maxConnections,
     shutdownTimeoutMs: c.shutdownTimeout,
+    sendTimeoutMs: c.sendTimeout,
   };
 }

@@ -18,6 +18,11 @@ export interface EngineOptions {
   maxRequestsPerConnection: number;
   /** Open connections; beyond it new ones get a 503 and are closed. @default 20000 */
   maxConnections: number;
+  /**
+   * Longest time a client may take none of the response bytes written to it (its socket
+   * buffer full) before the connection is closed (nginx's send_timeout). @default 30 s
+   */
+  sendTimeoutMs: number;
   /** Grace period for in-flight requests on shutdown. @default 10 s */
   shutdownTimeoutMs: number;
   /**
@@ -39,6 +44,7 @@ export const ENGINE_DEFAULTS: Readonly<EngineOptions> = Object.freeze({
   keepAliveTimeoutMs: 5_000,
   maxRequestsPerConnection: 1000,
   maxConnections: 20_000,
+  sendTimeoutMs: 30_000,
   shutdownTimeoutMs: 10_000,
   maxDiscardBytes: 64 * 1024,
   maxChunkLineBytes: 4096,

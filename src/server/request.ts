@@ -32,6 +32,8 @@ export interface RequestInit {
   httpMinor: 0 | 1;
   /** The parser's flat [name, value, …] field list. */
   fields: string[];
+  /** The head as received (latin1), request line to the last field line's CRLF. */
+  head: string;
   /** Host header value or an absolute-form target's authority ('' when absent). */
   host: string;
   /** Peer address is read from it on demand (getpeername is a syscall). */
@@ -56,6 +58,8 @@ export class Request implements HttpRequest {
   readonly hasBody: boolean;
   readonly startedAt: number;
   readonly #fields: string[];
+  /** The head as received (latin1), request line to the last field line's CRLF: what a relaying proxy sends on. */
+  readonly rawHead: string;
   readonly #host: string;
   #hostname: string | undefined;
   #headers: HeaderMap | undefined;
@@ -74,6 +78,7 @@ export class Request implements HttpRequest {
     this.rawQuery = init.rawQuery;
     this.httpMinor = init.httpMinor;
     this.#fields = init.fields;
+    this.rawHead = init.head;
     this.#host = init.host;
     this.#socket = init.socket;
     this.id = init.id;
@@ -93,6 +98,11 @@ export class Request implements HttpRequest {
 
   // Lazy: most requests never look at their headers, params, query, body or signal, and
   // each costs an allocation.
+  /** The parser's flat [lower-cased name, value, …] list, in wire order (do not mutate). */
+  get fieldList(): readonly string[] {
+    return this.#fields;
+  }
+
   get headers(): HeaderMap {
     return (this.#headers ??= new FieldList(this.#fields));
   }

@@ -23,6 +23,8 @@ export interface ResponseSink {
   readonly keepAliveHint: string;
   /** Writes (or batches) response bytes in order; false = socket buffer full. */
   output(data: string | Buffer): boolean;
+  /** Writes latin1 text (a byte per character) after anything queued; false = socket buffer full. */
+  outputLatin1(text: string): boolean;
   /** The whole response has been handed over. */
   responseFinished(): void;
 }
@@ -32,6 +34,8 @@ const BAD_HEADER_VALUE = /[\r\n\0]/;
 const LAST_CHUNK = '0\r\n\r\n';
 /** Buffer bodies up to this size may be sent as text with their head. */
 const SMALL_BODY = 4096;
+/** Relayed body bytes up to this size join their head as latin1 text (one write, no Buffer made). */
+const SMALL_RELAYED = 2048;
 
 let lastType = JSON_TYPE;
 let lastTypeLine = `Content-Type: ${JSON_TYPE}\r\n`;
@@ -155,6 +159,43 @@ export class Response implements HttpResponse {
     this.resetHeaders();
     for (const k in err.headers) this.setHeader(k, err.headers[k]);
     this.send(err.status, errorBody(err.code, err.message, this.#requestId), JSON_TYPE);
+  }
+
+  /**
+   * Writes a head that a relaying proxy took from upstream - `lines` is its status line and
+   * fields, each CRLF-ended, without Date, X-Request-Id, Connection, Keep-Alive or the
+   * blank line, which are added here - with the first body bytes `body`, framed as the
+   * head says (the upstream's own framing, passed on as it came), in one write.
+   * `complete`: nothing more follows. Returns false when the socket's buffer is full.
+   */
+  relayHead(status: number, lines: string, body: Buffer | undefined, complete: boolean, closeDelimited: boolean): boolean {
+    if (this.headersSent) throw new Error('relayHead after the head was sent');
+    this.status = status;
+    this.headersSent = true;
+    const keep = this.#sink.keepAliveFor(status, closeDelimited);
+    const text = `${lines}${dateLine()}X-Request-Id: ${this.#requestId}\r\n${keep ? this.#sink.keepAliveHint : 'Connection: close\r\n'}\r\n`;
+    let ok: boolean;
+    if (body === undefined || body.length === 0) ok = this.#sink.outputLatin1(text);
+    else if (body.length <= SMALL_RELAYED) ok = this.#sink.outputLatin1(text + body.toString('latin1'));
+    else {
+      // The body is a view of a buffer its owner reuses: it is copied with the head.
+      const out = Buffer.allocUnsafe(text.length + body.length);
+      out.write(text, 0, 'latin1');
+      body.copy(out, text.length);
+      ok = this.#sink.output(out);
+    }
+    if (body !== undefined) this.bytesWritten += body.length;
+    if (complete) this.#done();
+    return ok;
+  }
+
+  /** More relayed body bytes as framed upstream (copied: `data` may be a reused buffer). `complete`: the last. */
+  relayData(data: Buffer, complete: boolean): boolean {
+    if (this.finished) return false;
+    const ok = data.length === 0 ? !this.#sink.socket.writableNeedDrain : this.#sink.output(Buffer.from(data));
+    this.bytesWritten += data.length;
+    if (complete) this.#done();
+    return ok;
   }
 
   /** Marks the response dead without writing (the socket is gone). */

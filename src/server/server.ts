@@ -16,7 +16,6 @@ import { Connection, type ConnectionHost } from './connection.js';
 import { ENGINE_DEFAULTS, type EngineOptions } from './options.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
-import type { PassExchange, PassThrough } from './pass-exchange.js';
 import type { Handler, HttpRequest, HttpResponse } from './types.js';
 
 export interface HttpServerOptions extends Partial<EngineOptions> {
@@ -26,8 +25,6 @@ export interface HttpServerOptions extends Partial<EngineOptions> {
   onResponse?: (req: HttpRequest, res: HttpResponse) => void;
   /** Called for handler crashes and 5xx errors (req undefined for protocol-level faults). */
   onError?: (err: unknown, req: HttpRequest | undefined) => void;
-  /** Takes bodiless requests off the request/response objects (a relaying proxy's fast path). */
-  passThrough?: PassThrough;
 }
 
 const OVERLOADED_BODY = '{"error":{"code":"SHUTTING_DOWN","message":"too many open connections"},"request_id":"-"}';
@@ -40,7 +37,6 @@ export class HttpServer implements ConnectionHost {
   readonly options: EngineOptions;
   readonly keepAliveHint: string;
   readonly handler: Handler;
-  readonly passThrough: PassThrough | undefined;
   closing = false;
   readonly #server: net.Server;
   /** The Unix-domain listener, once listenPath() succeeded. */
@@ -54,8 +50,7 @@ export class HttpServer implements ConnectionHost {
   #refused = 0;
 
   constructor(options: HttpServerOptions, handler: Handler) {
-    const { bodyLimit, onResponse, onError, passThrough, ...limits } = options;
-    this.passThrough = passThrough;
+    const { bodyLimit, onResponse, onError, ...limits } = options;
     this.options = Object.freeze({ ...ENGINE_DEFAULTS, ...stripUndefined(limits) });
     this.keepAliveHint = keepAliveHint(this.options.keepAliveTimeoutMs);
     this.handler = handler;
@@ -172,10 +167,6 @@ export class HttpServer implements ConnectionHost {
   requestDone(req: Request, res: Response): void {
     this.#served++;
     this.#onResponse?.(req, res);
-  }
-
-  passed(_ex: PassExchange): void {
-    this.#served++;
   }
 
   handlerFailed(err: unknown, req: Request | undefined): void {

@@ -55,6 +55,10 @@ export interface HttpRequest {
   readonly lightSignal: AbortLike;
   /** Start time (performance.now()). */
   readonly startedAt: number;
+  /** The head as received (latin1), request line to the last field line's CRLF. */
+  readonly rawHead: string;
+  /** The parsed fields as a flat [lower-cased name, value, …] list in wire order. */
+  readonly fieldList: readonly string[];
 }
 
 export interface HttpResponse {
@@ -81,6 +85,14 @@ export interface HttpResponse {
   send(status: number, body: Buffer | string, contentType?: string): void;
   /** Bytes of body written so far. */
   readonly bytesWritten: number;
+  /**
+   * Writes a head a relaying proxy took from upstream (its status line and fields, each
+   * CRLF-ended, without Date, X-Request-Id, Connection, Keep-Alive or the blank line) with
+   * the first body bytes, framed as that head says. False when the socket's buffer is full.
+   */
+  relayHead(status: number, lines: string, body: Buffer | undefined, complete: boolean, closeDelimited: boolean): boolean;
+  /** More relayed body bytes, framed as upstream framed them (copied). `complete`: the last. */
+  relayData(data: Buffer, complete: boolean): boolean;
 }
 
 export type Handler = (req: HttpRequest, res: HttpResponse) => void | Promise<void>;

@@ -45,6 +45,7 @@ const ENGINE_KEYS = {
   maxRequestsPerConnection: true,
   maxConnections: true,
   shutdownTimeout: true,
+  sendTimeout: true,
   logLevel: true,
 } as const;
 const SHARED_KEYS = { dataDir: true, rateLimit: true, rateBurst: true, maxCountwordsBytes: true, montecarloChunk: true } as const;
@@ -74,7 +75,11 @@ const DISPATCHER_KEYS = {
   tryInterval: true,
   retries: true,
   upstreamTimeout: true,
-  upstreamClient: true,
+  upstreamQueueTimeout: true,
+  upstreamConnections: true,
+  proxyBuffer: true,
+  proxyBodyTimeout: true,
+  proxyMinRate: true,
   upstreamPipelining: true,
   countwordsChunk: true,
 } as const satisfies Record<keyof DispatcherConfig, true>;

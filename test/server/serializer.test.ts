@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
-import { isValidHost } from '../../src/codec/request-framing.js';
+import { isValidHost } from '../../src/codec/framing.js';
 import { Response, type ResponseSink } from '../../src/server/response.js';
 import { statusLine } from '../../src/codec/status.js';
 
@@ -22,6 +22,10 @@ function recordingSink(): { sink: ResponseSink; writes: Array<{ data: string | B
     keepAliveHint: '',
     output: (data) => {
       writes.push({ data, corked: corks > 0 });
+      return true;
+    },
+    outputLatin1: (text) => {
+      writes.push({ data: text, corked: corks > 0 });
       return true;
     },
     responseFinished: () => {},

@@ -84,14 +84,14 @@ export class DispatcherMetrics {
   }
 
   /**
-   * `dhttp_dispatcher_pass_through_total{outcome}`: GET/HEAD requests the fast path relayed
-   * (`relayed`) and those it handed back to the general path after a failed attempt
-   * (`handed_back`), read from `source` at scrape time.
+   * The forwarder's attempts (`dhttp_dispatcher_forward_attempts_total{outcome}`: answered
+   * or retried on another try) and those pipelined with others on one worker connection,
+   * read from `source` at scrape time.
    */
-  registerPassThrough(source: { readonly taken: number; readonly handedBack: number; readonly pipelined: number }): void {
+  registerForwarder(source: { readonly attempts: number; readonly retried: number; readonly pipelined: number }): void {
     new Counter({
-      name: 'dhttp_dispatcher_pass_through_pipelined_total',
-      help: 'Requests of the fast path for targets known to be answered quickly: sent together with the others of their event-loop turn on one worker connection (HTTP/1.1 pipelining).',
+      name: 'dhttp_dispatcher_pipelined_total',
+      help: 'Forwarded requests for targets known to be answered quickly, sent together with the others of their event-loop turn on one worker connection (HTTP/1.1 pipelining).',
       registers: [this.registry],
       collect() {
         this.reset();
@@ -99,14 +99,14 @@ export class DispatcherMetrics {
       },
     });
     new Counter({
-      name: 'dhttp_dispatcher_pass_through_total',
-      help: 'GET/HEAD requests taken by the fast path, by outcome: relayed, or handed back to the general path.',
+      name: 'dhttp_dispatcher_forward_attempts_total',
+      help: 'Attempts to forward a request to a worker, by outcome: done (answered, or failed for good), or retried (failed and tried again).',
       labelNames: ['outcome'],
       registers: [this.registry],
       collect() {
         this.reset();
-        this.inc({ outcome: 'relayed' }, source.taken - source.handedBack);
-        this.inc({ outcome: 'handed_back' }, source.handedBack);
+        this.inc({ outcome: 'done' }, source.attempts - source.retried);
+        this.inc({ outcome: 'retried' }, source.retried);
       },
     });
   }

@@ -22,6 +22,9 @@ export interface HealthOptions {
   logger?: EventLogger;
 }
 
+/** Largest /ping answer read: it is a line of JSON. */
+const MAX_PROBE_BYTES = 64 * 1024;
+
 export const HEALTH_DEFAULTS = Object.freeze({
   intervalMs: 1000,
   timeoutMs: 500,
@@ -124,6 +127,7 @@ export class HealthChecker {
         method: 'GET',
         path,
         headers: { 'user-agent': 'dhttp-health' },
+        maxBytes: MAX_PROBE_BYTES,
         // Covers connect, head and body: the pool's connect timeout is longer.
         signal: AbortSignal.timeout(timeoutMs),
         timeoutMs,

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpError, type HttpError } from '../../common/errors.js';
 import type { EventLogger } from '../logger.js';
-import { RetryBudget, classify, type Clock, type RetryOptions } from '../proxy/retry.js';
+import { RetryBudget, spendsBudget, type Clock, type RetryOptions } from '../proxy/retry.js';
 import type { SelectionPolicy } from '../balance/selection.js';
 import type { Upstream } from '../upstreams/upstream.js';
 import type { UpstreamSet } from '../upstreams/upstream-set.js';
@@ -97,7 +97,7 @@ export async function dispatchChunk<P, R>(
       if (verdict === 'connect') env.onConnectFailure(upstream, err);
       failedOn.add(upstream);
       last = { err, upstream };
-      if (!budgetNow().spend(classify(err))) throw exhausted(index, last, budgetNow());
+      if (!budgetNow().spend(spendsBudget(err))) throw exhausted(index, last, budgetNow());
       log.warn(
         {
           event: 'chunk_retry',

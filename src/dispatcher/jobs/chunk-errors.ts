@@ -40,6 +40,7 @@ export function chunkVerdict(err: unknown, jobAborted: boolean): ChunkVerdict {
   }
   const kind = classify(err);
   if (kind === 'connect') return 'connect';
+  if (kind === 'busy') return 'busy';
   // A chunk is a pure function of bytes the dispatcher still holds, so unlike a forwarded
   // request every other failure can be replayed, whatever the method.
   return 'failed';

@@ -14,6 +14,15 @@ import type { JobDefinition } from './job-runner.js';
 import type { JobChunk } from './job-types.js';
 import { chunkRequestId } from './montecarlo-job.js';
 
+/**
+ * The largest honest answer to a chunk of `n` bytes: every word at most 2 bytes plus its
+ * separator, each written as `"w":1,` (≤ 12 bytes with escaping of a 2-byte word), plus
+ * slack. A worker that sends more is broken or hostile: its answer is cut off there.
+ */
+function maxAnswerBytes(n: number): number {
+  return 4 * n + 64 * 1024;
+}
+
 /** A worker's answer for one chunk: word → count, already checked. */
 type ChunkCounts = Readonly<Record<string, number>>;
 
@@ -69,6 +78,7 @@ async function countChunk(upstream: Upstream, chunk: JobChunk<Buffer>, signal: A
     body: chunk.payload,
     signal,
     timeoutMs: o.timeoutMs,
+    maxBytes: maxAnswerBytes(chunk.payload.length),
   });
   if (res.statusCode !== 200) throw await answerError(res.statusCode, res.body, upstream.id);
   const text = await res.body.text();

@@ -10,6 +10,9 @@ import type { Upstream } from '../upstreams/upstream.js';
 import { WorkerAnswerError, answerError } from './chunk-errors.js';
 import type { JobChunk, JobDefinition } from './job-runner.js';
 
+/** Largest answer to a chunk request that is read. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
 /** A run of consecutive chunks of equal size, sent as one worker request. */
 export interface MontecarloChunkPayload {
   /** Points of each chunk in the run. */
@@ -89,6 +92,8 @@ async function requestChunk(
     headers: o.requestId !== undefined ? { 'x-request-id': chunkRequestId(o.requestId, k) } : undefined,
     signal,
     timeoutMs: o.timeoutMs,
+    // A chunk's answer is a line of JSON; anything bigger is a broken or hostile worker.
+    maxBytes: MAX_ANSWER_BYTES,
   });
   if (res.statusCode !== 200) throw await answerError(res.statusCode, res.body, upstream.id);
   const body = (await res.body.json()) as { inside_count?: unknown; total_points?: unknown; chunk?: unknown; chunks?: unknown };

@@ -1,43 +1,46 @@
 /**
- * The reverse proxy: one client request → one worker, with the retry rule of retry.ts,
- * holding while no worker is available. Request and response bodies are streamed with
- * backpressure, never buffered.
+ * The reverse proxy: one client request → one worker, in phases (after Pingora's proxy
+ * lifecycle): take the body (buffered up to --proxy-buffer, see request-body.ts), pick a
+ * worker, relay the attempt's answer (relay-handler.ts), and on a failure ask the one retry
+ * rule (retry.ts) with the request's one budget and set of tried workers - holding while
+ * no worker is available. Requests without body for targets known to be quick are
+ * pipelined with the others of their event-loop turn (quick-targets.ts, client/pool.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AbortLike } from '../../common/light-signal.js';
-import type { HttpRequest, HttpResponse } from '../../server/types.js';
 import { HttpError, httpError } from '../../common/errors.js';
-import type { Upstream } from '../upstreams/upstream.js';
-import type { UpstreamSet } from '../upstreams/upstream-set.js';
+import type { HttpRequest, HttpResponse } from '../../server/types.js';
 import type { SelectionPolicy } from '../balance/selection.js';
 import { markConnectFailure } from '../health/health.js';
-import { NOOP_LOGGER, type EventLogger } from '../logger.js';
+import { type EventLogger, NOOP_LOGGER } from '../logger.js';
+import type { Upstream } from '../upstreams/upstream.js';
+import type { UpstreamSet } from '../upstreams/upstream-set.js';
+import { upstreamHead } from './forward-headers.js';
+import { QuickTargets } from './quick-targets.js';
+import { AttemptFailure, RelayHandler } from './relay-handler.js';
+import { framingLine, outgoing, PROXY_BODY_DEFAULTS, type ProxyBody, type ProxyBodyOptions, takeBody } from './request-body.js';
 import {
-  ClientSideError,
-  RETRY_DEFAULTS,
-  RetryBudget,
-  classify,
-  describeError,
-  isRetryable,
   type AttemptState,
   type Clock,
+  ClientSideError,
+  classify,
+  describeError,
   type FailureKind,
+  isRetryable,
+  isWorkerFault,
+  RETRY_DEFAULTS,
+  RetryBudget,
   type RetryOptions,
+  spendsBudget,
 } from './retry.js';
-import { upstreamRequest, type UpstreamResponse } from './upstream-request.js';
-import { copyResponseHeaders, originForm, upstreamRequestHeaders } from './forward-headers.js';
-
-export { upstreamRequest } from './upstream-request.js';
 
 export interface ForwarderOptions extends RetryOptions {
   /** The workers (their connection pools are configured on the set). */
   upstreams: UpstreamSet;
   policy: SelectionPolicy;
-  /**
-   * Max wait for a worker's response head, and max idle time between its body chunks.
-   * @default 60000
-   */
+  /** Max wait for a worker's response head, and max idle time between its body bytes. @default 60000 */
   upstreamTimeoutMs?: number;
+  /** How request bodies are taken from clients (see request-body.ts). */
+  body?: Partial<ProxyBodyOptions>;
   /** Passive health: called on a connect failure. @default markConnectFailure (marks it down) */
   onConnectFailure?: (upstream: Upstream, err: unknown) => void;
   /** Retry-After of the 503 sent when no worker became available. @default 1 */
@@ -55,45 +58,23 @@ interface Failure {
   upstream: Upstream;
 }
 
-/**
- * The client's body, handed to at most one upstream attempt: it is streamed, not buffered,
- * so once its reading started it cannot be replayed.
- */
-class BodySource {
-  started = false;
-  readonly #req: HttpRequest;
-
-  constructor(req: HttpRequest) {
-    this.#req = req;
-  }
-
-  /** A lazy iterable for one attempt (nothing is read until undici pulls). */
-  forAttempt(): AsyncIterable<Uint8Array> | undefined {
-    if (!this.#req.hasBody) return undefined;
-    const body = this.#req.body;
-    const mark = (): void => {
-      this.started = true;
-    };
-    return (async function* () {
-      mark();
-      try {
-        for await (const chunk of body) yield chunk as Uint8Array;
-      } catch (err) {
-        throw new ClientSideError(err);
-      }
-    })();
-  }
-}
+/** Backstop only: every pass holds (bounded by tryDuration), adds a tried worker, or spends budget. */
+const MAX_PASSES = 10_000;
 
 export class Forwarder {
   readonly #set: UpstreamSet;
   readonly #policy: SelectionPolicy;
   readonly #retry: Required<RetryOptions>;
   readonly #timeoutMs: number;
+  readonly #body: ProxyBodyOptions;
   readonly #retryAfter: string;
   readonly #onConnectFailure: (upstream: Upstream, err: unknown) => void;
   readonly #log: EventLogger;
   readonly #clock: Clock | undefined;
+  /** What the workers answer quickly (the requests that may be pipelined). */
+  readonly quick = new QuickTargets();
+  /** Attempts made, attempts that failed and were retried, attempts pipelined. */
+  readonly counts = { attempts: 0, retried: 0, pipelined: 0 };
 
   constructor(options: ForwarderOptions) {
     this.#set = options.upstreams;
@@ -104,6 +85,7 @@ export class Forwarder {
       tryIntervalMs: options.tryIntervalMs ?? FORWARD_DEFAULTS.tryIntervalMs,
     };
     this.#timeoutMs = options.upstreamTimeoutMs ?? FORWARD_DEFAULTS.upstreamTimeoutMs;
+    this.#body = { ...PROXY_BODY_DEFAULTS, ...options.body };
     this.#retryAfter = String(options.retryAfterSeconds ?? FORWARD_DEFAULTS.retryAfterSeconds);
     this.#onConnectFailure = options.onConnectFailure ?? markConnectFailure;
     this.#log = options.logger ?? NOOP_LOGGER;
@@ -111,23 +93,25 @@ export class Forwarder {
   }
 
   /**
-   * Forwards `req` and streams the answer into `res`. Throws an HttpError (502, 504, 503
-   * NO_WORKER, or the client's own 4xx body error) while nothing was sent; if the worker
-   * dies after the response began, `res` is destroyed (when the engine offers `destroy`)
-   * and a 502 is thrown for the engine to log - the client sees a cut connection.
-   * Resolves quietly when the client went away.
+   * Forwards `req` and streams the answer into `res`. Throws an HttpError (502, 504, 503,
+   * or the client's own 4xx body error) while nothing was sent; if the worker fails after
+   * the answer began, the client's connection is cut and a 502 is thrown for the engine
+   * to log. Resolves quietly when the client went away.
    */
   async forward(req: HttpRequest, res: HttpResponse): Promise<void> {
+    let body: ProxyBody;
+    try {
+      body = await takeBody(req, this.#body);
+    } catch (err) {
+      if (req.aborted) return;
+      throw clientFailure(err);
+    }
     const budget = new RetryBudget(this.#retry, this.#clock);
-    const body = new BodySource(req);
     const tried = new Set<Upstream>();
     let last: Failure | undefined;
     let held = false;
     let resetSeen = false;
-    // Bounded: each pass either holds (bounded by tryDuration), adds an upstream to
-    // `tried` (bounded by the set) or spends the retry budget; the cap is a backstop.
-    const maxPasses = 10_000;
-    for (let pass = 0; pass < maxPasses; pass++) {
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
       if (req.aborted) return;
       const upstream = this.#policy.pick(this.#set.list(), tried);
       if (upstream === undefined) {
@@ -160,126 +144,93 @@ export class Forwarder {
         continue;
       }
 
-      const state: AttemptState = { method: req.method, responseStarted: false, requestBodySent: false };
+      const state: AttemptState = { method: req.method, responseStarted: false, bodySpent: false };
       try {
         await this.#attempt(upstream, req, res, body, state);
         return;
       } catch (err) {
-        state.requestBodySent = body.started;
         const kind = classify(err);
         if (req.aborted) return;
         if (kind === 'client') throw clientFailure(err);
         if (state.responseStarted) {
+          // The engine cuts the client's connection: the answer cannot be completed.
           this.#log.error(
             { event: 'upstream_failed_mid_response', request_id: req.id, worker: upstream.id, error: describeError(err) },
             'worker failed mid-response',
           );
-          (res as Partial<{ destroy(err?: Error): void }>).destroy?.(err instanceof Error ? err : undefined);
           throw httpError('BAD_GATEWAY', `worker ${upstream.id} failed mid-response: ${describeError(err)}`);
         }
         if (kind === 'connect') this.#onConnectFailure(upstream, err);
         last = { err, kind, upstream };
         if (kind === 'reset') resetSeen = true;
         tried.add(upstream);
-        if (!isRetryable(err, state) || !budget.spend(kind)) throw this.#failure(req, last);
-        this.#log.warn(
-          { event: 'retry', request_id: req.id, worker: upstream.id, kind, error: describeError(err), retries_used: budget.retriesUsed },
-          'retrying request on another worker',
-        );
+        if (!isRetryable(err, state) || !budget.spend(spendsBudget(err))) throw this.#failure(req, last);
+        this.counts.retried++;
+        if (isWorkerFault(err)) {
+          this.#log.warn(
+            { event: 'retry', request_id: req.id, worker: upstream.id, kind, error: describeError(err), retries_used: budget.retriesUsed },
+            'attempt failed; trying again',
+          );
+        }
       }
     }
     throw this.#failure(req, last);
   }
 
-  async #attempt(upstream: Upstream, req: HttpRequest, res: HttpResponse, body: BodySource, state: AttemptState): Promise<void> {
+  /** One attempt on `upstream`; throws the failure's error, with `state` telling how far it got. */
+  async #attempt(upstream: Upstream, req: HttpRequest, res: HttpResponse, body: ProxyBody, state: AttemptState): Promise<void> {
+    const declared = req.contentLength;
+    const pool = upstream.transport.pool;
+    const head = `${upstreamHead(req, pool.authority)}${framingLine(body, declared)}\r\n`;
+    const quick = body.kind === 'none' && req.httpMinor === 1 && this.quick.isQuick(req.method, req.target, upstream.probeMs);
+    this.counts.attempts++;
+    if (quick) this.counts.pipelined++;
+    const relay = new RelayHandler(req, res);
     const t0 = performance.now();
     upstream.begin();
     try {
-      const response = await upstreamRequest(upstream, {
-        method: req.method,
-        path: originForm(req),
-        headers: upstreamRequestHeaders(req),
-        // The client's fields passed the engine's parser; the added ones are ours.
-        headersValidated: true,
-        body: body.forAttempt(),
-        signal: req.lightSignal,
-        timeoutMs: this.#timeoutMs,
-      });
-      state.upstreamResponded = true;
-      const ttfb = performance.now() - t0;
-      // A whole answer is written synchronously: no promise to wait for.
-      const piping = pipeResponse(response, res, req.lightSignal, state);
-      if (piping !== undefined) await piping;
-      upstream.end(true, ttfb);
-    } catch (err) {
-      // The client's failures are no verdict on the worker.
-      if (req.aborted || classify(err) === 'client') upstream.release();
+      await relay.run((handler) =>
+        pool.dispatch({
+          head,
+          body: outgoing(body, declared),
+          handler,
+          opts: { method: req.method, headersTimeoutMs: this.#timeoutMs, bodyTimeoutMs: this.#timeoutMs },
+          pipelined: quick,
+        }),
+      );
+    } catch (thrown) {
+      const failure = thrown instanceof AttemptFailure ? thrown : new AttemptFailure(thrown, false);
+      state.responseStarted = res.headersSent;
+      state.upstreamResponded = failure.headSeen;
+      state.bodySpent = body.kind === 'streamed' && body.spent;
+      // Nothing was written when the connection could not be had.
+      const kind = classify(failure.err);
+      state.bodySent = body.kind !== 'none' && kind !== 'connect' && kind !== 'busy';
+      // The client's failures, and requests handed back through no fault of the worker, are no verdict on it.
+      if (req.aborted || !isWorkerFault(failure.err)) upstream.release();
       else upstream.end(false);
-      throw err;
+      throw failure.err;
     }
+    if (body.kind === 'none') this.quick.record(req.method, req.target, performance.now() - t0);
+    upstream.end(true, relay.ttfbMs);
   }
 
   #failure(req: HttpRequest, last: Failure | undefined): HttpError {
-    const err =
-      last?.kind === 'timeout'
-        ? httpError('GATEWAY_TIMEOUT', `worker ${last.upstream.id} did not answer within ${this.#timeoutMs} ms`)
-        : httpError(
-            'BAD_GATEWAY',
-            last ? `worker ${last.upstream.id} failed: ${describeError(last.err)}` : 'no worker could take the request',
-          );
+    let err: HttpError;
+    if (last?.kind === 'timeout')
+      err = httpError('GATEWAY_TIMEOUT', `worker ${last.upstream.id} did not answer within ${this.#timeoutMs} ms`);
+    else if (last?.kind === 'busy') {
+      err = httpError('UPSTREAM_BUSY', `every connection to the workers stayed busy: ${describeError(last.err)}`, {
+        'Retry-After': this.#retryAfter,
+      });
+    } else
+      err = httpError(
+        'BAD_GATEWAY',
+        last ? `worker ${last.upstream.id} failed: ${describeError(last.err)}` : 'no worker could take the request',
+      );
     this.#log.error({ event: 'upstream_failed', request_id: req.id, worker: last?.upstream.id, error: err.message }, 'forwarding failed');
     return err;
   }
-}
-
-/**
- * Streams the upstream response into `res`. The status and head are applied only with
- * the first body byte (or the end), so a worker dying before that can still be retried.
- */
-function pipeResponse(up: UpstreamResponse, res: HttpResponse, signal: AbortLike, state: AttemptState): Promise<void> | undefined {
-  if (up.complete !== undefined) {
-    // Small answers arrive whole with their head: one write, no stream. Nothing counts as
-    // started until the head is on `res`, so a failure there can still be retried or a 502.
-    copyResponseHeaders(up.headers, res);
-    state.responseStarted = true;
-    res.status = up.statusCode;
-    res.end(up.complete);
-    return undefined;
-  }
-  return streamResponse(up, res, signal, state);
-}
-
-async function streamResponse(up: UpstreamResponse, res: HttpResponse, signal: AbortLike, state: AttemptState): Promise<void> {
-  const start = (): void => {
-    if (state.responseStarted) return;
-    copyResponseHeaders(up.headers, res);
-    state.responseStarted = true;
-    res.status = up.statusCode;
-  };
-  for await (const chunk of up.body) {
-    start();
-    if (!res.write(chunk as Buffer)) await drainOrAbort(res, signal);
-  }
-  start();
-  res.end();
-}
-
-function drainOrAbort(res: HttpResponse, signal: AbortLike): Promise<void> {
-  if (signal.aborted) return Promise.reject(new ClientSideError(signal.reason));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new ClientSideError(signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    res.drain().then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(new ClientSideError(err));
-      },
-    );
-  });
 }
 
 /** The client's own failure: its HttpError (413, 408, 400) when there is one. */

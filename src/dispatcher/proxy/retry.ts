@@ -1,26 +1,30 @@
 /**
  * The one retry rule of the dispatcher (STYLE habit 5): what is retryable, how often,
- * for how long. The forwarder and the parallel-jobs code both use it.
+ * for how long. Every forwarded request (whatever its method or body) and every job chunk
+ * asks it, with one budget and one set of tried workers per request.
  *
  * What:
  *  - nothing is retried once response bytes reached the client;
  *  - a *connect* failure (refused, unreachable, connect timeout) is always retried on
- *    another upstream: nothing reached the worker;
+ *    another upstream: nothing reached the worker; so is *busy* (no connection of that
+ *    worker came free within the queue timeout: nothing was sent) and a pipelined request
+ *    handed back unanswered;
  *  - a *reset* (ECONNRESET, EPIPE, socket closed) before any byte of the upstream's
- *    response is retried for every method (SPEC §5) - but only if the request body was
- *    not streamed yet: a streamed body is not buffered, so it cannot be replayed;
- *  - anything else (response timeout, reset after the response began, …) is retried only
- *    for idempotent methods, and likewise only while the body was not streamed;
+ *    response is retried for every method (SPEC §5) when the request had no body; a
+ *    request whose body reached the worker may have been acted on, so it is retried only
+ *    if its method is idempotent and its body can be sent again (buffered, not streamed);
+ *  - anything else (response timeout, a malformed answer, a reset after the answer began,
+ *    …) is retried only for idempotent methods, with the same condition on the body;
  *  - failures caused by the client (its body errored, it went away) are never retried.
  * How often / how long: `retries` bounds retries after failures that reached a worker;
- * connect failures do not spend it (each failed upstream is excluded and marked down, so
- * they are bounded by the number of upstreams). Everything is bounded by `tryDurationMs`,
- * which is also how long a request is held while no upstream is available, re-checking
- * every `tryIntervalMs`.
+ * connect and busy failures, and requests handed back through no fault of the worker, do
+ * not spend it (each failed upstream is excluded, so they are bounded by the number of
+ * upstreams). Everything is bounded by `tryDurationMs`, which is also how long a request
+ * is held while no upstream is available, re-checking every `tryIntervalMs`.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 
-export type FailureKind = 'connect' | 'reset' | 'timeout' | 'client' | 'other';
+export type FailureKind = 'connect' | 'busy' | 'reset' | 'timeout' | 'bad_response' | 'client' | 'other';
 
 const CONNECT_CODES = new Set([
   'ECONNREFUSED',
@@ -31,10 +35,11 @@ const CONNECT_CODES = new Set([
   'EAI_AGAIN',
   'EADDRNOTAVAIL',
   'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
+  'CONNECT_TIMEOUT',
 ]);
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'SOCKET', 'CLOSED', 'UNANSWERED']);
+const TIMEOUT_CODES = new Set(['HEADERS_TIMEOUT', 'BODY_TIMEOUT', 'DEADLINE']);
+const BAD_RESPONSE_CODES = new Set(['BAD_RESPONSE', 'TOO_LARGE']);
 
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
@@ -63,6 +68,8 @@ export function classify(err: unknown): FailureKind {
     if (CONNECT_CODES.has(code)) return 'connect';
     if (RESET_CODES.has(code)) return 'reset';
     if (TIMEOUT_CODES.has(code)) return 'timeout';
+    if (BAD_RESPONSE_CODES.has(code)) return 'bad_response';
+    if (code === 'QUEUE_TIMEOUT') return 'busy';
   }
   if (err instanceof Error && err.name === 'TimeoutError') return 'timeout';
   return 'other';
@@ -72,8 +79,10 @@ export interface AttemptState {
   method: string;
   /** Bytes of the response (even just its head) were sent to the client. */
   responseStarted: boolean;
-  /** Any byte of the request body was handed to the upstream connection. */
-  requestBodySent: boolean;
+  /** Body bytes were written to the worker in this attempt. */
+  bodySent?: boolean;
+  /** The request body cannot be sent again: a streamed body whose sending began. */
+  bodySpent: boolean;
   /** The upstream's response head had arrived when the failure happened. */
   upstreamResponded?: boolean;
 }
@@ -83,10 +92,30 @@ export function isRetryable(err: unknown, state: AttemptState): boolean {
   if (state.responseStarted) return false;
   const kind = classify(err);
   if (kind === 'client') return false;
-  if (kind === 'connect') return true;
-  if (state.requestBodySent) return false;
-  if (kind === 'reset' && !(state.upstreamResponded ?? false)) return true;
-  return IDEMPOTENT_METHODS.has(state.method.toUpperCase());
+  if (kind === 'connect' || kind === 'busy') return true;
+  if (state.bodySpent) return false;
+  const idempotent = IDEMPOTENT_METHODS.has(state.method.toUpperCase());
+  if (kind === 'reset' && !(state.upstreamResponded ?? false) && !(state.bodySent ?? false)) return true;
+  return idempotent;
+}
+
+/**
+ * Whether the failure is the worker's: counted on it (and logged). Not the client's doing,
+ * not a saturated pool (busy), not a pipelined request handed back in order.
+ */
+export function isWorkerFault(err: unknown): boolean {
+  const kind = classify(err);
+  if (kind === 'client' || kind === 'busy') return false;
+  return !(
+    err instanceof Error &&
+    (err as { code?: unknown }).code === 'UNANSWERED' &&
+    (err as { workerFailed?: boolean }).workerFailed === false
+  );
+}
+
+/** Whether retrying after this failure spends the budget: a worker's fault that reached it (not a refused connect). */
+export function spendsBudget(err: unknown): boolean {
+  return isWorkerFault(err) && classify(err) !== 'connect';
 }
 
 export interface RetryOptions {
@@ -131,11 +160,11 @@ export class RetryBudget {
   }
 
   /**
-   * Records a retryable failure of `kind`; true if another attempt may follow. With
-   * `tryDurationMs` 0, only the count bounds retries.
+   * Records a retryable failure; `charged`: it spends a retry (see spendsBudget). True if
+   * another attempt may follow. With `tryDurationMs` 0, only the count bounds retries.
    */
-  spend(kind: FailureKind): boolean {
-    if (kind !== 'connect') this.#retriesUsed++;
+  spend(charged: boolean): boolean {
+    if (charged) this.#retriesUsed++;
     if (this.#retriesUsed > this.#opts.retries) return false;
     return this.#opts.tryDurationMs === 0 || this.elapsedMs < this.#opts.tryDurationMs;
   }

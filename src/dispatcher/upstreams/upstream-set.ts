@@ -5,7 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { SOCKET_ORIGIN, SOCKET_PREFIX, isSocketAddress, parseFixedUpstream, parseUpstreamAddress } from '../../config/addresses.js';
-import { Upstream, type PoolOptions } from './upstream.js';
+import type { PoolOptions } from '../../client/pool.js';
+import { Upstream } from './upstream.js';
 
 export type UpstreamSetEvent = 'added' | 'removed' | 'up' | 'down';
 

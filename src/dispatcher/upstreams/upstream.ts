@@ -3,39 +3,8 @@
  * Selection policies only read it; the health checker and the forwarder update it
  * (STYLE habit 4, after Caddy's `Upstream`/`Host`).
  */
-import { Client, Pool } from 'undici';
-import { RawPool } from '../../client/pool.js';
-
-/** Which HTTP client forwards to workers: dhttp's own (`raw`) or undici. */
-export type UpstreamClient = 'raw' | 'undici';
-
-/** Connection-pool settings for every upstream (undici `Pool` options). */
-export interface PoolOptions {
-  /** Max connections per worker. @default 128 */
-  connections?: number;
-  /** Requests in flight per connection; 1 = plain keep-alive. @default 1 */
-  pipelining?: number;
-  /**
-   * The raw client's pass-through path: quick GET/HEAD requests written together on one
-   * connection (RawPoolOptions.pipelining); 1 = never. @default 1
-   */
-  relayPipelining?: number;
-  /** Idle keep-alive time; below the worker's own keep-alive timeout (5 s). @default 4000 */
-  keepAliveTimeoutMs?: number;
-  /** TCP connect timeout. @default 2000 */
-  connectTimeoutMs?: number;
-  /** The client implementation (see bench/dispatcher.sh for why the default). @default 'raw' */
-  client?: UpstreamClient;
-}
-
-export const POOL_DEFAULTS = Object.freeze({
-  connections: 128,
-  pipelining: 1,
-  relayPipelining: 1,
-  keepAliveTimeoutMs: 4000,
-  connectTimeoutMs: 2000,
-  client: 'raw',
-} satisfies Required<PoolOptions>);
+import type { PoolOptions } from '../../client/pool.js';
+import { UpstreamTransport } from './transport.js';
 
 /** Weight of the newest sample in the latency EWMA. */
 const LATENCY_ALPHA = 0.2;
@@ -95,14 +64,10 @@ export class Upstream {
    */
   readonly origin: string;
 
-  readonly #poolOptions: Required<PoolOptions>;
+  /** How requests reach it (pools); the rest of this class is state. */
+  readonly transport: UpstreamTransport;
   readonly #notify: (event: UpstreamEvent, upstream: Upstream) => void;
-  #pool: Pool | undefined;
-  #probeClient: Client | undefined;
-  #rawPool: RawPool | undefined;
-  #rawProbe: RawPool | undefined;
   #idleWaiters: Array<() => void> = [];
-  #closed = false;
 
   constructor(
     id: string,
@@ -113,7 +78,7 @@ export class Upstream {
     this.address = address;
     this.socketPath = options.socketPath;
     this.origin = options.origin ?? address;
-    this.#poolOptions = { ...POOL_DEFAULTS, ...options.pool };
+    this.transport = new UpstreamTransport(this.origin, { ...options.pool, socketPath: options.socketPath });
     this.#notify = options.notify ?? (() => {});
   }
 
@@ -179,78 +144,9 @@ export class Upstream {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Keep-alive pool for forwarded traffic (created on first use). */
-  get pool(): Pool {
-    this.#assertOpen();
-    this.#pool ??= new Pool(this.origin, {
-      connections: this.#poolOptions.connections,
-      pipelining: this.#poolOptions.pipelining,
-      keepAliveTimeout: this.#poolOptions.keepAliveTimeoutMs,
-      connect: { timeout: this.#poolOptions.connectTimeoutMs },
-      socketPath: this.socketPath,
-    });
-    return this.#pool;
-  }
-
-  /** The selected client implementation. */
-  get client(): UpstreamClient {
-    return this.#poolOptions.client;
-  }
-
-  /** The raw client's keep-alive pool for forwarded traffic (created on first use). */
-  get rawPool(): RawPool {
-    this.#assertOpen();
-    this.#rawPool ??= new RawPool(this.origin, {
-      connections: this.#poolOptions.connections,
-      keepAliveTimeoutMs: this.#poolOptions.keepAliveTimeoutMs,
-      connectTimeoutMs: this.#poolOptions.connectTimeoutMs,
-      socketPath: this.socketPath,
-      pipelining: this.#poolOptions.relayPipelining,
-    });
-    return this.#rawPool;
-  }
-
-  /** The raw client's single health-probe connection (see `probeClient`). */
-  get rawProbe(): RawPool {
-    this.#assertOpen();
-    this.#rawProbe ??= new RawPool(this.origin, {
-      connections: 1,
-      keepAliveTimeoutMs: this.#poolOptions.keepAliveTimeoutMs,
-      connectTimeoutMs: this.#poolOptions.connectTimeoutMs,
-      socketPath: this.socketPath,
-    });
-    return this.#rawProbe;
-  }
-
-  /**
-   * A separate single connection for health probes, so a pool saturated by slow
-   * requests does not make a busy worker look dead.
-   */
-  get probeClient(): Client {
-    this.#assertOpen();
-    this.#probeClient ??= new Client(this.origin, {
-      pipelining: 1,
-      keepAliveTimeout: this.#poolOptions.keepAliveTimeoutMs,
-      connect: { timeout: this.#poolOptions.connectTimeoutMs },
-      socketPath: this.socketPath,
-    });
-    return this.#probeClient;
-  }
-
   /** Closes the connections: gracefully (in-flight requests finish) or at once. */
-  async close(force = false): Promise<void> {
-    this.#closed = true;
-    const all = [this.#pool, this.#probeClient, this.#rawPool, this.#rawProbe].filter((d) => d !== undefined);
-    this.#pool = undefined;
-    this.#probeClient = undefined;
-    this.#rawPool = undefined;
-    this.#rawProbe = undefined;
-    await Promise.all(all.map((d) => (force ? d.destroy() : d.close()).catch(() => {})));
-  }
-
-  /** A removed upstream opens no new connections (a re-added address is a new Upstream). */
-  #assertOpen(): void {
-    if (this.#closed) throw Object.assign(new Error(`worker ${this.id} was removed`), { code: 'UND_ERR_CLOSED' });
+  close(force = false): Promise<void> {
+    return this.transport.close(force);
   }
 
   toJSON(): UpstreamJSON {

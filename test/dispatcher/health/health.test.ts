@@ -4,7 +4,7 @@ import http from 'node:http';
 import { UpstreamSet } from '../../../src/dispatcher/upstreams/upstream-set.js';
 import { HealthChecker, markConnectFailure, recordProbe } from '../../../src/dispatcher/health/health.js';
 import { Upstream } from '../../../src/dispatcher/upstreams/upstream.js';
-import { deadAddress, listen, recordingLogger } from '../helpers/fake-exchange.js';
+import { deadAddress, listen, recordingLogger } from '../helpers/front.js';
 
 /** A worker stand-in whose /ping can be switched between ok, 500 and silence. */
 async function pingServer() {

@@ -189,7 +189,7 @@ describe('runJob', () => {
 
   test('timeouts on every try end in 504', async () => {
     const set = upstreams(2);
-    const { job } = sumJob(1, () => Promise.reject(coded('UND_ERR_HEADERS_TIMEOUT')));
+    const { job } = sumJob(1, () => Promise.reject(coded('HEADERS_TIMEOUT')));
     await assert.rejects(
       runJob(job, options(set, recorder(), { retries: 1 })),
       (err: unknown) => err instanceof HttpError && err.code === 'GATEWAY_TIMEOUT',

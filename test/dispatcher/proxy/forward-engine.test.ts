@@ -6,7 +6,7 @@ import { createHttpServer } from '../../../src/server/server.js';
 import { UpstreamSet } from '../../../src/dispatcher/upstreams/upstream-set.js';
 import { RoundRobin } from '../../../src/dispatcher/balance/selection.js';
 import { Forwarder } from '../../../src/dispatcher/proxy/forward.js';
-import { deadAddress, listen } from '../helpers/fake-exchange.js';
+import { deadAddress, listen } from '../helpers/front.js';
 
 const closers: Array<() => Promise<void>> = [];
 after(async () => {

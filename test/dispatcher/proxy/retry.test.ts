@@ -6,8 +6,10 @@ import {
   classify,
   describeError,
   isRetryable,
+  spendsBudget,
   type FailureKind,
 } from '../../../src/dispatcher/proxy/retry.js';
+import { clientError, UnansweredError } from '../../../src/client/errors.js';
 
 function coded(code: string, message = code): Error {
   return Object.assign(new Error(message), { code });
@@ -17,14 +19,19 @@ describe('classify', () => {
   const table: Array<[unknown, FailureKind]> = [
     [coded('ECONNREFUSED'), 'connect'],
     [coded('EHOSTUNREACH'), 'connect'],
-    [coded('UND_ERR_CONNECT_TIMEOUT'), 'connect'],
+    [coded('CONNECT_TIMEOUT'), 'connect'],
+    [coded('QUEUE_TIMEOUT'), 'busy'],
+    [coded('BAD_RESPONSE'), 'bad_response'],
+    [coded('TOO_LARGE'), 'bad_response'],
+    [coded('UNANSWERED'), 'reset'],
+    [coded('DEADLINE'), 'timeout'],
     [new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED')]), 'connect'],
     [new AggregateError([coded('ECONNREFUSED'), coded('ECONNRESET')]), 'other'],
     [coded('ECONNRESET'), 'reset'],
     [coded('EPIPE'), 'reset'],
-    [coded('UND_ERR_SOCKET', 'other side closed'), 'reset'],
-    [coded('UND_ERR_HEADERS_TIMEOUT'), 'timeout'],
-    [coded('UND_ERR_BODY_TIMEOUT'), 'timeout'],
+    [coded('SOCKET', 'other side closed'), 'reset'],
+    [coded('HEADERS_TIMEOUT'), 'timeout'],
+    [coded('BODY_TIMEOUT'), 'timeout'],
     [new DOMException('signal timed out', 'TimeoutError'), 'timeout'],
     [new ClientSideError(new Error('413')), 'client'],
     [new Error('weird'), 'other'],
@@ -38,15 +45,22 @@ describe('classify', () => {
 describe('isRetryable: the rule as a table', () => {
   const refused = coded('ECONNREFUSED');
   const reset = coded('ECONNRESET');
-  const timeout = coded('UND_ERR_HEADERS_TIMEOUT');
+  const timeout = coded('HEADERS_TIMEOUT');
+  const busy = coded('QUEUE_TIMEOUT');
+  const malformed = coded('BAD_RESPONSE');
   const other = new Error('content-length mismatch');
-  const rows: Array<[string, unknown, string, { body?: boolean; started?: boolean; responded?: boolean }, boolean]> = [
+  const rows: Array<[string, unknown, string, { body?: boolean; sent?: boolean; started?: boolean; responded?: boolean }, boolean]> = [
     ['connect failure, any method', refused, 'POST', {}, true],
+    ['busy worker, any method', busy, 'POST', {}, true],
+    ['malformed answer, GET', malformed, 'GET', {}, true],
+    ['malformed answer, POST', malformed, 'POST', {}, false],
     ['connect failure even with a body "sent"', refused, 'POST', { body: true }, true],
     ['never once the client got bytes', refused, 'GET', { started: true }, false],
     ['reset before the response, POST without body', reset, 'POST', {}, true],
     ['reset after a streamed POST body', reset, 'POST', { body: true }, false],
     ['reset after a streamed PUT body (not replayable)', reset, 'PUT', { body: true }, false],
+    ['reset after a buffered POST body reached the worker', reset, 'POST', { sent: true }, false],
+    ['reset after a buffered PUT body reached the worker (replayable, idempotent)', reset, 'PUT', { sent: true }, true],
     ['reset after the upstream head, GET', reset, 'GET', { responded: true }, true],
     ['reset after the upstream head, POST', reset, 'POST', { responded: true }, false],
     ['response timeout, GET', timeout, 'GET', {}, true],
@@ -62,7 +76,8 @@ describe('isRetryable: the rule as a table', () => {
     test(`${name} → ${expected}`, () => {
       const state = {
         method,
-        requestBodySent: s.body ?? false,
+        bodySpent: s.body ?? false,
+        bodySent: s.sent ?? s.body ?? false,
         responseStarted: s.started ?? false,
         upstreamResponded: s.responded ?? false,
       };
@@ -75,24 +90,33 @@ describe('RetryBudget', () => {
   test('counts retries of failures that reached a worker; connect failures are free', () => {
     const now = 0;
     const b = new RetryBudget({ retries: 2, tryDurationMs: 1000 }, () => now);
-    assert.equal(b.spend('connect'), true);
-    assert.equal(b.spend('connect'), true);
-    assert.equal(b.spend('reset'), true);
-    assert.equal(b.spend('timeout'), true);
-    assert.equal(b.spend('other'), false);
+    const refused = Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+    const reset = Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+    assert.equal(b.spend(spendsBudget(refused)), true);
+    assert.equal(b.spend(spendsBudget(refused)), true);
+    assert.equal(b.spend(spendsBudget(reset)), true);
+    assert.equal(b.spend(spendsBudget(clientError('HEADERS_TIMEOUT', 'slow'))), true);
+    assert.equal(b.spend(spendsBudget(new Error('other'))), false);
     assert.equal(b.retriesUsed, 3);
+  });
+
+  test('busy workers and requests handed back through no fault of the worker spend nothing', () => {
+    assert.equal(spendsBudget(clientError('QUEUE_TIMEOUT', 'busy')), false);
+    assert.equal(spendsBudget(new UnansweredError('closed in order', false)), false);
+    assert.equal(spendsBudget(new UnansweredError('reset', true)), true);
+    assert.equal(spendsBudget(clientError('BAD_RESPONSE', 'space before colon')), true);
   });
 
   test('stops retrying once tryDuration is spent; 0 means count only', () => {
     let now = 100;
     const b = new RetryBudget({ retries: 100, tryDurationMs: 50 }, () => now);
-    assert.equal(b.spend('connect'), true);
+    assert.equal(b.spend(false), true);
     now = 150;
-    assert.equal(b.spend('connect'), false);
+    assert.equal(b.spend(false), false);
     const unbounded = new RetryBudget({ retries: 1, tryDurationMs: 0 }, () => now);
     now = 1e9;
-    assert.equal(unbounded.spend('reset'), true);
-    assert.equal(unbounded.spend('reset'), false);
+    assert.equal(unbounded.spend(true), true);
+    assert.equal(unbounded.spend(true), false);
   });
 
   test('hold re-checks every tryInterval until available (fake clock)', async () => {

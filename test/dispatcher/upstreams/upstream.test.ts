@@ -170,9 +170,9 @@ test('UpstreamSet: a draining upstream is removed after the timeout even when bu
 test('a removed upstream opens no new connections', async () => {
   const set = new UpstreamSet();
   const u = set.add('http://127.0.0.1:1');
-  assert.ok(u.pool);
+  assert.ok(u.transport.pool);
   set.remove(u.address);
   await new Promise((r) => setImmediate(r));
-  assert.throws(() => u.pool, { code: 'UND_ERR_CLOSED' });
-  assert.throws(() => u.probeClient, { code: 'UND_ERR_CLOSED' });
+  assert.throws(() => u.transport.pool, { code: 'CLOSED' });
+  assert.throws(() => u.transport.probe, { code: 'CLOSED' });
 });

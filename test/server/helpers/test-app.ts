@@ -21,6 +21,9 @@ async function countWords(body: AsyncIterable<Buffer>): Promise<Record<string, n
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** How many /slow requests found their client gone when they finished. */
+export const abortedSlow = { count: 0 };
+
 export function testRouter(): Router {
   const r = new Router();
   r.get('/ping', (_req, res) => res.json(200, { status: 'ok', load: 0 }));
@@ -49,6 +52,7 @@ export function testRouter(): Router {
   });
   r.get('/slow', async (req, res) => {
     await new Promise((resolve) => setTimeout(resolve, Number(req.query.get('ms') ?? '100')));
+    if (req.aborted) abortedSlow.count++;
     res.json(200, { slept: true });
   });
   r.get('/crash', () => {

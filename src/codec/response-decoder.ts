@@ -1,0 +1,211 @@
+/**
+ * Reads one response off a byte stream: its head (interim 1xx heads skipped), then its body
+ * through the BodyDecoder. Every reader of responses uses it - the upstream client in its
+ * decoding and its relaying mode, and `dhttp bench` - so they agree on where an answer
+ * ends by construction. A head split across reads is gathered without rescanning what was
+ * searched before; bytes that cannot start a status line fail at once.
+ */
+import { BodyDecoder, type BodyLimits, RESPONSE_BODY_CODES } from './body-decoder.js';
+import { protocolError } from './errors.js';
+import { parseResponseHead, RESPONSE_HEAD_LIMITS, type ResponseHead, type ResponseHeadLimits } from './response-head.js';
+
+export interface ResponseEvents {
+  /**
+   * The final head. In raw mode `body` is the body's bytes that came in the same read (a
+   * view: use it at once), so a relay can pass head and body on in one write; in decoding
+   * mode it is undefined and the payload follows through onData. `complete`: the response
+   * ends here (no body, or all of it came along).
+   */
+  onHead(head: ResponseHead, body: Buffer | undefined, complete: boolean): void;
+  /**
+   * Payload (decoding) or the bytes as sent (raw); a view into the fed buffer: use it at
+   * once. `complete`: the response ends with these bytes (which may be none).
+   */
+  onData(data: Buffer, complete: boolean): void;
+}
+
+export interface ResponseDecoderOptions {
+  /** The request asked to switch protocols: a 101 is its final answer (no body; what follows is the new protocol). */
+  readonly upgrade?: boolean;
+  /** Deliver the body as sent (framing included) rather than its payload. @default false */
+  readonly raw?: boolean;
+  readonly headLimits?: ResponseHeadLimits;
+  readonly bodyLimits?: BodyLimits;
+}
+
+export const RESPONSE_BODY_LIMITS: BodyLimits = Object.freeze({ maxChunkLineBytes: 4096, maxHeaderBytes: 16 * 1024, maxHeaders: 100 });
+
+const END_OF_HEAD = Buffer.from('\r\n\r\n', 'latin1');
+const EMPTY = Buffer.alloc(0);
+const PREFIX = 'HTTP/1.';
+
+export class ResponseDecoder {
+  readonly #method: string;
+  readonly #events: ResponseEvents;
+  readonly #upgrade: boolean;
+  readonly #headLimits: ResponseHeadLimits;
+  readonly #bodyLimits: BodyLimits;
+  /** The head so far when it spans reads (latin1 pieces), and its length. */
+  #pieces: string[] = [];
+  #pieceBytes = 0;
+  #head: ResponseHead | undefined;
+  #body: BodyDecoder | undefined;
+  #done = false;
+  readonly #raw: boolean;
+  /** Whether the end was reported with the last event. */
+  #reported = false;
+  readonly #onData: (data: Buffer) => void;
+
+  constructor(method: string, events: ResponseEvents, options: ResponseDecoderOptions = {}) {
+    this.#method = method;
+    this.#events = events;
+    this.#upgrade = options.upgrade === true;
+    this.#raw = options.raw === true;
+    this.#headLimits = options.headLimits ?? RESPONSE_HEAD_LIMITS;
+    this.#bodyLimits = options.bodyLimits ?? RESPONSE_BODY_LIMITS;
+    this.#onData = (data) => {
+      const complete = this.#body?.done === true;
+      if (complete) this.#reported = true;
+      events.onData(data, complete);
+    };
+  }
+
+  /** The final head, once parsed. */
+  get head(): ResponseHead | undefined {
+    return this.#head;
+  }
+
+  get headSeen(): boolean {
+    return this.#head !== undefined;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Whether the body ends when the connection does (the caller then calls end() on EOF). */
+  get untilClose(): boolean {
+    return this.#body?.untilClose === true;
+  }
+
+  /** Payload bytes of the body so far. */
+  get bodyBytes(): number {
+    return this.#body?.payloadBytes ?? 0;
+  }
+
+  /**
+   * Consumes buf[start..] up to the end of this response. Returns the offset just past what
+   * belongs to it: buf.length, or less once the response is complete (the rest is the next
+   * one's, or for an upgrade the new protocol's). Throws a ProtocolError (BAD_RESPONSE).
+   */
+  feed(buf: Buffer, start = 0): number {
+    let pos = start;
+    while (pos < buf.length && !this.#done) {
+      const body = this.#body;
+      if (body === undefined) {
+        pos = this.#feedHead(buf, pos);
+        continue;
+      }
+      if (this.#raw) {
+        const from = pos;
+        pos = body.feed(buf, pos);
+        if (pos > from || body.done) this.#reported = body.done;
+        if (pos > from || body.done) this.#events.onData(buf.subarray(from, pos), body.done);
+      } else {
+        pos = body.feed(buf, pos, this.#onData);
+      }
+      if (body.done) this.#complete();
+    }
+    return pos;
+  }
+
+  /** The connection reached EOF: completes a close-delimited body; false if the response was cut short. */
+  end(): boolean {
+    if (this.#done) return true;
+    if (this.#body?.end() === true) {
+      this.#complete();
+      return true;
+    }
+    return false;
+  }
+
+  /** Marks the response complete, reporting the end if the last event did not. */
+  #complete(): void {
+    this.#done = true;
+    if (!this.#reported) {
+      this.#reported = true;
+      this.#events.onData(EMPTY, true);
+    }
+  }
+
+  /** Gathers head bytes; parses a complete head. Returns the offset after what it used. */
+  #feedHead(buf: Buffer, pos: number): number {
+    const before = this.#pieceBytes;
+    if (before < PREFIX.length) this.#checkPrefix(buf, pos, before);
+    // A CRLFCRLF may straddle the previous read: search from up to 3 bytes back. `blank`
+    // is where it starts, relative to buf (negative when it starts in an earlier read).
+    let blank = Number.NaN;
+    if (before > 0) {
+      const tail = this.#tail(3) + buf.toString('latin1', pos, Math.min(buf.length, pos + 3));
+      const at = tail.indexOf('\r\n\r\n');
+      if (at !== -1) blank = pos + at - Math.min(3, before);
+    }
+    if (Number.isNaN(blank)) {
+      const at = buf.indexOf(END_OF_HEAD, pos);
+      if (at !== -1) blank = at;
+    }
+    if (Number.isNaN(blank)) {
+      if (before + buf.length - pos > this.#headLimits.maxHeadBytes) throw tooLarge(this.#headLimits);
+      this.#pieces.push(buf.toString('latin1', pos));
+      this.#pieceBytes += buf.length - pos;
+      return buf.length;
+    }
+    // The head ends at blank (possibly before pos, when the CRLFCRLF straddled reads).
+    let text: string;
+    if (before === 0) text = buf.toString('latin1', pos, blank + 2);
+    else {
+      const joined = this.#pieces.join('') + (blank + 2 > pos ? buf.toString('latin1', pos, blank + 2) : '');
+      text = blank + 2 >= pos ? joined : joined.slice(0, joined.length - (pos - blank - 2));
+    }
+    this.#pieces = [];
+    this.#pieceBytes = 0;
+    if (text.length > this.#headLimits.maxHeadBytes) throw tooLarge(this.#headLimits);
+    const head = parseResponseHead(text, this.#method, this.#upgrade, this.#headLimits);
+    const next = blank + 4;
+    if (head.status < 200 && head.status !== 101) return next; // interim: the final head follows
+    this.#head = head;
+    const body = new BodyDecoder(head.framing.kind, head.framing.length, this.#bodyLimits, RESPONSE_BODY_CODES);
+    this.#body = body;
+    if (!this.#raw) {
+      this.#reported = body.done;
+      this.#events.onHead(head, undefined, body.done);
+      if (body.done) this.#complete();
+      return next;
+    }
+    const end = body.done ? next : body.feed(buf, next);
+    this.#reported = body.done;
+    this.#events.onHead(head, end > next ? buf.subarray(next, end) : undefined, body.done);
+    if (body.done) this.#complete();
+    return end;
+  }
+
+  /** The last `n` characters gathered so far. */
+  #tail(n: number): string {
+    let out = '';
+    for (let i = this.#pieces.length - 1; i >= 0 && out.length < n; i--) out = this.#pieces[i] + out;
+    return out.slice(-n);
+  }
+
+  /** A response starts with "HTTP/1.": anything else fails now, not after a head's worth of bytes. */
+  #checkPrefix(buf: Buffer, pos: number, before: number): void {
+    const n = Math.min(PREFIX.length - before, buf.length - pos);
+    for (let i = 0; i < n; i++) {
+      if (buf[pos + i] !== PREFIX.charCodeAt(before + i))
+        throw protocolError('BAD_RESPONSE', 'the answer does not start with a status line');
+    }
+  }
+}
+
+function tooLarge(limits: ResponseHeadLimits) {
+  return protocolError('BAD_RESPONSE', `response head exceeds ${limits.maxHeadBytes} bytes`);
+}

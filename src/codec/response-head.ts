@@ -1,0 +1,124 @@
+/**
+ * Parser of a response head (status line + field lines, RFC 9112 §4–§6), as strict as the
+ * request side: a peer's answer that breaks framing is refused (BAD_RESPONSE), never
+ * passed on. Fields are returned as offsets into the head's text, so a relay that keeps
+ * most of them as they are makes no string per field; `fieldList()` makes them on demand.
+ */
+import { FIELD_VALUE } from './chars.js';
+import { protocolError } from './errors.js';
+import { type BodyFraming, responseFraming } from './framing.js';
+import { lowerName, scanFields } from './fields.js';
+
+export interface ResponseHeadLimits {
+  /** Largest head, status line included. */
+  readonly maxHeadBytes: number;
+  readonly maxHeaders: number;
+}
+
+export const RESPONSE_HEAD_LIMITS: ResponseHeadLimits = Object.freeze({ maxHeadBytes: 64 * 1024, maxHeaders: 200 });
+
+const FIELD_RULES = new WeakMap<ResponseHeadLimits, { maxHeaders: number; bad: 'BAD_RESPONSE'; tooMany: 'BAD_RESPONSE' }>();
+
+export class ResponseHead {
+  readonly status: number;
+  readonly httpMinor: 0 | 1;
+  /** Status line and field lines, each ending in CRLF, without the blank line (latin1). */
+  readonly text: string;
+  /** Four per field: name start, colon, value start, value end (offsets into `text`). */
+  readonly offsets: readonly number[];
+  /** Where the body ends and whether the connection stays open (RFC 9112 §6.3, §9.3). */
+  readonly framing: BodyFraming;
+  #list: string[] | undefined;
+
+  constructor(status: number, httpMinor: 0 | 1, text: string, offsets: readonly number[], framing: BodyFraming) {
+    this.status = status;
+    this.httpMinor = httpMinor;
+    this.text = text;
+    this.offsets = offsets;
+    this.framing = framing;
+  }
+
+  get fieldCount(): number {
+    return this.offsets.length / 4;
+  }
+
+  /** Flat list: lower-cased name, value, name, value… (made once, on demand). */
+  fieldList(): string[] {
+    if (this.#list === undefined) {
+      const o = this.offsets;
+      const t = this.text;
+      const list: string[] = new Array(o.length / 2);
+      for (let i = 0, j = 0; i < o.length; i += 4, j += 2) {
+        list[j] = lowerName(t.slice(o[i], o[i + 1]));
+        list[j + 1] = t.slice(o[i + 2], o[i + 3]);
+      }
+      this.#list = list;
+    }
+    return this.#list;
+  }
+
+  /** The values of `name` (lower-case), joined with ", " when repeated; undefined if absent. */
+  get(name: string): string | undefined {
+    const list = this.fieldList();
+    let out: string | undefined;
+    for (let i = 0; i < list.length; i += 2) if (list[i] === name) out = out === undefined ? list[i + 1] : `${out}, ${list[i + 1]}`;
+    return out;
+  }
+}
+
+/**
+ * Parses the head in `text` (status line and field lines, each CRLF-ended, without the
+ * blank line) of the answer to a `method` request. Interim (1xx) heads parse too: their
+ * framing is 'none' and `status < 200` tells the caller to wait for the final one.
+ * `upgradeExpected`: the request asked to switch protocols, so a 101 is a final answer.
+ */
+export function parseResponseHead(
+  text: string,
+  method: string,
+  upgradeExpected: boolean,
+  limits: ResponseHeadLimits = RESPONSE_HEAD_LIMITS,
+): ResponseHead {
+  if (text.length > limits.maxHeadBytes) throw protocolError('BAD_RESPONSE', `response head exceeds ${limits.maxHeadBytes} bytes`);
+  let lineEnd = text.indexOf('\r\n');
+  if (lineEnd === -1) lineEnd = text.length;
+  const status = statusOf(text, lineEnd);
+  const httpMinor = text.charCodeAt(7) === 0x30 ? 0 : 1;
+  const fieldsStart = Math.min(lineEnd + 2, text.length);
+  const offsets = scanFields(text, fieldsStart, text.length, fieldRules(limits));
+  if (status === 101 && !upgradeExpected) throw protocolError('BAD_RESPONSE', 'unexpected 101 Switching Protocols');
+  const framing = responseFraming(text, offsets, method, status, httpMinor);
+  return new ResponseHead(status, httpMinor, text, offsets, framing);
+}
+
+function fieldRules(limits: ResponseHeadLimits): { maxHeaders: number; bad: 'BAD_RESPONSE'; tooMany: 'BAD_RESPONSE' } {
+  let rules = FIELD_RULES.get(limits);
+  if (rules === undefined) {
+    rules = { maxHeaders: limits.maxHeaders, bad: 'BAD_RESPONSE', tooMany: 'BAD_RESPONSE' };
+    FIELD_RULES.set(limits, rules);
+  }
+  return rules;
+}
+
+/** `HTTP/1.x SP 3DIGIT [SP reason]` (RFC 9112 §4): the status code, or a BAD_RESPONSE. */
+function statusOf(text: string, lineEnd: number): number {
+  const c = (i: number): number => text.charCodeAt(i);
+  const digit = (i: number, min: number): boolean => c(i) >= min && c(i) <= 0x39;
+  const ok =
+    lineEnd >= 12 &&
+    text.startsWith('HTTP/1.') &&
+    (c(7) === 0x30 || c(7) === 0x31) &&
+    c(8) === 0x20 &&
+    digit(9, 0x31) &&
+    digit(10, 0x30) &&
+    digit(11, 0x30) &&
+    (lineEnd === 12 || c(12) === 0x20) &&
+    reasonIsValid(text, 13, lineEnd);
+  if (!ok) throw protocolError('BAD_RESPONSE', `invalid status line ${JSON.stringify(text.slice(0, Math.min(lineEnd, 80)))}`);
+  return (c(9) - 0x30) * 100 + (c(10) - 0x30) * 10 + (c(11) - 0x30);
+}
+
+/** reason-phrase = *( HTAB / SP / VCHAR / obs-text ): no CR, LF, NUL or other CTL. */
+function reasonIsValid(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (FIELD_VALUE[text.charCodeAt(i)] !== 1) return false;
+  return true;
+}

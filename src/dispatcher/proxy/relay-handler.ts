@@ -1,0 +1,112 @@
+/**
+ * One attempt's answer, from the worker's connection to the client's response. For an
+ * HTTP/1.1 client the answer is relayed as it came - its head with the hop-by-hop fields
+ * cut out, its body with the worker's framing - so nothing is parsed into objects or
+ * serialised again; an HTTP/1.0 client gets the decoded payload re-framed by the engine.
+ * Backpressure both ways: a client that reads slowly pauses the worker's connection.
+ */
+import type { ExchangeControl, ResponseHandler } from '../../client/handler.js';
+import type { ResponseHead } from '../../codec/response-head.js';
+import type { HttpRequest, HttpResponse } from '../../server/types.js';
+import { copyResponseHeaders, relayedLines } from './forward-headers.js';
+import { ClientSideError } from './retry.js';
+
+/** How an attempt ended; `headSeen`: the worker's head had arrived. */
+export class AttemptFailure {
+  constructor(
+    readonly err: unknown,
+    readonly headSeen: boolean,
+  ) {}
+}
+
+export class RelayHandler implements ResponseHandler {
+  readonly raw: boolean;
+  readonly #req: HttpRequest;
+  readonly #res: HttpResponse;
+  readonly #startedAt: number;
+  #control: ExchangeControl | undefined;
+  #resolve: (() => void) | undefined;
+  #reject: ((failure: AttemptFailure) => void) | undefined;
+  #settled = false;
+  #pausedForClient = false;
+  /** Time to the worker's head, ms. */
+  ttfbMs = 0;
+  readonly #onClientGone = (): void => {
+    this.#control?.abort();
+    this.#settle(new AttemptFailure(new ClientSideError(this.#req.lightSignal.reason), this.ttfbMs > 0));
+  };
+
+  constructor(req: HttpRequest, res: HttpResponse) {
+    this.#req = req;
+    this.#res = res;
+    this.raw = req.httpMinor === 1;
+    this.#startedAt = performance.now();
+  }
+
+  /** Runs the exchange `start` begins; settles when the answer is complete or the attempt failed. */
+  run(start: (handler: RelayHandler) => ExchangeControl): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      this.#control = start(this);
+      if (!this.#settled) this.#req.lightSignal.addEventListener('abort', this.#onClientGone);
+    });
+  }
+
+  onHead(head: ResponseHead, body: Buffer | undefined, complete: boolean): boolean {
+    this.ttfbMs = performance.now() - this.#startedAt;
+    if (this.#req.aborted) return true;
+    const res = this.#res;
+    let ok: boolean;
+    if (this.raw) {
+      ok = res.relayHead(head.status, relayedLines(head), body, complete, head.framing.kind === 'close');
+    } else {
+      copyResponseHeaders(head, res);
+      res.status = head.status;
+      ok = complete ? (res.end(), true) : res.write(Buffer.alloc(0));
+    }
+    return this.#after(ok, complete);
+  }
+
+  onData(data: Buffer, complete: boolean): boolean {
+    if (this.#req.aborted) return true;
+    const res = this.#res;
+    let ok: boolean;
+    if (this.raw) ok = res.relayData(data, complete);
+    else {
+      // A view of the connection's reused read buffer: the socket may hold it after write().
+      ok = data.length === 0 ? true : res.write(Buffer.from(data));
+      if (complete) res.end();
+    }
+    return this.#after(ok, complete);
+  }
+
+  onError(err: unknown, headSeen: boolean): void {
+    this.#settle(new AttemptFailure(err, headSeen));
+  }
+
+  /** After a write: done, or paused until the client's socket drained. */
+  #after(ok: boolean, complete: boolean): boolean {
+    if (complete) {
+      this.#settle(undefined);
+      return true;
+    }
+    if (ok) return true;
+    if (!this.#pausedForClient) {
+      this.#pausedForClient = true;
+      void this.#res.drain().then(() => {
+        this.#pausedForClient = false;
+        this.#control?.resume();
+      });
+    }
+    return false;
+  }
+
+  #settle(failure: AttemptFailure | undefined): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#req.lightSignal.removeEventListener('abort', this.#onClientGone);
+    if (failure === undefined) this.#resolve?.();
+    else this.#reject?.(failure);
+  }
+}
