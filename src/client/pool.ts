@@ -196,7 +196,7 @@ export class Pool implements ConnectionOwner {
   /** The newest idle connection, if any (a destroyed one may still be listed until its 'close'). */
   #takeIdle(): Conn | undefined {
     let conn = this.#idle.pop();
-    while (conn !== undefined && conn.destroyed) conn = this.#idle.pop();
+    while (conn?.destroyed) conn = this.#idle.pop();
     return conn;
   }
 

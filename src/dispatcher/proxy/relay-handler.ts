@@ -63,7 +63,12 @@ export class RelayHandler implements ResponseHandler {
     } else {
       copyResponseHeaders(head, res);
       res.status = head.status;
-      ok = complete ? (res.end(), true) : res.write(Buffer.alloc(0));
+      if (complete) {
+        res.end();
+        ok = true;
+      } else {
+        ok = res.write(Buffer.alloc(0));
+      }
     }
     return this.#after(ok, complete);
   }
