@@ -26,6 +26,10 @@ import { metricsRoutes } from './admin/metrics-routes.js';
 import { PassThroughForwarder } from './proxy/pass-through.js';
 import { statusRoutes } from './admin/status-routes.js';
 import { workerRoutes } from './admin/workers-routes.js';
+import { ClusterToken } from './access-control.js';
+import { RequestFilter } from './request-filter.js';
+import { OwnAddress } from './upstreams/own-address.js';
+import { Registrar } from './upstreams/registration.js';
 
 export interface StartDispatcherOptions {
   /** Event sink (a pino Logger in production). @default no logging */
@@ -87,8 +91,13 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
   }
   const ctx: DispatcherContext = { config, upstreams, policy, forwarder, health, jobs, metrics, logger, startedAt };
 
+  let listenPort = 0;
+  const ownAddress = new OwnAddress({ host: config.host, port: () => listenPort, resolver: options.resolver });
+  const registrar = new Registrar(upstreams, { maxRegistered: config.maxRegistered, isOwnAddress: (origin) => ownAddress.is(origin) });
+  const filter = new RequestFilter(config);
+
   const router = new LabelledRouter();
-  workerRoutes(router, ctx);
+  workerRoutes(router, ctx, { token: new ClusterToken(config.clusterToken), registrar });
   healthRoutes(router, ctx);
   statusRoutes(router, ctx);
   metricsRoutes(router, ctx);
@@ -97,7 +106,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
   if (jobRoutes) router.withLabelPrefix('jobs/', () => jobRoutes(router, ctx));
 
   const recent = metrics.recent;
-  const handler: Handler = async (req, res) => {
+  const serve: Handler = async (req, res) => {
     recent.inFlight++;
     try {
       // `OPTIONS *` asks about the server the client is talking to: the dispatcher answers it.
@@ -106,6 +115,11 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
     } finally {
       recent.inFlight--;
     }
+  };
+  // Loops (508) and the rate limit (429) are refused before anything else runs.
+  const handler: Handler = (req, res) => {
+    filter.enforce(req);
+    return serve(req, res);
   };
 
   /** Metrics and the 5xx log line of every answered request, whichever path served it. */
@@ -146,7 +160,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
     {
       ...engineOptionsOf(config),
       bodyLimit: (method, path) => router.bodyLimit(method, path),
-      passThrough,
+      passThrough: passThrough === undefined ? undefined : filter.gatePassThrough(passThrough, serve),
       onResponse: (req, res) => answered(router.labelOf(req.path) ?? (req.path === '*' ? 'options' : 'forward'), res.status, req),
       onError: (err, req) => logHandlerError(logger, err, req),
     },
@@ -154,6 +168,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
   );
 
   const address = await server.listen(config.port, config.host);
+  listenPort = address.port;
   for (const d of discoveries) d.start(upstreams);
   health.start();
 
@@ -164,6 +179,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
       await server.close();
       for (const d of discoveries) d.stop();
       health.stop();
+      filter.close();
       await upstreams.close();
     })());
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HttpRequest, HttpResponse } from '../../../src/server/types.js';
 import { copyResponseHeaders, originForm, upstreamRequestHeaders } from '../../../src/dispatcher/proxy/forward-headers.js';
+import { VIA_ENTRY } from '../../../src/dispatcher/loop-guard.js';
 
 function request(target: string, rawPath: string, rawQuery: string, fields: [string, string][] = []): HttpRequest {
   const headers = new Map(fields);
@@ -29,11 +30,19 @@ test('upstreamRequestHeaders: hop-by-hop and Connection-listed fields dropped, p
     ['te', 'trailers'],
     ['x-forwarded-for', '192.0.2.1'],
     ['accept', '*/*'],
+    ['via', '1.1 edge-proxy'],
   ]);
   const out = upstreamRequestHeaders(req);
   const pairs = new Map<string, string>();
   for (let i = 0; i < out.length; i += 2) pairs.set(out[i], out[i + 1]);
-  assert.deepEqual([...pairs.keys()], ['host', 'accept', 'x-forwarded-for', 'x-forwarded-proto', 'forwarded', 'x-request-id']);
+  assert.deepEqual(
+    out.filter((_, i) => i % 2 === 0),
+    ['host', 'accept', 'via', 'x-forwarded-for', 'x-forwarded-proto', 'forwarded', 'via', 'x-request-id'],
+  );
+  // The client's Via line stays; this dispatcher's entry follows it (RFC 9110 §7.6.3).
+  assert.equal(out[5], '1.1 edge-proxy');
+  assert.equal(pairs.get('via'), VIA_ENTRY);
+  assert.match(VIA_ENTRY, /^1\.1 dhttp-[A-Za-z0-9_-]{16}$/);
   assert.equal(pairs.get('x-forwarded-for'), '192.0.2.1, 10.0.0.7');
   assert.equal(pairs.get('forwarded'), 'for=10.0.0.7;proto=http');
   assert.equal(pairs.get('x-request-id'), 'req-1');
