@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { startDispatcher, type Dispatcher } from '../../../src/dispatcher/app.js';
 import { EventRecorder, startMiniWorker, testDispatcherConfig, waitFor } from '../helpers/app-worker.js';
 import { deadAddress } from '../helpers/fake-exchange.js';
+import { VIA_ENTRY } from '../../../src/dispatcher/loop-guard.js';
 
 const closers: Array<() => Promise<void> | void> = [];
 after(async () => {
@@ -249,7 +250,7 @@ describe('dispatcher pass-through (GET/HEAD fast path)', () => {
     assert.equal(
       w.heads[0],
       'GET /p HTTP/1.1\r\nHost: h\r\nX-Mixed-Case: Value \t\r\n' +
-        `x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nforwarded: for=127.0.0.1;proto=http\r\nx-request-id: ${id}\r\n\r\n`,
+        `x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nforwarded: for=127.0.0.1;proto=http\r\nvia: ${VIA_ENTRY}\r\nx-request-id: ${id}\r\n\r\n`,
     );
   });
 
