@@ -31,7 +31,13 @@ export class OwnAddress {
   readonly #o: Required<OwnAddressOptions>;
 
   constructor(options: OwnAddressOptions) {
-    this.#o = { resolver: systemResolver, interfaces: interfaceAddresses, lookupTimeoutMs: 2000, ...options };
+    this.#o = {
+      host: options.host,
+      port: options.port,
+      resolver: options.resolver ?? systemResolver,
+      interfaces: options.interfaces ?? interfaceAddresses,
+      lookupTimeoutMs: options.lookupTimeoutMs ?? 2000,
+    };
   }
 
   /** Whether `origin` (a normalised http(s) origin) reaches this dispatcher. */
