@@ -49,6 +49,20 @@ describe('Registrar', () => {
     await set.close();
   });
 
+  test('a registered worker that DNS or the operator also names becomes theirs', async () => {
+    const set = new UpstreamSet();
+    const r = new Registrar(set, { maxRegistered: 10 });
+    await r.register({ address: 'http://10.0.0.5:8081' });
+    set.add('http://10.0.0.5:8081', { source: 'discovered' });
+    assert.equal(set.get('http://10.0.0.5:8081')?.source, 'discovered');
+    assert.throws(() => r.deregister({ address: 'http://10.0.0.5:8081' }), refused('NOT_REGISTERED'));
+    // And never back: a later registration does not make it deregistrable again.
+    await assert.rejects(r.register({ address: 'http://10.0.0.5:8081' }), refused('NOT_REGISTERED'));
+    set.add('http://10.0.0.5:8081', { source: 'registered' });
+    assert.equal(set.get('http://10.0.0.5:8081')?.source, 'discovered');
+    await set.close();
+  });
+
   test("an ID that a non-registered worker holds (or held) is not given away; a registered one's previous life is replaced", async () => {
     const set = new UpstreamSet();
     const fixed = set.add('http://10.0.0.1:8081', { id: 'edge' });
