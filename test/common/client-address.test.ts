@@ -45,7 +45,10 @@ describe('clientAddressOf', () => {
 
   test('property: the result is the peer or an address of the field, never a forged entry left of an untrusted one', () => {
     const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
-    const hop = fc.oneof(v4, v4.map((a) => `10.${a.split('.').slice(1).join('.')}`));
+    const hop = fc.oneof(
+      v4,
+      v4.map((a) => `10.${a.split('.').slice(1).join('.')}`),
+    );
     fc.assert(
       fc.property(fc.array(hop, { maxLength: 8 }), hop, (entries, peer) => {
         const got = clientAddressOf(peer, entries.length === 0 ? undefined : entries.join(', '), trusted);

@@ -19,7 +19,11 @@ function refusal(check: () => void): { status: number; code: string; challenge: 
 test('the right token passes, in any spelling of the Bearer scheme', () => {
   const t = new ClusterToken(TOKEN);
   for (const auth of [`Bearer ${TOKEN}`, `bearer ${TOKEN}`, `BEARER   ${TOKEN}`, `Bearer ${TOKEN} `]) {
-    assert.equal(refusal(() => t.verify(auth)), undefined, auth);
+    assert.equal(
+      refusal(() => t.verify(auth)),
+      undefined,
+      auth,
+    );
   }
 });
 
@@ -46,6 +50,9 @@ test('missing, malformed or wrong: 401 with a Bearer challenge', () => {
 test('no token configured: 403 for everyone', () => {
   const t = new ClusterToken(undefined);
   for (const auth of [undefined, `Bearer ${TOKEN}`]) {
-    assert.deepEqual(refusal(() => t.verify(auth)), { status: 403, code: 'REGISTRATION_DISABLED', challenge: undefined });
+    assert.deepEqual(
+      refusal(() => t.verify(auth)),
+      { status: 403, code: 'REGISTRATION_DISABLED', challenge: undefined },
+    );
   }
 });

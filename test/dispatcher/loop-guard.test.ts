@@ -7,7 +7,13 @@ const mark = VIA_ENTRY.slice(4);
 
 test('our mark as a received-by, wherever it is in the list', () => {
   assert.match(VIA_ENTRY, /^1\.1 dhttp-[A-Za-z0-9_-]{16}$/);
-  for (const via of [VIA_ENTRY, `1.0 edge, ${VIA_ENTRY}`, `${VIA_ENTRY}, 1.1 other`, `1.1 a,${VIA_ENTRY} (dhttp),1.1 b`, `HTTP/1.1\t${mark}`]) {
+  for (const via of [
+    VIA_ENTRY,
+    `1.0 edge, ${VIA_ENTRY}`,
+    `${VIA_ENTRY}, 1.1 other`,
+    `1.1 a,${VIA_ENTRY} (dhttp),1.1 b`,
+    `HTTP/1.1\t${mark}`,
+  ]) {
     assert.equal(passedThrough(via), true, via);
   }
 });
