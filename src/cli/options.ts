@@ -4,6 +4,7 @@
  * checked here, once, so the components can trust their options.
  */
 import { resolve } from 'node:path';
+import { readClusterTokenFile } from '../config/cluster-token.js';
 import { ConfigError } from '../config/errors.js';
 import type { BenchConfig, ClusterConfig, DispatcherConfig, ParseResult, WorkerConfig } from '../config/types.js';
 import { commandHelp, generalHelp } from './help.js';
@@ -162,6 +163,12 @@ function deepFreeze<T extends object>(values: T): Readonly<T> {
 function finish(command: CommandName, values: Values, explicit: ReadonlySet<string>, raw: RawArgs): void {
   if ('rateBurst' in values && !explicit.has('rateBurst')) {
     values.rateBurst = Math.max(10, 2 * (values.rateLimit as number));
+  }
+  if (values.clusterTokenFile !== undefined) {
+    const source = raw.flags.has('clusterTokenFile') ? '--cluster-token-file' : 'DHTTP_CLUSTER_TOKEN_FILE';
+    if (values.clusterToken !== undefined)
+      throw new ConfigError(`invalid ${source}: give the cluster token or a file holding it, not both`);
+    values.clusterToken = readClusterTokenFile(values.clusterTokenFile as string, source);
   }
   if (command === 'start' && !explicit.has('threads')) {
     // N workers × all cores each would oversubscribe the machine N times over.

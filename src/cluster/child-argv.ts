@@ -47,6 +47,9 @@ export function workerChildArgv(config: ClusterConfig, child: WorkerChild): stri
     // dispatcher's pool (idle up to 4 s, less when a worker announces less), so the child
     // keeps its default rather than a short client timeout that would defeat the pooling.
     keepAliveTimeout: undefined,
+    // Children are added directly, not registered: they need no token, and argv is public.
+    clusterToken: undefined,
+    clusterTokenFile: undefined,
   };
   const args = PASSED_ON.flatMap((spec) => flag(spec, spec.key in overrides ? overrides[spec.key] : fields[spec.key]));
   args.push(`--id=${child.id}`);

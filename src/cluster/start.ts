@@ -142,7 +142,7 @@ export async function startCluster(config: ClusterConfig, options: ClusterOption
     stopTimeoutMs: config.shutdownTimeout + STOP_GRACE_EXTRA_MS,
     onUp: (w) => {
       // It printed its listening line, so it serves: no need to wait for a health probe.
-      upstreams.add(w.url, { id: w.id, socketPath: socketOf(w.id) }).markUp();
+      upstreams.add(w.url, { id: w.id, socketPath: socketOf(w.id), source: 'embedded' }).markUp();
     },
     onDown: (w, exit) => {
       // A dead process: destroy its connections now, so requests on them fail (and are

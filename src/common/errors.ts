@@ -17,7 +17,14 @@ export const ERRORS = Object.freeze({
   MISSING_PARAM: { status: 400, meaning: 'A required parameter is absent.' },
   INVALID_BODY: { status: 400, meaning: 'The request body is not what the endpoint accepts (e.g. bad JSON).' },
   INVALID_NAME: { status: 400, meaning: 'A file name is not allowed (contains /, \\, .., NUL or starts with a dot).' },
+  UNAUTHORIZED: {
+    status: 401,
+    meaning:
+      'Dispatcher: registration needs the cluster token (`Authorization: Bearer <token>`); it was missing or wrong. Has `WWW-Authenticate: Bearer`.',
+  },
   FORBIDDEN: { status: 403, meaning: 'The path resolves outside the served root.' },
+  REGISTRATION_DISABLED: { status: 403, meaning: 'Dispatcher: no --cluster-token is configured, so it accepts no registration.' },
+  OWN_ADDRESS: { status: 403, meaning: "Dispatcher: the registered address is the dispatcher's own; forwarding there would loop." },
   NOT_FOUND: { status: 404, meaning: 'No route or file at this path.' },
   FILE_NOT_FOUND: { status: 404, meaning: 'The named data file does not exist.' },
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'The path exists but not for this method; see the Allow header.' },
@@ -26,6 +33,11 @@ export const ERRORS = Object.freeze({
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The body is larger than the configured limit.' },
   URI_TOO_LONG: { status: 414, meaning: 'The request-target is longer than --max-uri.' },
   RANGE_NOT_SATISFIABLE: { status: 416, meaning: 'The Range header selects no byte of the file.' },
+  NOT_REGISTERED: {
+    status: 409,
+    meaning:
+      'Dispatcher: that address or worker was not added by registration (it is fixed, discovered or embedded); a registration cannot take it over or remove it.',
+  },
   EXPECTATION_FAILED: { status: 417, meaning: 'The Expect header holds something other than 100-continue.' },
   RATE_LIMITED: { status: 429, meaning: 'The client exceeded its token-bucket rate limit; see Retry-After.' },
   HEADERS_TOO_LARGE: { status: 431, meaning: 'The header section exceeds --max-header-bytes or --max-headers.' },
@@ -38,10 +50,16 @@ export const ERRORS = Object.freeze({
     meaning: 'Dispatcher: every connection to the chosen workers stayed busy for --upstream-queue-timeout; see Retry-After.',
   },
   NO_WORKER: { status: 503, meaning: 'Dispatcher: no worker became available within --try-duration; see Retry-After.' },
+  REGISTRY_FULL: { status: 503, meaning: 'Dispatcher: --max-registered workers are registered already; see Retry-After.' },
   SHUTTING_DOWN: { status: 503, meaning: 'The server is draining for shutdown.' },
   GATEWAY_TIMEOUT: { status: 504, meaning: 'Dispatcher: the worker did not answer in time, after retries.' },
   TASK_TIMEOUT: { status: 504, meaning: 'A compute task exceeded its time limit; its thread was recycled.' },
   VERSION_NOT_SUPPORTED: { status: 505, meaning: 'HTTP major version other than 1.' },
+  LOOP_DETECTED: {
+    status: 508,
+    meaning:
+      "Dispatcher: the request already passed through this dispatcher (its Via field holds the dispatcher's mark); forwarding it again would loop.",
+  },
 } satisfies Record<string, ErrorDef>);
 
 export type ErrorCode = keyof typeof ERRORS;

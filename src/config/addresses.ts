@@ -1,7 +1,9 @@
 /**
  * Addresses as options and registrations give them: http origins of workers, and the
  * Unix-domain socket paths that the server listens on and the dispatcher connects to.
+ * Also the CIDR ranges of trusted proxies.
  */
+import { isIP } from 'node:net';
 
 /**
  * sun_path holds 108 bytes on Linux including the NUL; 100 leaves room for the temporary
@@ -64,4 +66,31 @@ export function parseFixedUpstream(input: string): string {
     );
   }
   return input;
+}
+
+/** One `--trusted-proxies` entry: an address and how many leading bits of it matter. */
+export interface Cidr {
+  readonly address: string;
+  readonly prefix: number;
+  readonly family: 'ipv4' | 'ipv6';
+}
+
+/**
+ * Parses `10.0.0.0/8`, `fd00::/8`, or a single address (a /32 or /128). Throws a TypeError
+ * saying what is wrong.
+ */
+export function parseCidr(input: string): Cidr {
+  const text = input.trim();
+  const slash = text.indexOf('/');
+  const address = slash === -1 ? text : text.slice(0, slash);
+  const version = isIP(address);
+  if (version === 0) throw new TypeError(`${JSON.stringify(input)} is not an IPv4 or IPv6 address or CIDR`);
+  const max = version === 4 ? 32 : 128;
+  let prefix = max;
+  if (slash !== -1) {
+    const bits = text.slice(slash + 1);
+    prefix = /^\d{1,3}$/.test(bits) ? Number(bits) : Number.NaN;
+    if (!(prefix <= max)) throw new TypeError(`${JSON.stringify(input)}: the prefix length must be in [0, ${max}]`);
+  }
+  return Object.freeze({ address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' });
 }

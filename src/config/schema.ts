@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { SOCKET_PATH_PATTERN } from './addresses.js';
+import { CLUSTER_TOKEN_PATTERN, CLUSTER_TOKEN_TEXT } from './cluster-token.js';
 
 export const COMMANDS = Object.freeze(['start', 'worker', 'dispatcher', 'bench'] as const);
 export type CommandName = (typeof COMMANDS)[number];
@@ -41,7 +42,7 @@ export interface OptionSpec {
   /** Allowed values of an enum. */
   readonly values?: readonly string[];
   /** Element type of a list. */
-  readonly item?: 'upstream' | 'string';
+  readonly item?: 'upstream' | 'cidr' | 'string';
   /** Extra check for strings, with the words the error message uses for it. */
   readonly pattern?: RegExp;
   readonly patternText?: string;
@@ -290,7 +291,7 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     zero: 'off',
     group: 'worker',
     commands: [...WORKERS, 'dispatcher'],
-    help: 'Requests per second per client address (token bucket); excess gets 429. In `dhttp start` it applies at the dispatcher only.',
+    help: 'Requests per second per client address (token bucket); excess gets 429 with Retry-After. In `dhttp start` it applies at the dispatcher only; the dispatcher finds the client address with --trusted-proxies. Its own /health, /ready and /metrics (a worker: /ping, /health, /metrics) are never limited.',
   },
   {
     key: 'rateBurst',
@@ -303,6 +304,17 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     commands: [...WORKERS, 'dispatcher'],
     defaultText: 'max(10, 2 × rate-limit)',
     help: 'Token bucket size: requests a client may send at once.',
+  },
+  {
+    key: 'rateLimitClients',
+    flag: 'rate-limit-clients',
+    type: 'int',
+    default: 100_000,
+    min: 1,
+    max: 10_000_000,
+    group: 'worker',
+    commands: [...WORKERS, 'dispatcher'],
+    help: 'Client addresses whose buckets are kept at once (memory stays bounded); past it the least recently seen is forgotten and starts again with a full bucket.',
   },
   {
     key: 'maxCountwordsBytes',
@@ -425,6 +437,50 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     group: 'dispatcher',
     commands: DISPATCHERS,
     help: 'How often --discover is re-resolved.',
+  },
+  {
+    key: 'clusterToken',
+    flag: 'cluster-token',
+    type: 'string',
+    default: undefined,
+    group: 'dispatcher',
+    commands: SERVERS,
+    pattern: CLUSTER_TOKEN_PATTERN,
+    patternText: CLUSTER_TOKEN_TEXT,
+    defaultText: 'none: registration refused',
+    help: 'Shared secret of the cluster. The dispatcher accepts POST /workers/register and /workers/deregister only with `Authorization: Bearer <token>` (401 otherwise; with no token set it refuses them with 403); `dhttp worker --register` sends it. Flags show in `ps`: prefer --cluster-token-file or the environment.',
+  },
+  {
+    key: 'clusterTokenFile',
+    flag: 'cluster-token-file',
+    type: 'path',
+    default: undefined,
+    group: 'dispatcher',
+    commands: SERVERS,
+    defaultText: 'none',
+    help: 'File holding the cluster token, read once at start (a trailing newline is ignored); instead of --cluster-token.',
+  },
+  {
+    key: 'maxRegistered',
+    flag: 'max-registered',
+    type: 'int',
+    default: 256,
+    min: 1,
+    max: 100_000,
+    group: 'dispatcher',
+    commands: DISPATCHERS,
+    help: 'Most workers added by POST /workers/register at a time; one more gets 503 REGISTRY_FULL.',
+  },
+  {
+    key: 'trustedProxies',
+    flag: 'trusted-proxies',
+    type: 'list',
+    item: 'cidr',
+    default: [],
+    group: 'dispatcher',
+    commands: DISPATCHERS,
+    defaultText: 'none',
+    help: 'Proxies in front of the dispatcher (IPv4/IPv6 addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed: for a request from one of them the client address is the right-most X-Forwarded-For entry outside this list. Otherwise it is the peer address.',
   },
   {
     key: 'balance',

@@ -48,6 +48,8 @@ export interface SharedJobConfig {
   readonly rateLimit: number;
   /** @default max(10, 2 × rateLimit) */
   readonly rateBurst: number;
+  /** Client addresses tracked by the rate limiter at once. @default 100000 */
+  readonly rateLimitClients: number;
   /** @default 4294967296 (4GiB) */
   readonly maxCountwordsBytes: number;
   /** @default 1000000 */
@@ -68,7 +70,15 @@ export interface WorkerPoolConfig {
   readonly staticCacheBytes: number;
 }
 
-export interface WorkerConfig extends EngineConfig, SharedJobConfig, WorkerPoolConfig {
+/** The shared secret of registration (SPEC §6). */
+export interface ClusterTokenConfig {
+  /** The token itself, also when it came from clusterTokenFile. @default undefined (registration refused) */
+  readonly clusterToken: string | undefined;
+  /** Absolute path the token was read from at start. @default undefined */
+  readonly clusterTokenFile: string | undefined;
+}
+
+export interface WorkerConfig extends EngineConfig, SharedJobConfig, WorkerPoolConfig, ClusterTokenConfig {
   /** Dispatcher URL to register with. @default undefined (no registration) */
   readonly register: string | undefined;
   /** URL announced to the dispatcher. @default undefined (the listen address) */
@@ -81,7 +91,7 @@ export interface WorkerConfig extends EngineConfig, SharedJobConfig, WorkerPoolC
   readonly unixSocket: string | undefined;
 }
 
-export interface DispatcherConfig extends EngineConfig, SharedJobConfig {
+export interface DispatcherConfig extends EngineConfig, SharedJobConfig, ClusterTokenConfig {
   /** Normalised http(s) URLs without trailing slash. @default [] */
   readonly upstreams: readonly string[];
   /** @default undefined */
@@ -120,6 +130,10 @@ export interface DispatcherConfig extends EngineConfig, SharedJobConfig {
   readonly upstreamPipelining: number;
   /** @default 4194304 (4MiB) */
   readonly countwordsChunk: number;
+  /** Registered workers at most. @default 256 */
+  readonly maxRegistered: number;
+  /** CIDRs (`address/prefix`) whose X-Forwarded-For is believed. @default [] */
+  readonly trustedProxies: readonly string[];
 }
 
 /** `dhttp start`: the dispatcher's options, the workers' pass-through options, and the supervisor's. */

@@ -3,7 +3,7 @@
  * came from (`--queue-size`, `DHTTP_QUEUE_SIZE`, `PORT`), the value, and what is allowed.
  */
 import { resolve } from 'node:path';
-import { parseFixedUpstream } from './addresses.js';
+import { parseCidr, parseFixedUpstream } from './addresses.js';
 import { ConfigError } from './errors.js';
 import type { HostPort, OptionSpec, OptionValue } from './schema.js';
 import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
@@ -40,7 +40,8 @@ export function allowedShort(spec: OptionSpec): string {
     case 'url':
       return 'http(s) URL';
     case 'list':
-      return spec.item === 'upstream' ? 'http:// origins, unix:/socket paths' : (spec.patternText ?? 'strings');
+      if (spec.item === 'upstream') return 'http:// origins, unix:/socket paths';
+      return spec.item === 'cidr' ? 'IPv4/IPv6 addresses or CIDRs' : (spec.patternText ?? 'strings');
     case 'bool':
       return 'true, false';
     case 'host:port':
@@ -70,8 +71,9 @@ export function allowedText(spec: OptionSpec): string {
     case 'host:port':
       return 'host:port with a port in [1, 65535]';
     case 'list':
-      return spec.item === 'upstream'
-        ? 'comma-separated http://host:port origins or unix:/absolute/socket/paths (at most 100 bytes)'
+      if (spec.item === 'upstream') return 'comma-separated http://host:port origins or unix:/absolute/socket/paths (at most 100 bytes)';
+      return spec.item === 'cidr'
+        ? 'comma-separated IPv4 or IPv6 addresses or CIDRs (10.0.0.0/8, fd00::/8)'
         : (spec.patternText ?? 'a list of strings');
     case 'path':
       return 'a non-empty path';
@@ -164,6 +166,17 @@ export function parseValue(spec: OptionSpec, raw: string, source: string): Optio
         return items.map((item) => {
           try {
             return parseFixedUpstream(item);
+          } catch {
+            throw invalid(spec, source, item);
+          }
+        });
+      }
+      if (spec.item === 'cidr') {
+        const items = text.split(/[\s,]+/).filter((s) => s !== '');
+        return items.map((item) => {
+          try {
+            const cidr = parseCidr(item);
+            return `${cidr.address}/${cidr.prefix}`;
           } catch {
             throw invalid(spec, source, item);
           }

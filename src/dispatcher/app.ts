@@ -25,6 +25,10 @@ import { LabelledRouter } from './admin/labelled-router.js';
 import { metricsRoutes } from './admin/metrics-routes.js';
 import { statusRoutes } from './admin/status-routes.js';
 import { workerRoutes } from './admin/workers-routes.js';
+import { ClusterToken } from './access-control.js';
+import { RequestFilter } from './request-filter.js';
+import { OwnAddress } from './upstreams/own-address.js';
+import { Registrar } from './upstreams/registration.js';
 
 export interface StartDispatcherOptions {
   /** Event sink (a pino Logger in production). @default no logging */
@@ -89,8 +93,13 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
   }
   const ctx: DispatcherContext = { config, upstreams, policy, forwarder, health, jobs, metrics, logger, startedAt };
 
+  let listenPort = 0;
+  const ownAddress = new OwnAddress({ host: config.host, port: () => listenPort, resolver: options.resolver });
+  const registrar = new Registrar(upstreams, { maxRegistered: config.maxRegistered, isOwnAddress: (origin) => ownAddress.is(origin) });
+  const filter = new RequestFilter(config);
+
   const router = new LabelledRouter();
-  workerRoutes(router, ctx);
+  workerRoutes(router, ctx, { token: new ClusterToken(config.clusterToken), registrar });
   healthRoutes(router, ctx);
   statusRoutes(router, ctx);
   metricsRoutes(router, ctx);
@@ -99,7 +108,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
   if (jobRoutes) router.withLabelPrefix('jobs/', () => jobRoutes(router, ctx));
 
   const recent = metrics.recent;
-  const handler: Handler = async (req, res) => {
+  const serve: Handler = async (req, res) => {
     recent.inFlight++;
     try {
       // `OPTIONS *` asks about the server the client is talking to: the dispatcher answers it.
@@ -108,6 +117,11 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
     } finally {
       recent.inFlight--;
     }
+  };
+  // Loops (508) and the rate limit (429) are refused before anything else runs.
+  const handler: Handler = (req, res) => {
+    filter.enforce(req);
+    return serve(req, res);
   };
 
   /** Metrics and the 5xx log line of every answered request, whichever path served it. */
@@ -133,6 +147,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
   );
 
   const address = await server.listen(config.port, config.host);
+  listenPort = address.port;
   for (const d of discoveries) d.start(upstreams);
   health.start();
 
@@ -143,6 +158,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
       await server.close();
       for (const d of discoveries) d.stop();
       health.stop();
+      filter.close();
       await upstreams.close();
     })());
 

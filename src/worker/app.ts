@@ -16,7 +16,7 @@ import { ComputePool, computePoolErrorChannel } from './compute-pool.js';
 import type { RouteDef, WorkerContext, WorkerStats } from './context.js';
 import { buildHelp } from './help.js';
 import { createWorkerMetrics } from './metrics.js';
-import { RateLimiter } from './rate-limit.js';
+import { RateLimiter } from '../server/rate-limit.js';
 import { computeRoutes } from './routes/compute.js';
 import { fileRoutes } from './routes/files.js';
 import { jobRoutes } from './routes/jobs.js';

@@ -40,6 +40,7 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
           id,
           intervalMs: config.registerInterval,
           logger,
+          token: config.clusterToken,
         });
   registration?.start();
 

@@ -16,10 +16,13 @@ export interface RegistrationOptions {
   logger: Logger;
   /** Per-request timeout. @default 1000 */
   timeoutMs?: number;
+  /** The cluster token, sent as `Authorization: Bearer <token>`. @default none (the dispatcher will refuse) */
+  token?: string;
 }
 
 export class Registration {
-  readonly #o: Required<RegistrationOptions>;
+  readonly #o: Required<Omit<RegistrationOptions, 'token'>>;
+  readonly #headers: Record<string, string>;
   readonly #base: string;
   #timer: NodeJS.Timeout | undefined;
   #failing = false;
@@ -27,6 +30,8 @@ export class Registration {
 
   constructor(options: RegistrationOptions) {
     this.#o = { timeoutMs: 1000, ...options };
+    this.#headers = { 'content-type': 'application/json' };
+    if (options.token !== undefined) this.#headers.authorization = `Bearer ${options.token}`;
     this.#base = options.dispatcher.replace(/\/+$/, '');
   }
 
@@ -62,7 +67,7 @@ export class Registration {
   async #post(path: string): Promise<void> {
     const res = await fetch(`${this.#base}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: this.#headers,
       body: JSON.stringify({ address: this.#o.address, id: this.#o.id }),
       signal: AbortSignal.timeout(this.#o.timeoutMs),
     });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   type BenchConfig,
@@ -48,12 +49,21 @@ const ENGINE_KEYS = {
   sendTimeout: true,
   logLevel: true,
 } as const;
-const SHARED_KEYS = { dataDir: true, rateLimit: true, rateBurst: true, maxCountwordsBytes: true, montecarloChunk: true } as const;
+const SHARED_KEYS = {
+  dataDir: true,
+  rateLimit: true,
+  rateBurst: true,
+  rateLimitClients: true,
+  maxCountwordsBytes: true,
+  montecarloChunk: true,
+} as const;
+const TOKEN_KEYS = { clusterToken: true, clusterTokenFile: true } as const;
 const POOL_KEYS = { www: true, threads: true, queueSize: true, taskTimeout: true, staticCacheBytes: true } as const;
 const WORKER_KEYS = {
   ...ENGINE_KEYS,
   ...SHARED_KEYS,
   ...POOL_KEYS,
+  ...TOKEN_KEYS,
   register: true,
   advertise: true,
   registerInterval: true,
@@ -63,6 +73,7 @@ const WORKER_KEYS = {
 const DISPATCHER_KEYS = {
   ...ENGINE_KEYS,
   ...SHARED_KEYS,
+  ...TOKEN_KEYS,
   upstreams: true,
   discover: true,
   discoverInterval: true,
@@ -82,6 +93,8 @@ const DISPATCHER_KEYS = {
   proxyMinRate: true,
   upstreamPipelining: true,
   countwordsChunk: true,
+  maxRegistered: true,
+  trustedProxies: true,
 } as const satisfies Record<keyof DispatcherConfig, true>;
 const CLUSTER_KEYS = {
   ...DISPATCHER_KEYS,
@@ -391,6 +404,70 @@ describe('types and their error lines', () => {
     rejects(['start', '--unix-socket', '/tmp/w.sock'], /^unknown option --unix-socket for "dhttp start"/);
   });
 
+  it('--cluster-token: a bearer token of 16-1024 characters, from a flag, the environment or a file', (t) => {
+    const token = 'a'.repeat(16);
+    const tokenOf = (argv: string[], env: NodeJS.ProcessEnv = {}): unknown => {
+      const parsed = parseCommand(argv, env);
+      return 'config' in parsed && 'clusterToken' in parsed.config ? parsed.config.clusterToken : 'no field';
+    };
+    for (const command of ['worker', 'dispatcher', 'start']) {
+      assert.equal(tokenOf([command, '--cluster-token', token]), token);
+      assert.equal(tokenOf([command], { DHTTP_CLUSTER_TOKEN: token }), token);
+      assert.equal(tokenOf([command]), undefined);
+    }
+    rejects(['dispatcher', '--cluster-token', 'short'], /^invalid --cluster-token "short": must be 16–1024 characters/);
+    rejects(['dispatcher', '--cluster-token', `${token} x`], /^invalid --cluster-token/);
+
+    const dir = mkdtempSync(join(tmpdir(), 'dhttp-token-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'token');
+    writeFileSync(file, `${token}\n`);
+    const fromFile = parseAs('dispatcher', ['--cluster-token-file', file]);
+    assert.equal(fromFile.clusterToken, token, 'the trailing newline is trimmed');
+    assert.equal(fromFile.clusterTokenFile, file);
+    assert.equal(parseAs('worker', [], { DHTTP_CLUSTER_TOKEN_FILE: file }).clusterToken, token);
+
+    const missing = join(dir, 'nope');
+    rejects(
+      ['dispatcher', '--cluster-token-file', missing],
+      `invalid --cluster-token-file ${JSON.stringify(missing)}: cannot read it (ENOENT)`,
+    );
+    rejects(['dispatcher', '--cluster-token-file', dir], `invalid --cluster-token-file ${JSON.stringify(dir)}: not a regular file`);
+    const empty = join(dir, 'empty');
+    writeFileSync(empty, '\n');
+    rejects(['worker', '--cluster-token-file', empty], `invalid --cluster-token-file ${JSON.stringify(empty)}: the file is empty`);
+    const spaced = join(dir, 'spaced');
+    writeFileSync(spaced, 'secret with spaces in it\n');
+    assert.throws(
+      () => parseCommand(['dispatcher', '--cluster-token-file', spaced], {}),
+      (err: unknown) => err instanceof ConfigError && /its content must be/.test(err.message) && !err.message.includes('secret'),
+      'names the file, never its content',
+    );
+    rejects(['dispatcher'], /^invalid DHTTP_CLUSTER_TOKEN_FILE ".*": cannot read it \(ENOENT\)$/, { DHTTP_CLUSTER_TOKEN_FILE: missing });
+    rejects(
+      ['dispatcher', '--cluster-token', token, '--cluster-token-file', file],
+      'invalid --cluster-token-file: give the cluster token or a file holding it, not both',
+    );
+  });
+
+  it('--trusted-proxies: IPv4 and IPv6 addresses and CIDRs, checked at start', () => {
+    assert.deepEqual(parseAs('dispatcher', []).trustedProxies, []);
+    assert.deepEqual(
+      parseAs('dispatcher', ['--trusted-proxies', '10.0.0.0/8, 192.168.1.7,fd00::/8', '--trusted-proxies', '::1']).trustedProxies,
+      ['10.0.0.0/8', '192.168.1.7/32', 'fd00::/8', '::1/128'],
+    );
+    assert.deepEqual(parseAs('start', [], { DHTTP_TRUSTED_PROXIES: '172.16.0.0/12,2001:db8::/32' }).trustedProxies, [
+      '172.16.0.0/12',
+      '2001:db8::/32',
+    ]);
+    const allowed = 'must be comma-separated IPv4 or IPv6 addresses or CIDRs (10.0.0.0/8, fd00::/8)';
+    rejects(['dispatcher', '--trusted-proxies', '10.0.0.0/33'], `invalid --trusted-proxies "10.0.0.0/33": ${allowed}`);
+    rejects(['dispatcher', '--trusted-proxies', '10.0.0.0/8,proxy.local'], `invalid --trusted-proxies "proxy.local": ${allowed}`);
+    rejects(['dispatcher', '--trusted-proxies', 'fd00::/129'], `invalid --trusted-proxies "fd00::/129": ${allowed}`);
+    rejects(['dispatcher', '--trusted-proxies', '10.0.0.1/'], `invalid --trusted-proxies "10.0.0.1/": ${allowed}`);
+    rejects(['worker', '--trusted-proxies', '10.0.0.1'], /^unknown option --trusted-proxies for "dhttp worker"/);
+  });
+
   it('units round-trip', () => {
     for (const ms of [0, 1, 10, 250, 1000, 1500, 60_000, 90_000, 3_600_000]) {
       assert.equal(parseDuration(formatDuration(ms)), ms);
@@ -422,6 +499,8 @@ describe('workerChildArgv', () => {
         'public',
         '--task-timeout',
         '0',
+        '--cluster-token',
+        'not-for-children-0123456789',
         '--log-level',
         'warn',
         '--rate-limit',
@@ -442,6 +521,7 @@ describe('workerChildArgv', () => {
     assert.equal(worker.id, 'w2');
     assert.equal(worker.register, 'http://127.0.0.1:9999');
     assert.equal(worker.rateLimit, 0, 'the dispatcher rate-limits, not the workers');
+    assert.ok(!args.some((a) => a.startsWith('--cluster-token')), 'the token never goes on a child command line');
     assert.equal(cluster.keepAliveTimeout, 300);
     assert.equal(worker.keepAliveTimeout, 5_000, "the clients' keep-alive is not the dispatcher pool's");
     for (const key of [

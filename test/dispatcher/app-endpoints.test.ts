@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { startDispatcher, type Dispatcher } from '../../src/dispatcher/app.js';
 import { EventRecorder, startMiniWorker, testDispatcherConfig, waitFor, type MiniWorker } from './helpers/app-worker.js';
 
+const TOKEN = 'endpoints-test-token-0123';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+
 interface ErrorJson {
   error: { code: string; message: string };
   request_id: string;
@@ -21,10 +24,13 @@ describe('dispatcher endpoints', () => {
 
   before(async () => {
     [a, b, extra] = await Promise.all([startMiniWorker('A'), startMiniWorker('B'), startMiniWorker('X')]);
-    d = await startDispatcher(testDispatcherConfig(['--upstreams', `${a.url},${b.url}`, '--balance', 'round-robin']), {
-      logger: log,
-      jobs: null,
-    });
+    d = await startDispatcher(
+      testDispatcherConfig(['--upstreams', `${a.url},${b.url}`, '--balance', 'round-robin', '--cluster-token', TOKEN]),
+      {
+        logger: log,
+        jobs: null,
+      },
+    );
     await waitFor('both workers active', () => (d.upstreams.available().length === 2 ? true : undefined));
   });
 
@@ -57,7 +63,7 @@ describe('dispatcher endpoints', () => {
 
   test('POST /workers/register adds once (201, then 200), keeps a given id; deregister is idempotent', async () => {
     const post = (path: string, body: unknown): Promise<Response> =>
-      fetch(`${d.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${d.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body: JSON.stringify(body) });
 
     const first = await post('/workers/register', { address: extra.url, id: 'edge-1' });
     assert.equal(first.status, 201);
@@ -83,7 +89,7 @@ describe('dispatcher endpoints', () => {
 
   test('a registration never evicts an active worker holding the same id; an inactive holder is replaced', async () => {
     const post = async (path: string, body: unknown): Promise<{ created?: boolean; worker?: { ID: string } }> =>
-      (await fetch(`${d.url}${path}`, { method: 'POST', body: JSON.stringify(body) })).json() as Promise<{
+      (await fetch(`${d.url}${path}`, { method: 'POST', headers: AUTH, body: JSON.stringify(body) })).json() as Promise<{
         created?: boolean;
         worker?: { ID: string };
       }>;
@@ -95,7 +101,7 @@ describe('dispatcher endpoints', () => {
     await waitFor('removed', () => (d.upstreams.size === 2 ? true : undefined));
 
     // A dead previous life of a worker (same id, old port) gives way to the new address.
-    const old = d.upstreams.add('http://127.0.0.1:9', { id: 'moved-1' });
+    const old = d.upstreams.add('http://127.0.0.1:9', { id: 'moved-1', source: 'registered' });
     assert.equal(old.active, false);
     const moved = await post('/workers/register', { address: extra.url, id: 'moved-1' });
     assert.equal(moved.worker?.ID, 'moved-1');
@@ -113,12 +119,12 @@ describe('dispatcher endpoints', () => {
       ['bad id', '{"address":"http://127.0.0.1:1","id":"a b"}'],
     ];
     for (const [name, body] of cases) {
-      const res = await fetch(`${d.url}/workers/register`, { method: 'POST', body });
+      const res = await fetch(`${d.url}/workers/register`, { method: 'POST', headers: AUTH, body });
       assert.equal(res.status, 400, name);
       const err = (await res.json()) as ErrorJson;
       assert.equal(err.error.code, 'INVALID_BODY', name);
     }
-    const big = await fetch(`${d.url}/workers/register`, { method: 'POST', body: 'x'.repeat(17 * 1024) });
+    const big = await fetch(`${d.url}/workers/register`, { method: 'POST', headers: AUTH, body: 'x'.repeat(17 * 1024) });
     assert.equal(big.status, 413);
     assert.equal(d.upstreams.size, 2);
   });
@@ -231,7 +237,7 @@ describe('dispatcher endpoints', () => {
 describe('dispatcher readiness', () => {
   test('/ready is 503 NO_WORKER with Retry-After until a worker is active, then 200', async () => {
     const w = await startMiniWorker('R');
-    const d = await startDispatcher(testDispatcherConfig(), { jobs: null, defaultMetrics: false });
+    const d = await startDispatcher(testDispatcherConfig(['--cluster-token', TOKEN]), { jobs: null, defaultMetrics: false });
     try {
       const before = await fetch(`${d.url}/ready`);
       assert.equal(before.status, 503);
@@ -240,7 +246,7 @@ describe('dispatcher readiness', () => {
       assert.equal(err.error.code, 'NO_WORKER');
       assert.equal(err.request_id, before.headers.get('x-request-id'));
 
-      const reg = await fetch(`${d.url}/workers/register`, { method: 'POST', body: JSON.stringify({ address: w.url }) });
+      const reg = await fetch(`${d.url}/workers/register`, { method: 'POST', headers: AUTH, body: JSON.stringify({ address: w.url }) });
       assert.equal(reg.status, 201);
       await reg.arrayBuffer();
       const ready = await waitFor('ready', async () => {

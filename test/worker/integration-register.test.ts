@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { startWorker } from '../helpers/processes.js';
 
 it('registers, re-registers every interval, deregisters on shutdown', async (t) => {
-  const seen: Array<{ path: string; body: { address?: string; id?: string } }> = [];
+  const seen: Array<{ path: string; body: { address?: string; id?: string }; authorization: string | undefined }> = [];
   const fake = http.createServer((req, res) => {
     let text = '';
     req
@@ -19,7 +19,11 @@ it('registers, re-registers every interval, deregisters on shutdown', async (t) 
         text += s;
       })
       .on('end', () => {
-        seen.push({ path: req.url ?? '', body: JSON.parse(text) as { address?: string; id?: string } });
+        seen.push({
+          path: req.url ?? '',
+          body: JSON.parse(text) as { address?: string; id?: string },
+          authorization: req.headers.authorization,
+        });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
   });
@@ -29,7 +33,7 @@ it('registers, re-registers every interval, deregisters on shutdown', async (t) 
 
   const w = await startWorker(
     ['--register', dispatcher, '--register-interval', '200ms', '--id', 'w-reg', '--threads', '1', '--log-level', 'warn'],
-    { context: t },
+    { context: t, env: { DHTTP_CLUSTER_TOKEN: 'register-test-token-0123' } },
   );
   const deadline = Date.now() + 5000;
   while (seen.filter((s) => s.path === '/workers/register').length < 3 && Date.now() < deadline)
@@ -37,6 +41,10 @@ it('registers, re-registers every interval, deregisters on shutdown', async (t) 
   const regs = seen.filter((s) => s.path === '/workers/register');
   assert.ok(regs.length >= 3, `re-announced: ${regs.length}`);
   assert.deepEqual(regs[0].body, { address: w.url, id: 'w-reg' });
+  assert.ok(
+    seen.every((s) => s.authorization === 'Bearer register-test-token-0123'),
+    'every announcement carries the cluster token',
+  );
   const { code } = await w.stop();
   assert.equal(code, 0);
   const dereg = seen.filter((s) => s.path === '/workers/deregister');

@@ -1,22 +1,24 @@
 /**
  * The worker registry over HTTP (SPEC §5): `/workers` and its seed-paper alias
  * `/monitoring` list; `POST /workers/register` and `/workers/deregister` let workers
- * announce themselves and leave.
+ * announce themselves and leave, with the cluster token (SPEC §6).
  */
 import type { Router } from '../../server/router.js';
 import type { HttpRequest, HttpResponse } from '../../server/types.js';
 import { httpError } from '../../common/errors.js';
+import type { ClusterToken } from '../access-control.js';
 import type { DispatcherContext } from '../context.js';
-import { handleDeregister, parseRegistration } from '../upstreams/registration.js';
-import type { UpstreamJSON } from '../upstreams/upstream.js';
-import type { UpstreamSet } from '../upstreams/upstream-set.js';
+import type { Registrar } from '../upstreams/registration.js';
 
 /** A registration is a line of JSON; anything bigger is not one. */
 export const REGISTRATION_MAX_BODY = 16 * 1024;
 
-const WORKER_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+export interface RegistrationAccess {
+  readonly token: ClusterToken;
+  readonly registrar: Registrar;
+}
 
-export function workerRoutes(router: Router, ctx: DispatcherContext): void {
+export function workerRoutes(router: Router, ctx: DispatcherContext, access: RegistrationAccess): void {
   const list = (_req: HttpRequest, res: HttpResponse): void => {
     res.json(
       200,
@@ -26,10 +28,12 @@ export function workerRoutes(router: Router, ctx: DispatcherContext): void {
   router.get('/workers', list);
   router.get('/monitoring', list);
 
+  // The token is checked before the body is read: an anonymous client gets nothing parsed.
   router.post(
     '/workers/register',
     async (req, res) => {
-      const result = register(ctx.upstreams, await readJson(req));
+      access.token.verify(req.headers.get('authorization'));
+      const result = await access.registrar.register(await readJson(req));
       if (result.created)
         ctx.logger.info({ event: 'registered', worker: result.worker.ID, address: result.worker.Address }, 'worker registered');
       res.json(result.created ? 201 : 200, result);
@@ -39,33 +43,13 @@ export function workerRoutes(router: Router, ctx: DispatcherContext): void {
   router.post(
     '/workers/deregister',
     async (req, res) => {
-      const result = handleDeregister(ctx.upstreams, await readJson(req));
-      if (result.body.removed) ctx.logger.info({ event: 'deregistered', address: result.body.address }, 'worker deregistered; draining');
-      res.json(result.status, result.body);
+      access.token.verify(req.headers.get('authorization'));
+      const result = access.registrar.deregister(await readJson(req));
+      if (result.removed) ctx.logger.info({ event: 'deregistered', address: result.address }, 'worker deregistered; draining');
+      res.json(200, result);
     },
     { maxBody: REGISTRATION_MAX_BODY },
   );
-}
-
-/**
- * Adds the worker, idempotently. An `id` in the body is kept, so a worker restarted on a
- * new port keeps its ID: an inactive upstream holding that ID is taken to be its previous
- * life and removed. An active one is another worker, so the newcomer gets a fresh ID
- * rather than evicting it.
- */
-export function register(set: UpstreamSet, body: unknown): { created: boolean; worker: UpstreamJSON } {
-  const address = parseRegistration(body);
-  const given = (body as { id?: unknown }).id;
-  if (given !== undefined && (typeof given !== 'string' || !WORKER_ID.test(given))) {
-    throw httpError('INVALID_BODY', 'id must be 1-64 characters of [A-Za-z0-9._:-]');
-  }
-  let id = given as string | undefined;
-  const existing = set.get(address);
-  if (existing) return { created: false, worker: existing.toJSON() };
-  const holder = id === undefined ? undefined : set.getById(id);
-  if (holder?.active) id = undefined;
-  else if (holder) set.remove(holder.address, true);
-  return { created: true, worker: set.add(address, id === undefined ? {} : { id }).toJSON() };
 }
 
 async function readJson(req: HttpRequest): Promise<unknown> {

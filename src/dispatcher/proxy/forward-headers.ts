@@ -8,6 +8,7 @@
 import { nameIs } from '../../codec/fields.js';
 import type { ResponseHead } from '../../codec/response-head.js';
 import type { HttpRequest, HttpResponse } from '../../server/types.js';
+import { VIA_ENTRY } from '../loop-guard.js';
 
 /** Hop-by-hop fields, plus those of Go's and Caddy's reverse proxies (Proxy-*). */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -65,7 +66,9 @@ function forwardedNode(address: string): string {
 
 /**
  * The fields a proxy adds, as a flat `[name, value…]` list: the client's address appended
- * to X-Forwarded-For and Forwarded (RFC 7239) chains, the scheme, and the request id.
+ * to X-Forwarded-For and Forwarded (RFC 7239) chains, the scheme, this dispatcher's Via
+ * entry (a field line after the client's own Via lines, which stay: loop-guard.ts), and the
+ * request id - last, as pass-through.ts relies on.
  */
 export function proxyFields(client: string, xff: string | undefined, forwarded: string | undefined, id: string): string[] {
   const node = `for=${forwardedNode(client)};proto=http`;
@@ -76,6 +79,8 @@ export function proxyFields(client: string, xff: string | undefined, forwarded: 
     'http',
     'forwarded',
     forwarded ? `${forwarded}, ${node}` : node,
+    'via',
+    VIA_ENTRY,
     'x-request-id',
     id,
   ];

@@ -26,7 +26,7 @@ export class StaticDiscovery implements Discovery {
   start(set: UpstreamSet): void {
     for (const address of this.#addresses) {
       const path = socketPathOf(address);
-      if (path === undefined) set.add(address);
+      if (path === undefined) set.add(address, { source: 'fixed' });
       else set.addSocket(path);
     }
   }
@@ -115,11 +115,13 @@ export class DnsDiscovery implements Discovery {
         this.#log.info({ event: 'discovered', host: this.#host, address: origin }, 'worker discovered');
       }
       this.#mine.add(origin);
-      set.add(origin); // also cancels draining when a record came back
+      set.add(origin, { source: 'discovered' }); // also cancels draining when a record came back
     }
     for (const origin of [...this.#mine]) {
       if (current.has(origin)) continue;
       this.#mine.delete(origin);
+      // A fixed or embedded worker at the same address is not DNS's to remove.
+      if (set.get(origin)?.source !== 'discovered') continue;
       this.#log.info({ event: 'vanished', host: this.#host, address: origin }, 'worker vanished from DNS; draining');
       set.drain(origin, this.#drainTimeoutMs);
     }

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { SOCKET_ORIGIN, SOCKET_PREFIX, isSocketAddress, parseFixedUpstream, parseUpstreamAddress } from '../../config/addresses.js';
 import type { PoolOptions } from '../../client/pool.js';
-import { Upstream } from './upstream.js';
+import { Upstream, type UpstreamSource } from './upstream.js';
 
 export type UpstreamSetEvent = 'added' | 'removed' | 'up' | 'down';
 
@@ -23,6 +23,8 @@ export class UpstreamSet {
   readonly #byAddress = new Map<string, Upstream>();
   /** address → ID, kept after removal so a returning address gets its old ID. */
   readonly #ids = new Map<string, string>();
+  /** IDs ever held by an upstream that was not registered: a registration never gets one. */
+  readonly #operatorIds = new Set<string>();
   readonly #emitter = new EventEmitter();
   readonly #drainTimers = new Map<Upstream, NodeJS.Timeout>();
   readonly #options: UpstreamSetOptions;
@@ -38,22 +40,31 @@ export class UpstreamSet {
   /**
    * Adds an upstream, or returns the existing one (and cancels its draining).
    * New upstreams start inactive until a health check passes (or `markUp()`).
+   * `source` says how it joined (default `fixed`); an operator's source (anything but
+   * `registered`) adding a registered upstream takes it over, so a deregistration can no
+   * longer remove it. Registration checks before it adds (registration.ts).
    */
-  add(address: string, options: { id?: string; socketPath?: string } = {}): Upstream {
-    return this.#addOrGet(parseUpstreamAddress(address), options.id, { socketPath: options.socketPath });
+  add(address: string, options: { id?: string; socketPath?: string; source?: UpstreamSource } = {}): Upstream {
+    return this.#addOrGet(parseUpstreamAddress(address), options.id, options.source ?? 'fixed', { socketPath: options.socketPath });
   }
 
-  #addOrGet(address: string, id: string | undefined, where: { socketPath?: string; origin?: string }): Upstream {
+  #addOrGet(address: string, id: string | undefined, source: UpstreamSource, where: { socketPath?: string; origin?: string }): Upstream {
     const existing = this.#byAddress.get(address);
     if (existing) {
+      if (existing.source === 'registered' && source !== 'registered') {
+        existing.source = source;
+        this.#operatorIds.add(existing.id);
+      }
       this.#undrain(existing);
       return existing;
     }
     const chosen = id ?? this.#ids.get(address) ?? this.#freshId();
     this.#ids.set(address, chosen);
+    if (source !== 'registered') this.#operatorIds.add(chosen);
     const upstream = new Upstream(chosen, address, {
       pool: this.#options.pool,
       notify: (event, u) => this.#emitter.emit(event, u),
+      source,
       ...where,
     });
     this.#byAddress.set(address, upstream);
@@ -69,7 +80,19 @@ export class UpstreamSet {
    */
   addSocket(path: string, options: { id?: string } = {}): Upstream {
     const address = parseFixedUpstream(`${SOCKET_PREFIX}${path}`);
-    return this.#addOrGet(address, options.id, { socketPath: path, origin: SOCKET_ORIGIN });
+    return this.#addOrGet(address, options.id, 'fixed', { socketPath: path, origin: SOCKET_ORIGIN });
+  }
+
+  /** Whether `id` is or was held by an upstream that did not come from a registration. */
+  isOperatorId(id: string): boolean {
+    return this.#operatorIds.has(id);
+  }
+
+  /** Upstreams that joined by `source` (draining ones included: they still hold their place). */
+  countBySource(source: UpstreamSource): number {
+    let n = 0;
+    for (const u of this.#list) if (u.source === source) n++;
+    return n;
   }
 
   get(address: string): Upstream | undefined {

@@ -11,6 +11,13 @@ const LATENCY_ALPHA = 0.2;
 
 export type UpstreamEvent = 'up' | 'down';
 
+/**
+ * How an upstream joined: `--upstreams` (fixed), `--discover` (discovered), a child of
+ * `dhttp start` (embedded), or `POST /workers/register` (registered). Only registered
+ * upstreams may be changed or removed by a registration.
+ */
+export type UpstreamSource = 'fixed' | 'discovered' | 'embedded' | 'registered';
+
 /** The SPEC §5 `/workers` entry (the seed paper's fields first). */
 export interface UpstreamJSON {
   ID: string;
@@ -28,6 +35,8 @@ export interface UpstreamJSON {
   LastError: string | null;
   /** The Unix socket connections go to, or null for TCP to Address. */
   Socket: string | null;
+  /** How it joined (UpstreamSource). */
+  Source: UpstreamSource;
 }
 
 export class Upstream {
@@ -53,6 +62,8 @@ export class Upstream {
   lastError: string | null = null;
   /** Draining: takes no new requests, removed once idle. */
   draining = false;
+  /** How it joined; the set may promote a registered one to an operator's source (UpstreamSet.add). */
+  source: UpstreamSource;
   /**
    * A Unix-domain socket the worker listens on (a local worker of `dhttp start`, or a fixed
    * `--upstreams unix:/path`): every connection goes there instead of to `origin`.
@@ -72,9 +83,16 @@ export class Upstream {
   constructor(
     id: string,
     address: string,
-    options: { pool?: PoolOptions; notify?: (event: UpstreamEvent, upstream: Upstream) => void; socketPath?: string; origin?: string } = {},
+    options: {
+      pool?: PoolOptions;
+      notify?: (event: UpstreamEvent, upstream: Upstream) => void;
+      socketPath?: string;
+      origin?: string;
+      source?: UpstreamSource;
+    } = {},
   ) {
     this.id = id;
+    this.source = options.source ?? 'fixed';
     this.address = address;
     this.socketPath = options.socketPath;
     this.origin = options.origin ?? address;
@@ -165,6 +183,7 @@ export class Upstream {
       Draining: this.draining,
       LastError: this.lastError,
       Socket: this.socketPath ?? null,
+      Source: this.source,
     };
   }
 }

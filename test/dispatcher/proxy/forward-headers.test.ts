@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { parseResponseHead } from '../../../src/codec/response-head.js';
 import { copyResponseHeaders, originForm, relayedLines, upstreamHead } from '../../../src/dispatcher/proxy/forward-headers.js';
 import type { HttpRequest, HttpResponse } from '../../../src/server/types.js';
+import { VIA_ENTRY } from '../../../src/dispatcher/loop-guard.js';
 
 function request(target: string, rawPath: string, rawQuery: string, fields: [string, string][] = [], minor: 0 | 1 = 1): HttpRequest {
   const list = fields.flat();
@@ -53,8 +54,10 @@ test('upstreamHead: the client head as it came when nothing needs to go, proxy f
     ['x-forwarded-for', '10.0.0.7'],
     ['x-forwarded-proto', 'http'],
     ['forwarded', 'for=10.0.0.7;proto=http'],
+    ['via', VIA_ENTRY],
     ['x-request-id', 'req-1'],
   ]);
+  assert.match(VIA_ENTRY, /^1\.1 dhttp-[A-Za-z0-9_-]{16}$/);
   assert.ok(head.endsWith('\r\n') && !head.endsWith('\r\n\r\n'), 'no blank line: the caller adds framing');
 });
 
@@ -68,11 +71,19 @@ test('upstreamHead: hop-by-hop and Connection-listed fields dropped, chains exte
     ['content-length', '5'],
     ['x-forwarded-for', '192.0.2.1'],
     ['accept', '*/*'],
+    ['via', '1.1 edge-proxy'],
   ]);
   const head = upstreamHead(req, 'w:1');
   assert.ok(head.startsWith('GET /x HTTP/1.1\r\n'), head);
-  const fields = new Map(fieldsOf(head));
-  assert.deepEqual([...fields.keys()], ['host', 'accept', 'x-forwarded-for', 'x-forwarded-proto', 'forwarded', 'x-request-id']);
+  const lines = fieldsOf(head);
+  assert.deepEqual(
+    lines.map(([n]) => n),
+    ['host', 'accept', 'via', 'x-forwarded-for', 'x-forwarded-proto', 'forwarded', 'via', 'x-request-id'],
+  );
+  // The client's Via line stays; this dispatcher's entry follows it (RFC 9110 §7.6.3).
+  assert.equal(lines[2][1], '1.1 edge-proxy');
+  assert.equal(lines[6][1], VIA_ENTRY);
+  const fields = new Map(lines);
   assert.equal(fields.get('x-forwarded-for'), '192.0.2.1, 10.0.0.7');
   const old = upstreamHead(request('/y', '/y', '', [['host', 'h']], 0), 'w:1');
   assert.ok(old.startsWith('GET /y HTTP/1.1\r\n'), 'HTTP/1.0 clients are forwarded as HTTP/1.1');

@@ -2,8 +2,6 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UpstreamSet } from '../../../src/dispatcher/upstreams/upstream-set.js';
 import { DnsDiscovery, StaticDiscovery, systemResolver, type Discovery } from '../../../src/dispatcher/upstreams/discovery.js';
-import { handleDeregister, handleRegister } from '../../../src/dispatcher/upstreams/registration.js';
-import { HttpError } from '../../../src/common/errors.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -61,15 +59,23 @@ test('DnsDiscovery: adds new records, drains vanished ones, keeps IDs, survives 
     drainTimeoutMs: 60_000,
   });
   const set = new UpstreamSet();
-  set.add('http://127.0.0.1:7000'); // registered by someone else: never touched by DNS
+  set.add('http://127.0.0.1:7000', { source: 'registered' }); // someone else's: never touched by DNS
+  set.add('http://10.0.0.9:8081'); // fixed, and also in DNS for a while: never drained by it
   d.start(set);
   await d.refresh();
   const [a, b] = [set.get('http://10.0.0.1:8081'), set.get('http://10.0.0.2:8081')];
   assert.ok(a && b);
 
   b.begin(); // a request in flight on the one about to vanish
+  assert.deepEqual([a.source, b.source, set.get('http://10.0.0.9:8081')?.source], ['discovered', 'discovered', 'fixed']);
+
+  answer = ['10.0.0.1', '10.0.0.3', '10.0.0.9'];
+  await d.refresh();
+  assert.equal(set.get('http://10.0.0.9:8081')?.source, 'fixed', 'DNS does not take over a fixed worker');
   answer = ['10.0.0.1', '10.0.0.3'];
   await d.refresh();
+  assert.equal(set.get('http://10.0.0.9:8081')?.draining, false, 'a fixed worker that left DNS stays');
+  set.remove('http://10.0.0.9:8081');
   assert.ok(set.get('http://10.0.0.3:8081'));
   assert.equal(b.draining, true);
   assert.equal(set.get(b.address), b, 'kept while busy');
@@ -130,46 +136,4 @@ test('DnsDiscovery with the real resolver: localhost', async () => {
   const addresses = set.list().map((u) => u.address);
   assert.ok(addresses.includes('http://127.0.0.1:8081') || addresses.includes('http://[::1]:8081'), `got ${addresses}`);
   d.stop();
-});
-
-describe('registration', () => {
-  test('register is idempotent and keeps the ID; deregister drains', () => {
-    const set = new UpstreamSet();
-    const first = handleRegister(set, { address: 'http://127.0.0.1:8081' });
-    assert.equal(first.status, 201);
-    assert.equal(first.body.worker.ID, 'w1');
-    const again = handleRegister(set, Buffer.from('{"address":"http://127.0.0.1:8081/"}'));
-    assert.equal(again.status, 200);
-    assert.equal(again.body.created, false);
-    assert.equal(set.size, 1);
-    assert.deepEqual(handleDeregister(set, '{"address":"http://127.0.0.1:8081"}').body, {
-      removed: true,
-      address: 'http://127.0.0.1:8081',
-    });
-    assert.equal(handleDeregister(set, { address: 'http://127.0.0.1:9999' }).body.removed, false);
-  });
-
-  test('bad bodies are 400 INVALID_BODY', () => {
-    const set = new UpstreamSet();
-    const bad: unknown[] = [
-      null,
-      'not json',
-      '[]',
-      {},
-      { address: 42 },
-      { address: 'ftp://h:1' },
-      { address: 'http://h:1/path' },
-      { address: 'http://:1' },
-      { address: 'http://h:99999' },
-      { address: `http://${'a'.repeat(3000)}:1` },
-    ];
-    for (const body of bad) {
-      assert.throws(
-        () => handleRegister(set, body),
-        (e: unknown) => e instanceof HttpError && e.code === 'INVALID_BODY' && e.status === 400,
-        JSON.stringify(body),
-      );
-    }
-    assert.equal(set.size, 0);
-  });
 });

@@ -89,9 +89,11 @@ test('dhttp dispatcher --discover localhost:PORT finds a live worker and forward
 });
 
 test('a worker started with --register appears, serves, and re-registers after a dispatcher restart', async (t) => {
-  let d = await startProcess('dispatcher', ['--host', '127.0.0.1', '--port', '0', '--health-interval', '200ms'], { context: t });
+  // Both read the cluster token from the environment, as a deployment would pass it.
+  const env = { DHTTP_CLUSTER_TOKEN: 'discovery-test-token-0123' };
+  let d = await startProcess('dispatcher', ['--host', '127.0.0.1', '--port', '0', '--health-interval', '200ms'], { context: t, env });
   const port = d.port;
-  const w = await startWorker(['--threads', '1', '--register', d.url, '--register-interval', '300ms'], { context: t });
+  const w = await startWorker(['--threads', '1', '--register', d.url, '--register-interval', '300ms'], { context: t, env });
   const id = w.listening.id as string;
 
   const row = await waitFor('registered worker active', async () => (await rows(d.url)).find((r) => r.Active && r.ID === id), 10_000);
@@ -102,7 +104,7 @@ test('a worker started with --register appears, serves, and re-registers after a
 
   assert.deepEqual(await d.stop('SIGTERM'), { code: 0, signal: null });
   const restartedAt = performance.now();
-  d = await startProcess('dispatcher', ['--host', '127.0.0.1', '--port', String(port), '--health-interval', '200ms'], { context: t });
+  d = await startProcess('dispatcher', ['--host', '127.0.0.1', '--port', String(port), '--health-interval', '200ms'], { context: t, env });
   const listeningAfter = performance.now() - restartedAt;
   await waitFor('re-registered worker active', async () => (await rows(d.url)).find((x) => x.Active && x.ID === id), 10_000);
   const back = performance.now() - restartedAt - listeningAfter;

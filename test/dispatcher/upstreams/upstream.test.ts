@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Upstream } from '../../../src/dispatcher/upstreams/upstream.js';
 import { parseFixedUpstream, parseUpstreamAddress } from '../../../src/config/addresses.js';
 import { UpstreamSet } from '../../../src/dispatcher/upstreams/upstream-set.js';
-import { handleRegister } from '../../../src/dispatcher/upstreams/registration.js';
+import { parseRegistration } from '../../../src/dispatcher/upstreams/registration.js';
 import { HttpError } from '../../../src/common/errors.js';
 
 test('Upstream: begin/end track load, counters and a latency EWMA', () => {
@@ -96,7 +96,7 @@ test('socket upstreams: unix:/path, keyed by the path, Host localhost; never by 
   );
   // A remote POST /workers/register must not make the dispatcher connect to a local socket.
   assert.throws(
-    () => handleRegister(set, { address: 'unix:/var/run/docker.sock' }),
+    () => parseRegistration({ address: 'unix:/var/run/docker.sock' }),
     (e: unknown) => e instanceof HttpError && e.status === 400,
   );
   assert.equal(set.size, 2);

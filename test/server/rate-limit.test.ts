@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RateLimiter } from '../../src/worker/rate-limit.js';
+import { RateLimiter } from '../../src/server/rate-limit.js';
 
 describe('RateLimiter', () => {
   it('allows exactly burst, then refuses with a sane Retry-After', () => {
