@@ -3,6 +3,7 @@
  * `/monitoring` list; `POST /workers/register` and `/workers/deregister` let workers
  * announce themselves and leave.
  */
+import { compressionOf } from '../../server/compress.js';
 import type { Router } from '../../server/router.js';
 import type { HttpRequest, HttpResponse } from '../../server/types.js';
 import { httpError } from '../../common/errors.js';
@@ -17,12 +18,14 @@ export const REGISTRATION_MAX_BODY = 16 * 1024;
 const WORKER_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export function workerRoutes(router: Router, ctx: DispatcherContext): void {
-  const list = (_req: HttpRequest, res: HttpResponse): void => {
-    res.json(
+  const compression = compressionOf(ctx.config);
+  const list = (req: HttpRequest, res: HttpResponse): void | Promise<void> =>
+    compression.json(
+      req,
+      res,
       200,
       ctx.upstreams.list().map((u) => u.toJSON()),
     );
-  };
   router.get('/workers', list);
   router.get('/monitoring', list);
 
