@@ -98,18 +98,28 @@ export class KeptBody {
   readonly body: Buffer;
   readonly contentType: string;
   readonly #variants = new Map<ContentCoding, Promise<Buffer>>();
+  /** The variants already computed, so later answers need no promise. */
+  readonly #ready = new Map<ContentCoding, Buffer>();
 
   constructor(body: Buffer | string, contentType: string) {
     this.body = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     this.contentType = contentType;
   }
 
+  /** The compressed body if it is computed already. */
+  ready(coding: ContentCoding): Buffer | undefined {
+    return this.#ready.get(coding);
+  }
+
   variant(coding: ContentCoding): Promise<Buffer> {
     let v = this.#variants.get(coding);
     if (v === undefined) {
       v = compressBody(coding, this.body, 'kept');
-      // A failure is not kept: the next request tries again.
-      v.catch(() => this.#variants.delete(coding));
+      v.then(
+        (out) => this.#ready.set(coding, out),
+        // A failure is not kept: the next request tries again.
+        () => this.#variants.delete(coding),
+      );
       this.#variants.set(coding, v);
     }
     return v;
@@ -168,6 +178,11 @@ export class ResponseCompression {
     const coding = this.choose(req, res, kept.contentType, kept.body.length);
     if (coding === null) {
       res.send(status, kept.body, kept.contentType);
+      return undefined;
+    }
+    const ready = kept.ready(coding);
+    if (ready !== undefined) {
+      sendEncoded(res, status, ready, kept.contentType, coding);
       return undefined;
     }
     return kept.variant(coding).then((out) => sendEncoded(res, status, out, kept.contentType, coding));
