@@ -44,6 +44,11 @@ function sh(line: string, cwd: string): Promise<{ code: number; stdout: string; 
   });
 }
 
+/** Whether a program is on PATH. */
+async function has(program: string): Promise<boolean> {
+  return (await sh(`command -v ${program}`, projectRoot())).code === 0;
+}
+
 describe('README "Try it"', () => {
   const lines = tryIt();
 
@@ -55,8 +60,9 @@ describe('README "Try it"', () => {
       for (const p of programs(line)) {
         assert.notEqual(p, 'open', `macOS open: ${line}`);
         if (p === 'xdg-open' || p === 'kill') continue; // desktop-only; a shell builtin
-        const found = await sh(`command -v ${p}`, projectRoot());
-        assert.equal(found.code, 0, `program ${p} not found (${line})`);
+        // curl is the reader's; a CI image without it cannot check its lines (see below).
+        if (p === 'curl' && !(await has('curl'))) continue;
+        assert.ok(await has(p), `program ${p} not found (${line})`);
       }
       const npm = /^npm (?:run )?(\S+)/.exec(line);
       if (npm !== null && npm[1] !== 'ci') assert.ok(PKG.scripts[npm[1]] !== undefined, `npm script ${npm[1]}`);
@@ -70,6 +76,7 @@ describe('README "Try it"', () => {
   });
 
   it('every line works against a real cluster', async (t) => {
+    if (!(await has('curl'))) return t.skip('curl is not installed here: the README lines cannot run');
     const cwd = mkdtempSync(join(tmpdir(), 'dhttp-readme-'));
     t.after(() => rmSync(cwd, { recursive: true, force: true }));
     const cluster = await startProcess('start', ['--host', '127.0.0.1', '--port', '0', '--workers', '2', '--threads', '1'], {
