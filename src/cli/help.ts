@@ -2,7 +2,18 @@
  * --help text and docs/configuration.md, both generated from the schema so neither can
  * drift from what the parser accepts.
  */
-import { COMMANDS, COMMAND_SPECS, OPTIONS, type CommandName, type OptionSpec, defaultFor, envName, optionsFor } from '../config/schema.js';
+import {
+  COMMANDS,
+  COMMAND_SPECS,
+  OPTIONS,
+  OPTION_GROUPS,
+  type CommandName,
+  type OptionGroup,
+  type OptionSpec,
+  defaultFor,
+  envName,
+  optionsFor,
+} from '../config/schema.js';
 import { allowedShort, formatValue } from '../config/values.js';
 
 const WIDTH = 100;
@@ -22,8 +33,18 @@ const PLACEHOLDER: Readonly<Record<OptionSpec['type'], string>> = Object.freeze(
   'host:port': '<host:port>',
 });
 
+/** Enums this short show their values as the placeholder: `--compress <on|off>`. */
+const SPELLED_ENUM_CHARS = 8;
+
+function placeholderOf(spec: OptionSpec): string {
+  if (spec.type === 'list') return spec.item === 'upstream' ? '<addresses>' : '<value>';
+  const values = spec.values?.join('|') ?? '';
+  if (spec.type === 'enum' && values.length <= SPELLED_ENUM_CHARS) return `<${values}>`;
+  return PLACEHOLDER[spec.type];
+}
+
 export function flagSpelling(spec: OptionSpec): string {
-  const placeholder = spec.type === 'list' ? (spec.item === 'upstream' ? '<addresses>' : '<value>') : PLACEHOLDER[spec.type];
+  const placeholder = placeholderOf(spec);
   const long = spec.type === 'bool' ? `--[no-]${spec.flag}` : `--${spec.flag} ${placeholder}`;
   return spec.short !== undefined ? `-${spec.short}, ${long}` : long;
 }
@@ -64,47 +85,61 @@ function wrap(text: string, indent: number): string[] {
   return lines;
 }
 
+function optionLines(command: CommandName, spec: OptionSpec): string[] {
+  const pad = ' '.repeat(FLAG_COLUMN);
+  const flag = `  ${flagSpelling(spec)}`;
+  const help = wrap(spec.help.replaceAll('`', ''), FLAG_COLUMN);
+  const first = flag.length < FLAG_COLUMN ? flag.padEnd(FLAG_COLUMN) + help[0] : `${flag}\n${pad}${help[0]}`;
+  const facts = [`default: ${defaultText(spec, command)}`, `env: ${envText(spec)}`];
+  if (spec.type !== 'path' && spec.type !== 'bool' && (spec.type !== 'string' || spec.pattern !== undefined)) {
+    facts.push(`allowed: ${allowedShort(spec)}`);
+  }
+  return [first, ...help.slice(1).map((l) => pad + l), ...wrap(facts.join(' · '), FLAG_COLUMN).map((l) => pad + l)];
+}
+
+/** The groups that have options, in OPTION_GROUPS order, each with its options in table order. */
+function grouped(specs: readonly OptionSpec[]): [OptionGroup, OptionSpec[]][] {
+  return (Object.keys(OPTION_GROUPS) as OptionGroup[])
+    .map((g): [OptionGroup, OptionSpec[]] => [g, specs.filter((s) => s.group === g)])
+    .filter(([, list]) => list.length > 0);
+}
+
 export function commandHelp(command: CommandName): string {
   const cmd = COMMAND_SPECS[command];
   const pos = cmd.positionals.map((p) => ` ${p.name}`).join('');
   const out = [`Usage: dhttp ${command}${pos} [options]`, '', cmd.summary, ''];
   for (const p of cmd.positionals) out.push(`  ${p.name.padEnd(FLAG_COLUMN - 2)}${p.help}`);
   if (cmd.positionals.length > 0) out.push('');
-  out.push('Options (flag > environment twin > default; durations need a unit: 250ms, 5s, 1m, 1h):');
-  const pad = ' '.repeat(FLAG_COLUMN);
-  for (const spec of optionsFor(command)) {
-    const flag = `  ${flagSpelling(spec)}`;
-    const help = wrap(spec.help.replaceAll('`', ''), FLAG_COLUMN);
-    const first = flag.length < FLAG_COLUMN ? flag.padEnd(FLAG_COLUMN) + help[0] : `${flag}\n${pad}${help[0]}`;
-    out.push(first, ...help.slice(1).map((l) => pad + l));
-    const facts = [`default: ${defaultText(spec, command)}`, `env: ${envText(spec)}`];
-    if (spec.type !== 'path' && spec.type !== 'bool' && (spec.type !== 'string' || spec.pattern !== undefined)) {
-      facts.push(`allowed: ${allowedShort(spec)}`);
-    }
-    out.push(...wrap(facts.join(' · '), FLAG_COLUMN).map((l) => pad + l));
+  out.push('Options (flag > environment twin > default; durations need a unit: 250ms, 5s, 1m, 1h).', '');
+  for (const [group, specs] of grouped(optionsFor(command))) {
+    out.push(`${OPTION_GROUPS[group]}:`);
+    for (const spec of specs) out.push(...optionLines(command, spec));
+    out.push('');
   }
-  out.push(`  ${'-h, --help'.padEnd(FLAG_COLUMN - 2)}Show this help.`, '');
+  out.push(`  ${'-h, --help'.padEnd(FLAG_COLUMN - 2)}Show this help.`);
+  out.push(`  ${'-V, --version'.padEnd(FLAG_COLUMN - 2)}Show the version of dhttp and of Node.js.`, '');
+  out.push('Examples:');
+  for (const e of cmd.examples) out.push(`  ${e.line}`, ...wrap(e.does, 6).map((l) => `      ${l}`));
+  out.push('');
   return out.join('\n');
 }
 
 export function generalHelp(): string {
   const out = ['Usage: dhttp <command> [options]', '', 'Commands:'];
   for (const c of COMMANDS) out.push(`  ${c.padEnd(12)}${COMMAND_SPECS[c].summary}`);
-  out.push('', 'Run "dhttp <command> --help" for its options. See docs/configuration.md.', '');
+  out.push(
+    '',
+    'Options:',
+    `  ${'-h, --help'.padEnd(16)}Show this help.`,
+    `  ${'-V, --version'.padEnd(16)}Show the version of dhttp and of Node.js.`,
+  );
+  out.push('', 'Run "dhttp <command> --help" for its options and examples. See docs/configuration.md.', '');
   return out.join('\n');
 }
 
-const GROUP_TITLES: Readonly<Record<OptionSpec['group'], string>> = Object.freeze({
-  engine: 'HTTP engine limits (worker, dispatcher, start)',
-  worker: 'Worker',
-  dispatcher: 'Dispatcher',
-  cluster: 'Embedded cluster (`dhttp start`)',
-  bench: 'Load generator (`dhttp bench URL`)',
-});
-
 const INTRO = `# Configuration
 
-<!-- Generated from src/cli/schema.ts by configurationMarkdown() in src/cli/help.ts.
+<!-- Generated from src/config/schema.ts by configurationMarkdown() in src/cli/help.ts.
      Do not edit by hand: test/cli/docs.test.ts fails when this file differs;
      regenerate with UPDATE_DOCS=1 node --import tsx --test test/cli/docs.test.ts -->
 
@@ -123,12 +158,14 @@ Commands: \`dhttp start\` (embedded cluster), \`dhttp worker\`, \`dhttp dispatch
 - Sizes are bytes, optionally with a unit: \`KiB\`, \`MiB\`, \`GiB\`, \`TiB\` (powers of 1024, also
   \`k\`, \`m\`, \`g\` as in nginx) or \`KB\`, \`MB\`, \`GB\`, \`TB\` (powers of 1000).
 - Paths are resolved against the working directory at start.
+- A \`DHTTP_\` variable that names no option of any command is reported once at start
+  (\`dhttp: warning: unknown variable DHTTP_WORKRS; did you mean DHTTP_WORKERS? (ignored)\`).
 - Everything is validated at start. A bad value, an unknown flag or an unexpected argument
   exits with status 2 and one line naming the field, the value and what is allowed, e.g.
   \`invalid --queue-size "abc": must be an integer in [0, 100000]\`.
 - \`dhttp start\` passes its worker options (\`--www\`, \`--data-dir\`, \`--threads\`, \`--queue-size\`,
   \`--task-timeout\`, \`--static-cache-bytes\`, \`--montecarlo-chunk\`, \`--max-countwords-bytes\`,
-  the engine limits and \`--log-level\`) on to its workers as flags, whether they came from flags
+  the engine limits, \`--compress\`, \`--compress-threshold\` and \`--log-level\`) on to its workers as flags, whether they came from flags
   or the environment. Its workers listen on \`127.0.0.1\`, ephemeral ports, and do not rate-limit
   (the dispatcher does, per client address); \`--keep-alive-timeout\` is for the cluster's clients:
   toward the dispatcher's connection pool the workers keep their default.
@@ -144,6 +181,8 @@ Commands: \`dhttp start\` (embedded cluster), \`dhttp worker\`, \`dhttp dispatch
   run workers × cores compute threads.
 - \`--upstream-timeout\` 60s like nginx \`proxy_read_timeout\`; \`--retries\` 3.
 - \`--restart-backoff\` starts at 250ms and doubles per crash in a row up to \`--restart-backoff-max\`.
+- \`--compress-threshold\` 1KiB: below about a kilobyte gzip's and brotli's framing eats most of the
+  gain (nginx's \`gzip_min_length\` is 20 bytes, Cloudflare's threshold is about 1KB).
 - \`dhttp bench\` runs for 10s when neither \`-n\` nor \`-d\` is given; \`-n\` counts responses and errors.
 `;
 
@@ -154,18 +193,23 @@ function cell(text: string): string {
 /** docs/configuration.md, byte for byte. Independent of the machine it runs on. */
 export function configurationMarkdown(): string {
   const out = [INTRO];
-  const groups = [...new Set(OPTIONS.map((s) => s.group))];
-  for (const group of groups) {
-    out.push(`## ${GROUP_TITLES[group]}`, '');
-    if (group === 'bench') out.push('`URL` (positional): the http:// URL to load.', '');
+  for (const [group, specs] of grouped(OPTIONS)) {
+    out.push(`## ${OPTION_GROUPS[group]}`, '');
+    if (group === 'load') out.push('`dhttp bench URL`: `URL` (positional) is the http:// URL to load.', '');
     out.push('| option | environment | default | allowed | commands | meaning |', '|---|---|---|---|---|---|');
-    for (const spec of OPTIONS.filter((s) => s.group === group)) {
+    for (const spec of specs) {
       const allowed = allowedShort(spec);
       out.push(
         `| \`${cell(flagSpelling(spec))}\` | \`${cell(envText(spec))}\` | ${cell(defaultText(spec))} | ${cell(allowed)} | ${COMMANDS.filter((c) => spec.commands.includes(c)).join(', ')} | ${cell(spec.help)} |`,
       );
     }
     out.push('');
+  }
+  out.push('## Examples', '');
+  for (const c of COMMANDS) {
+    out.push('```sh');
+    for (const e of COMMAND_SPECS[c].examples) out.push(`# ${e.does}`, e.line);
+    out.push('```', '');
   }
   return out.join('\n');
 }

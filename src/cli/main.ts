@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
  * The `dhttp` executable. Parses and validates everything first (exit 2 with one line on a
- * bad value), then loads only the module of the chosen role, so `dhttp bench` never pays
- * for the server code and a role still being written does not break the others.
+ * bad value; a warning for each unknown DHTTP_ variable), then loads only the module of the
+ * chosen role, so `dhttp bench` never pays for the server code and a role still being
+ * written does not break the others. A server that cannot listen exits 1 with one line.
  */
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/errors.js';
+import { StartError } from '../config/start-error.js';
+import { unknownEnvironment } from './env-check.js';
 import { parseCommand } from './options.js';
 import { isEntryPoint } from '../common/entry-point.js';
 
@@ -58,6 +61,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
       io.stdout.write(parsed.help);
       return 0;
     }
+    if ('version' in parsed) {
+      io.stdout.write(`${parsed.version}\n`);
+      return 0;
+    }
+    for (const line of unknownEnvironment(env)) io.stderr.write(`dhttp: warning: ${line}\n`);
     const run = await loadRunner(parsed.command);
     const code = await run(parsed.config);
     return typeof code === 'number' ? code : 0;
@@ -65,6 +73,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
     if (err instanceof ConfigError) {
       io.stderr.write(`dhttp: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof StartError) {
+      io.stderr.write(`dhttp: ${err.message}\n`);
+      return 1;
     }
     if (err instanceof UnavailableError) {
       io.stderr.write(`${err.message}\n`);

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { readClusterTokenFile } from '../config/cluster-token.js';
 import { ConfigError } from '../config/errors.js';
 import type { BenchConfig, ClusterConfig, DispatcherConfig, ParseResult, WorkerConfig } from '../config/types.js';
+import { closest } from './did-you-mean.js';
 import { commandHelp, generalHelp } from './help.js';
 import {
   COMMANDS,
@@ -20,6 +21,7 @@ import {
   optionsFor,
 } from '../config/schema.js';
 import { parseUrl, parseValue } from '../config/values.js';
+import { versionLine } from '../config/version.js';
 
 export type * from '../config/types.js';
 export { ConfigError } from '../config/errors.js';
@@ -31,33 +33,20 @@ interface RawArgs {
   /** Flag occurrences per key, in order, with the spelling the user used. */
   readonly flags: Map<string, { raw: string; source: string }[]>;
   readonly positionals: string[];
-  readonly help: boolean;
+  /** --help or --version came first: nothing else is parsed. */
+  readonly stop?: 'help' | 'version';
 }
 
 function isCommand(name: string): name is CommandName {
   return (COMMANDS as readonly string[]).includes(name);
 }
 
-/** Levenshtein distance, for "did you mean" on a mistyped flag. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
 function unknownFlag(command: CommandName, flag: string, specs: readonly OptionSpec[]): ConfigError {
-  const name = flag.replace(/^-+/, '');
-  const best = specs
-    .map((s) => ({ s, d: distance(name, s.flag) }))
-    .filter(({ d }) => d <= 2)
-    .sort((x, y) => x.d - y.d)[0];
-  const hint = best !== undefined ? `; did you mean --${best.s.flag}?` : '';
+  const best = closest(
+    flag.replace(/^-+/, ''),
+    specs.map((s) => s.flag),
+  );
+  const hint = best !== undefined ? `; did you mean --${best}?` : '';
   return new ConfigError(`unknown option ${flag} for "dhttp ${command}"${hint} (see dhttp ${command} --help)`);
 }
 
@@ -78,7 +67,8 @@ function scan(command: CommandName, args: readonly string[], specs: readonly Opt
       positionals.push(...args.slice(i + 1));
       break;
     }
-    if (arg === '--help' || arg === '-h') return { flags, positionals, help: true };
+    if (arg === '--help' || arg === '-h') return { flags, positionals, stop: 'help' };
+    if (arg === '--version' || arg === '-V') return { flags, positionals, stop: 'version' };
     if (!arg.startsWith('-') || arg === '-') {
       positionals.push(arg);
       continue;
@@ -115,7 +105,7 @@ function scan(command: CommandName, args: readonly string[], specs: readonly Opt
     push(spec, next, source);
     i++;
   }
-  return { flags, positionals, help: false };
+  return { flags, positionals };
 }
 
 /** Flag > DHTTP_ env > PORT > default, for one option. Returns whether the user set it. */
@@ -210,10 +200,12 @@ function positionals(command: CommandName, raw: RawArgs, values: Values): void {
 
 /**
  * Parses `dhttp <command> [args]` (argv without node and script). Throws ConfigError with
- * a one-line message on any bad input; returns `{ help }` when help was asked for.
+ * a one-line message on any bad input; returns `{ help }` or `{ version }` when that was
+ * asked for (before anything else is checked).
  */
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): ParseResult {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') return Object.freeze({ version: versionLine() });
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
     if (topic !== undefined && isCommand(topic)) return Object.freeze({ help: commandHelp(topic) });
@@ -224,7 +216,8 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): P
   }
   const specs = optionsFor(name);
   const raw = scan(name, rest, specs);
-  if (raw.help) return Object.freeze({ help: commandHelp(name) });
+  if (raw.stop === 'help') return Object.freeze({ help: commandHelp(name) });
+  if (raw.stop === 'version') return Object.freeze({ version: versionLine() });
 
   const values: Values = {};
   const explicit = new Set<string>();
@@ -261,6 +254,6 @@ export function parseAs(
   env: NodeJS.ProcessEnv = {},
 ): WorkerConfig | DispatcherConfig | ClusterConfig | BenchConfig {
   const result = parseCommand([command, ...argv], env);
-  if ('help' in result) throw new ConfigError(`expected a ${command} config, got help`);
+  if (!('command' in result)) throw new ConfigError(`expected a ${command} config, got ${'help' in result ? 'help' : 'the version'}`);
   return result.config;
 }

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDispatcher } from '../dispatcher/app.js';
 import { MAX_SOCKET_PATH_BYTES } from '../config/addresses.js';
+import { listenFailure } from '../config/start-error.js';
 import type { UpstreamSet } from '../dispatcher/upstreams/upstream-set.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { LIFELINE_ENV, lifelineImport } from './lifeline.js';
@@ -128,7 +129,10 @@ function flush(logger: Logger): Promise<void> {
 export async function startCluster(config: ClusterConfig, options: ClusterOptions = {}): Promise<ClusterHandle> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, base: { role: 'cluster' } });
   const output = options.output ?? PASS_THROUGH;
-  const dispatcher = await startDispatcher(config, { logger });
+  // A taken port or a foreign host: one line naming the address, exit 1.
+  const dispatcher = await startDispatcher(config, { logger }).catch((err: unknown) => {
+    throw listenFailure(err, 'cluster', config.host, config.port);
+  });
   const upstreams = dispatcher.upstreams;
   const ids = Array.from({ length: config.workers }, (_, i) => `w${i + 1}`);
   const socketDir = await privateSocketDir(ids, logger);

@@ -38,6 +38,10 @@ export interface EngineConfig {
   readonly sendTimeout: number;
   /** @default 'info' */
   readonly logLevel: LogLevel;
+  /** gzip/brotli of static files and JSON answers when Accept-Encoding allows. @default 'on' */
+  readonly compress: 'on' | 'off';
+  /** Bodies of at most this many bytes are never compressed. @default 1024 (1KiB) */
+  readonly compressThreshold: number;
 }
 
 /** Options a worker and the dispatcher both use for rate limiting and jobs. */
@@ -175,4 +179,5 @@ export type ParsedCommand =
   | { readonly command: 'start'; readonly config: ClusterConfig }
   | { readonly command: 'bench'; readonly config: BenchConfig };
 
-export type ParseResult = ParsedCommand | { readonly help: string };
+/** A command to run, or text to print and exit 0 (--help, --version). */
+export type ParseResult = ParsedCommand | { readonly help: string } | { readonly version: string };

@@ -103,7 +103,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
   healthRoutes(router, ctx);
   statusRoutes(router, ctx);
   metricsRoutes(router, ctx);
-  dashboardRoutes(router);
+  dashboardRoutes(router, ctx);
   const jobRoutes = options.jobs === undefined ? registerJobRoutes : options.jobs;
   if (jobRoutes) router.withLabelPrefix('jobs/', () => jobRoutes(router, ctx));
 

@@ -2,13 +2,17 @@
  * `dhttp dispatcher`: starts the dispatcher, prints the listening line scripts wait for,
  * and drains on SIGINT/SIGTERM before exiting 0.
  */
+import { listenFailure } from '../config/start-error.js';
 import type { DispatcherConfig } from '../config/types.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { startDispatcher } from './app.js';
 
 export async function runDispatcher(config: DispatcherConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, base: { role: 'dispatcher' } });
-  const dispatcher = await startDispatcher(config, { logger });
+  // A taken port or a foreign host: one line naming the address, exit 1.
+  const dispatcher = await startDispatcher(config, { logger }).catch((err: unknown) => {
+    throw listenFailure(err, 'dispatcher', config.host, config.port);
+  });
   announce(logger, dispatcher.url, config);
 
   let stopping = false;

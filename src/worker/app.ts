@@ -8,6 +8,7 @@ import type { WorkerConfig } from '../config/types.js';
 import { Router } from '../server/router.js';
 import { createHttpServer, type HttpServer } from '../server/server.js';
 import type { Handler, HttpRequest, HttpResponse } from '../server/types.js';
+import { compressionOf } from '../server/compress.js';
 import { engineOptionsOf } from '../server/engine-config.js';
 import { HttpError, httpError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -86,6 +87,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     id,
     pool,
     stats,
+    compression: compressionOf(config),
     metricsText: () => metrics.text(),
     help: () => help.value,
   };
@@ -94,7 +96,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
 
   const router = new Router();
   for (const r of routes) router.add(r.methods, r.path, r.handler, r.maxBody === undefined ? {} : { maxBody: r.maxBody });
-  router.fallback(createStaticHandler({ root: config.www, cacheBytes: config.staticCacheBytes }));
+  router.fallback(createStaticHandler({ root: config.www, cacheBytes: config.staticCacheBytes, compression: context.compression }));
   const known = new Set(routes.map((r) => r.path));
 
   const limiter = config.rateLimit > 0 ? new RateLimiter({ ratePerSec: config.rateLimit, burst: config.rateBurst }) : undefined;

@@ -3,6 +3,7 @@
  * counters of the worker process. Routes read it; app.ts owns and updates it.
  */
 import type { WorkerConfig } from '../config/types.js';
+import type { ResponseCompression } from '../server/compress.js';
 import type { Handler } from '../server/types.js';
 import type { ComputePool } from './compute-pool.js';
 
@@ -20,6 +21,8 @@ export interface WorkerContext {
   readonly id: string;
   readonly pool: ComputePool;
   readonly stats: WorkerStats;
+  /** `--compress`: routes whose answers may exceed the threshold send through it. */
+  readonly compression: ResponseCompression;
   /** The Prometheus text of /metrics. */
   metricsText(): Promise<string>;
   /** The /help document (built from every route's doc). */

@@ -4,6 +4,7 @@
  * deregister, drain and exit 0.
  */
 import { ConfigError } from '../config/errors.js';
+import { listenFailure } from '../config/start-error.js';
 import type { WorkerConfig } from '../config/types.js';
 import { SocketPathError } from '../server/server.js';
 import { createLogger, type Logger } from '../common/logger.js';
@@ -26,7 +27,8 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
     await app.close();
     // A bad --unix-socket is a configuration mistake: one line naming the option, exit 2.
     if (err instanceof SocketPathError) throw new ConfigError(`invalid --unix-socket ${JSON.stringify(err.path)}: ${err.reason}`);
-    throw err;
+    // A taken port or a foreign host: one line naming the address, exit 1.
+    throw listenFailure(err, 'worker', config.host, config.port);
   }
   const { url, socket } = listening;
   announce(logger, url, id, socket);

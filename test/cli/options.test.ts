@@ -48,6 +48,8 @@ const ENGINE_KEYS = {
   shutdownTimeout: true,
   sendTimeout: true,
   logLevel: true,
+  compress: true,
+  compressThreshold: true,
 } as const;
 const SHARED_KEYS = {
   dataDir: true,

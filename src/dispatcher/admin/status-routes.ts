@@ -1,4 +1,5 @@
 /** `/status`: the JSON summary the dashboard polls (SPEC §5). */
+import { compressionOf } from '../../server/compress.js';
 import type { Router } from '../../server/router.js';
 import type { DispatcherContext } from '../context.js';
 import type { JobProgress } from '../jobs/job-registry.js';
@@ -30,8 +31,9 @@ export function statusOf(ctx: DispatcherContext): DispatcherStatus {
 }
 
 export function statusRoutes(router: Router, ctx: DispatcherContext): void {
-  router.get('/status', (_req, res) => {
+  const compression = compressionOf(ctx.config);
+  router.get('/status', (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json(200, statusOf(ctx));
+    return compression.json(req, res, 200, statusOf(ctx));
   });
 }

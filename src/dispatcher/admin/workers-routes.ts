@@ -3,6 +3,7 @@
  * `/monitoring` list; `POST /workers/register` and `/workers/deregister` let workers
  * announce themselves and leave, with the cluster token (SPEC §6).
  */
+import { compressionOf } from '../../server/compress.js';
 import type { Router } from '../../server/router.js';
 import type { HttpRequest, HttpResponse } from '../../server/types.js';
 import { httpError } from '../../common/errors.js';
@@ -19,12 +20,14 @@ export interface RegistrationAccess {
 }
 
 export function workerRoutes(router: Router, ctx: DispatcherContext, access: RegistrationAccess): void {
-  const list = (_req: HttpRequest, res: HttpResponse): void => {
-    res.json(
+  const compression = compressionOf(ctx.config);
+  const list = (req: HttpRequest, res: HttpResponse): void | Promise<void> =>
+    compression.json(
+      req,
+      res,
       200,
       ctx.upstreams.list().map((u) => u.toJSON()),
     );
-  };
   router.get('/workers', list);
   router.get('/monitoring', list);
 

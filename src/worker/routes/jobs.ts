@@ -66,8 +66,8 @@ async function countwords(ctx: WorkerContext, req: HttpRequest, res: HttpRespons
   const top = req.query.has('top') ? intParam(req, 'top', TOP_K) : undefined;
   // 256 KiB batches keep each thread's working set small (RSS of a 200 MB upload: docs/benchmarks.md).
   const counts = await countWordsStream(source, ctx.pool, { signal: req.signal, batchBytes: 256 * 1024 });
-  if (top === undefined) res.send(200, countsToJson(counts), JSON_TYPE);
-  else res.json(200, topK(counts, top));
+  if (top === undefined) await ctx.compression.send(req, res, 200, countsToJson(counts), JSON_TYPE);
+  else await ctx.compression.json(req, res, 200, topK(counts, top));
 }
 
 const TOP_DOC = `optional integer in ${rangeText(TOP_K)}: the K most frequent words instead of the whole map`;

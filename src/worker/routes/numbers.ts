@@ -18,7 +18,7 @@ export const numberRoutes: RouteGroup = (ctx): RouteDef[] => [
     handler: async (req, res) => {
       const num = intParam(req, 'num', FIBONACCI_RANGE);
       const result = num <= FIBONACCI_INLINE_MAX ? fibonacci(num) : await ctx.pool.run('fibonacci', { n: num }, { signal: req.signal });
-      res.json(200, { num, result });
+      await ctx.compression.json(req, res, 200, { num, result });
     },
     doc: { summary: 'F(num) as an exact decimal string.', params: { num: `integer in ${rangeText(FIBONACCI_RANGE)} (required)` } },
   },
@@ -30,7 +30,7 @@ export const numberRoutes: RouteGroup = (ctx): RouteDef[] => [
       const min = intParam(req, 'min', { ...RANDOM_BOUND, default: 0 });
       const max = intParam(req, 'max', { ...RANDOM_BOUND, default: 100 });
       if (min > max) throw httpError('INVALID_PARAM', `min must be ≤ max (got min=${min}, max=${max})`);
-      res.json(200, { numbers: randomInts(count, min, max) });
+      return ctx.compression.json(req, res, 200, { numbers: randomInts(count, min, max) });
     },
     doc: {
       summary: 'count integers drawn uniformly from [min, max].',

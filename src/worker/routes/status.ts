@@ -27,9 +27,9 @@ export const statusRoutes: RouteGroup = (ctx): RouteDef[] => [
   {
     methods: ['GET'],
     path: '/status',
-    handler: (_req, res) => {
+    handler: (req, res) => {
       const mem = process.memoryUsage();
-      res.json(200, {
+      return ctx.compression.json(req, res, 200, {
         pid: process.pid,
         id: ctx.id,
         uptime_seconds: Math.round((Date.now() - ctx.stats.startedAt) / 10) / 100,
@@ -51,13 +51,13 @@ export const statusRoutes: RouteGroup = (ctx): RouteDef[] => [
   {
     methods: ['GET'],
     path: '/metrics',
-    handler: async (_req, res) => res.send(200, await ctx.metricsText(), PROMETHEUS_TYPE),
+    handler: async (req, res) => ctx.compression.send(req, res, 200, await ctx.metricsText(), PROMETHEUS_TYPE),
     doc: { summary: 'Prometheus text format: requests by route and status, latency, pool, connections, process.' },
   },
   {
     methods: ['GET'],
     path: '/help',
-    handler: (_req, res) => res.json(200, ctx.help()),
+    handler: (req, res) => ctx.compression.json(req, res, 200, ctx.help()),
     doc: { summary: 'This list.' },
   },
 ];

@@ -6,13 +6,13 @@ import type { RouteDef, RouteGroup } from '../context.js';
 
 const TEXT = 'any string (required; bounded by --max-uri)';
 
-export const textRoutes: RouteGroup = (): RouteDef[] => [
+export const textRoutes: RouteGroup = (ctx): RouteDef[] => [
   {
     methods: ['GET'],
     path: '/reverse',
     handler: (req, res) => {
       const text = textParam(req, 'text');
-      res.json(200, { text, result: reverseGraphemes(text) });
+      return ctx.compression.json(req, res, 200, { text, result: reverseGraphemes(text) });
     },
     doc: { summary: 'Reverses text by user-perceived characters (grapheme clusters).', params: { text: TEXT } },
   },
@@ -21,7 +21,7 @@ export const textRoutes: RouteGroup = (): RouteDef[] => [
     path: '/toupper',
     handler: (req, res) => {
       const text = textParam(req, 'text');
-      res.json(200, { text, result: text.toUpperCase() });
+      return ctx.compression.json(req, res, 200, { text, result: text.toUpperCase() });
     },
     doc: { summary: 'Upper-cases text (locale-independent).', params: { text: TEXT } },
   },

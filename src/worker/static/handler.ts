@@ -1,19 +1,21 @@
 /**
  * GET/HEAD of static files from `--www` (SPEC §3, last row): safe resolution, virtual
  * hosts, index.html, MIME types, ETag/Last-Modified → 304, single Range → 206/416,
- * a small-file LRU and backpressured streaming for everything else.
+ * a small-file LRU and backpressured streaming for everything else; gzip/brotli
+ * (encoded.ts) for compressible files when the client accepts them and asks for no Range.
  */
-import fs from 'node:fs/promises';
-import { constants as fsc } from 'node:fs';
-import type { Stats } from 'node:fs';
 import { httpError } from '../../common/errors.js';
+import { ResponseCompression, type CompressionOptions } from '../../server/compress.js';
 import type { Handler, HttpRequest, HttpResponse } from '../../server/types.js';
 import { isNotModified, ifRangeAllows, validatorsFor, type Validators } from './conditional.js';
+import { EncodedFiles } from './encoded.js';
 import { FileCache } from './file-cache.js';
+import { openServed } from './file-source.js';
 import { locate, realRoot, virtualHostRoot } from './locate.js';
 import { contentTypeFor } from './mime.js';
 import { parseRange } from './range.js';
 import { parseRequestPath } from './safe-path.js';
+import { streamRange } from './stream.js';
 
 export interface StaticOptions {
   /** Directory served; `root/<host>/` serves virtual host `<host>` when it exists. */
@@ -28,6 +30,12 @@ export interface StaticOptions {
    * @default 262144 (256 KiB)
    */
   maxCachedFileBytes?: number;
+  /**
+   * gzip/brotli of compressible files larger than the threshold (and their precompressed
+   * `.br`/`.gz` siblings). Compressed small files share the cache budget.
+   * @default { enabled: true, threshold: 1024 }
+   */
+  compression?: CompressionOptions;
 }
 
 export const STATIC_DEFAULTS = Object.freeze({
@@ -35,11 +43,6 @@ export const STATIC_DEFAULTS = Object.freeze({
   maxCachedFileBytes: 256 * 1024,
 });
 
-/** Bytes read from disk per write while streaming. */
-const STREAM_CHUNK = 64 * 1024;
-// Never follow a final-component symlink at open time: realpath already resolved it, so a
-// link here means it was swapped in after the check. NONBLOCK keeps a FIFO from hanging us.
-const OPEN_FLAGS = fsc.O_RDONLY | (fsc.O_NOFOLLOW ?? 0) | (fsc.O_NONBLOCK ?? 0);
 // max-age=0 with validators: clients may store files but revalidate every time, which
 // the cheap ETag makes a 304; operators wanting longer caching front us with a CDN.
 const CACHE_CONTROL = 'public, max-age=0';
@@ -58,6 +61,8 @@ export function createStaticHandler(options: StaticOptions): Handler {
   const cacheBytes = checkSize('cacheBytes', options.cacheBytes, STATIC_DEFAULTS.cacheBytes);
   const maxCached = Math.min(cacheBytes, checkSize('maxCachedFileBytes', options.maxCachedFileBytes, STATIC_DEFAULTS.maxCachedFileBytes));
   const cache = new FileCache(cacheBytes);
+  const compression = new ResponseCompression(options.compression);
+  const encoded = new EncodedFiles(cache, maxCached, CACHE_CONTROL);
 
   return async function serveStatic(req: HttpRequest, res: HttpResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -75,8 +80,16 @@ export function createStaticHandler(options: StaticOptions): Handler {
       res.send(301, '', 'text/plain; charset=utf-8');
       return;
     }
-    res.setHeader('Content-Type', contentTypeFor(found.name));
+    const type = contentTypeFor(found.name);
+    res.setHeader('Content-Type', type);
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    // A Range request gets the identity bytes: ranges of a compressed stream would depend
+    // on the encoder, and resuming clients expect the file's own bytes.
+    const coding = compression.choose(req, res, type, found.stat.size, req.method === 'GET' && req.headers.has('range'));
+    if (coding !== null) {
+      await encoded.serve(req, res, { base, realPath: found.realPath, stat: found.stat }, coding);
+      return;
+    }
 
     // Validators from the stat we already have: a 304 or a cache hit costs no open().
     let v = setValidators(res, found.stat.size, found.stat.mtimeMs);
@@ -92,13 +105,8 @@ export function createStaticHandler(options: StaticOptions): Handler {
       return;
     }
 
-    // Gone, or swapped for a symlink since locate(): either way there is nothing to serve.
-    const fh = await fs.open(found.realPath, OPEN_FLAGS).catch(() => {
-      throw httpError('NOT_FOUND', 'no such file');
-    });
+    const { fh, stat: st } = await openServed(found.realPath);
     try {
-      const st: Stats = await fh.stat();
-      if (!st.isFile()) throw httpError('NOT_FOUND', 'no such file');
       if (st.size <= maxCached) {
         const body = await fh.readFile();
         // A body that does not match its stat is mid-write: serve it, but do not keep it.
@@ -161,41 +169,4 @@ async function sendBody(
   }
   const body = await produce(start, end);
   if (body !== undefined) res.end(body);
-}
-
-/** Streams bytes start..end of an open file, waiting for drain, stopping if the client left. */
-async function streamRange(fh: fs.FileHandle, req: HttpRequest, res: HttpResponse, start: number, end: number): Promise<undefined> {
-  let pos = start;
-  const stop = end + 1;
-  while (pos < stop) {
-    if (req.signal.aborted || res.finished) return undefined;
-    const want = Math.min(STREAM_CHUNK, stop - pos);
-    const buf = Buffer.allocUnsafe(want);
-    const { bytesRead } = await fh.read(buf, 0, want, pos);
-    // Content-Length is already promised; a shrunken file can only end the connection.
-    if (bytesRead === 0) throw new Error(`file shrank while being sent (at byte ${pos} of ${stop})`);
-    pos += bytesRead;
-    if (!res.write(bytesRead === want ? buf : buf.subarray(0, bytesRead))) await drainOrAbort(res, req.signal);
-  }
-  res.end();
-  return undefined;
-}
-
-/** drain(), but never hangs past the client going away. */
-function drainOrAbort(res: HttpResponse, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => resolve();
-    signal.addEventListener('abort', onAbort, { once: true });
-    res.drain().then(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }

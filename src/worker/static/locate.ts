@@ -82,3 +82,28 @@ export async function locate(base: string, segments: readonly string[], trailing
   if (!hit.stat.isFile() || trailingSlash) throw httpError('NOT_FOUND', 'no such file');
   return { kind: 'file', realPath: hit.real, name: segments[segments.length - 1], stat: hit.stat };
 }
+
+/** The file name suffix of a precompressed sibling, by coding. */
+const SIBLING_SUFFIX = Object.freeze({ br: '.br', gzip: '.gz' });
+
+/**
+ * `<file>.br` or `<file>.gz` next to a located file, when it is a regular file inside
+ * `base` (the same containment and hidden-file rules as any request: a sibling that is a
+ * symlink leaving the root is not served) and at least as new as the file itself, so a
+ * sibling left over from an older version is never sent. Null otherwise.
+ */
+export async function freshSibling(
+  base: string,
+  realPath: string,
+  coding: keyof typeof SIBLING_SUFFIX,
+  mtimeMs: number,
+): Promise<{ readonly realPath: string; readonly stat: Stats } | null> {
+  let hit: { real: string; stat: Stats } | null;
+  try {
+    hit = await checked(base, `${realPath}${SIBLING_SUFFIX[coding]}`);
+  } catch {
+    return null; // escapes the root: as if it were not there
+  }
+  if (hit === null || !hit.stat.isFile() || hit.stat.mtimeMs < mtimeMs) return null;
+  return { realPath: hit.real, stat: hit.stat };
+}
