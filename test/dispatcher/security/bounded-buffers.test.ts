@@ -1,6 +1,6 @@
 /**
- * Issue 16, unbounded memory (the lead's forwarding core; skipped until it lands, see
- * CORE_PENDING): empty lines before a request count against the header limit, and an
+ * Issue 16, unbounded memory
+ * empty lines before a request count against the header limit, and an
  * answer the dispatcher reads for itself (a job chunk from a hostile worker) has a size
  * cap - the dispatcher's resident memory stays flat in both.
  */
@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { startProcess } from '../../helpers/processes.js';
 import { waitFor } from '../helpers/app-worker.js';
-import { CORE_PENDING, MiB, rssOf, send } from './helpers.js';
+import { MiB, rssOf, send } from './helpers.js';
 
-test('32 MB of empty lines before a request: closed after at most the header limit, memory flat', { skip: CORE_PENDING }, async (t) => {
+test('32 MB of empty lines before a request: closed after at most the header limit, memory flat', async (t) => {
   // Long timeouts: what must end the connection is the size limit, not a clock.
   const d = await startProcess(
     'dispatcher',
@@ -110,7 +110,7 @@ async function endlessWorker(limit: number): Promise<{ url: string; streamed: ()
   };
 }
 
-test("an endless answer to a job chunk fails that chunk; the dispatcher's memory stays flat", { skip: CORE_PENDING }, async (t) => {
+test("an endless answer to a job chunk fails that chunk; the dispatcher's memory stays flat", async (t) => {
   // It stops after 256 MiB (then stalls) so that a dispatcher that reads without a cap is
   // seen growing, not killed.
   const hostile = await endlessWorker(256 * MiB);

@@ -1,17 +1,10 @@
 /**
  * What the hostile-client suite shares: a client that can pick its source address and
  * headers (node:http, one connection per request), the `/workers` table, a process's
- * resident memory, and the reason the core findings' tests wait.
+ * resident memory.
  */
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
-
-/** The tests of the forwarding core's findings run once the lead's rewrite lands (or on demand). */
-export const CORE_PENDING =
-  process.env.DHTTP_RUN_CORE_SECURITY === '1'
-    ? false
-    : "waits for the lead's forwarding-core rewrite of issue 16 (slow-client isolation, bounded worker answers, " +
-      'strict upstream framing); run now with DHTTP_RUN_CORE_SECURITY=1';
 
 export const TOKEN = 'security-suite-token-0123456789';
 

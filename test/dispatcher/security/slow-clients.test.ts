@@ -1,6 +1,6 @@
 /**
- * Issue 16, starvation (the lead's forwarding core; skipped until it lands, see
- * CORE_PENDING): slow clients never hold a worker. 200 request bodies that never finish
+ * Issue 16, starvation
+ * slow clients never hold a worker. 200 request bodies that never finish
  * must not keep a fresh client's /ping from an answer, and a client that never reads a
  * 64 MB static file must give its worker connection back within --send-timeout.
  */
@@ -13,15 +13,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startProcess } from '../../helpers/processes.js';
 import { waitFor } from '../helpers/app-worker.js';
-import { CORE_PENDING, MiB, send, workerRows } from './helpers.js';
+import { MiB, send, workerRows } from './helpers.js';
 
 async function ready(url: string): Promise<void> {
   await waitFor('ready', async () => ((await send(`${url}/ready`)).status === 200 ? true : undefined), 10_000);
 }
 
-test('200 never-finished request bodies against dhttp start --workers 1: a fresh /ping still answers', {
-  skip: CORE_PENDING,
-}, async (t) => {
+test('200 never-finished request bodies against dhttp start --workers 1: a fresh /ping still answers', {}, async (t) => {
   const c = await startProcess(
     'start',
     ['--host', '127.0.0.1', '--port', '0', '--workers', '1', '--threads', '1', '--log-level', 'error'],
@@ -60,9 +58,7 @@ test('200 never-finished request bodies against dhttp start --workers 1: a fresh
   assert.equal(slow.filter((s) => !s.destroyed).length, 200, 'the slow clients are still connected (isolated, not dropped)');
 });
 
-test('a client that never reads a 64 MB static file releases its worker connection within --send-timeout', {
-  skip: CORE_PENDING,
-}, async (t) => {
+test('a client that never reads a 64 MB static file releases its worker connection within --send-timeout', {}, async (t) => {
   const www = mkdtempSync(join(tmpdir(), 'dhttp-www-'));
   t.after(() => rmSync(www, { recursive: true, force: true }));
   const size = 64 * MiB;
