@@ -15,7 +15,7 @@ import { HealthChecker } from './health/health.js';
 import { registerJobRoutes } from './jobs/index.js';
 import { JobBoard } from './jobs/job-registry.js';
 import { NOOP_LOGGER, type EventLogger } from './logger.js';
-import { DispatcherMetrics, countingLogger } from './admin/metrics.js';
+import { DispatcherMetrics } from './admin/metrics.js';
 import { describeError } from './proxy/retry.js';
 import { createPolicy } from './balance/selection.js';
 import { UpstreamSet } from './upstreams/upstream-set.js';
@@ -57,9 +57,13 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
   const startedAt = Date.now();
   const upstreams =
     options.upstreams ?? new UpstreamSet({ pool: { client: config.upstreamClient, relayPipelining: config.upstreamPipelining } });
-  const jobs = new JobBoard();
-  const metrics = new DispatcherMetrics(upstreams, { jobs, defaultMetrics: options.defaultMetrics });
-  const logger = countingLogger(options.logger ?? NOOP_LOGGER, metrics.events);
+  const jobs = new JobBoard({ keepFinished: config.jobsHistory });
+  const metrics = new DispatcherMetrics(upstreams, {
+    jobs,
+    defaultMetrics: options.defaultMetrics,
+    historySeconds: Math.round(config.statusHistory / 1000),
+  });
+  const logger = metrics.eventLogger(options.logger ?? NOOP_LOGGER);
   const policy = createPolicy(config.balance);
   const health = new HealthChecker(upstreams, {
     intervalMs: config.healthInterval,
@@ -164,6 +168,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
       await server.close();
       for (const d of discoveries) d.stop();
       health.stop();
+      metrics.close();
       await upstreams.close();
     })());
 

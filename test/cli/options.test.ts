@@ -77,6 +77,10 @@ const DISPATCHER_KEYS = {
   upstreamClient: true,
   upstreamPipelining: true,
   countwordsChunk: true,
+  statusHistory: true,
+  jobsHistory: true,
+  workerMetricsTimeout: true,
+  workerMetricsMaxBytes: true,
 } as const satisfies Record<keyof DispatcherConfig, true>;
 const CLUSTER_KEYS = {
   ...DISPATCHER_KEYS,
