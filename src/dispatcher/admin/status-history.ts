@@ -44,6 +44,8 @@ class WorkerRing {
 
 export interface HistoryJSON {
   interval_ms: number;
+  /** Samples the server keeps (--status-history in seconds). */
+  capacity: number;
   /** Sample times, unix ms. */
   t: number[];
   rps: Array<number | null>;
@@ -148,6 +150,7 @@ export class StatusHistory {
     };
     const out: HistoryJSON = {
       interval_ms: 1000,
+      capacity: this.capacity,
       t: slots.map((s) => Math.round(this.#t[s])),
       rps: column(this.#cols.rps, DIGITS.rps),
       errors_4xx: column(this.#cols.errors_4xx, DIGITS.errors_4xx),
