@@ -49,10 +49,10 @@ const BODY = `
   </div>
 
   <section>
-    <h2>Workers <small>rate and errors per second; sparklines: last 2 min</small></h2>
+    <h2>Workers <small>rate and errors per second over the last second; sparklines: last 2 min</small></h2>
     <div class="scroll"><table>
-      <thead><tr><th>ID</th><th>State</th><th class="num">Req/s</th><th class="num">Err/s</th><th class="num">Load</th>
-        <th class="num">CPU</th><th class="num">Memory</th><th class="num">Restarts</th><th class="num">Down</th>
+      <thead><tr><th>ID</th><th>State</th><th class="num">Req/s</th><th class="num">Err/s</th><th class="num">Restarts</th>
+        <th class="num">Down</th><th class="num">CPU</th><th class="num">Memory</th><th class="num">Load</th>
         <th class="num wide">Latency</th><th class="num wide">Done / failed</th><th class="wide">Address</th></tr></thead>
       <tbody id="workers"><tr><td colspan="12" class="empty">loading…</td></tr></tbody>
     </table></div>

@@ -287,13 +287,13 @@ function renderWorkers() {
     tr.appendChild(rate);
     const errors = last("errors");
     tr.appendChild(el("td", "num errors" + (errors > 0 ? " err" : ""), fmt(errors, 1)));
-    tr.appendChild(el("td", "num load", fmt(w.Load)));
+    tr.appendChild(el("td", "num restarts" + (w.Restarts > 0 ? " err" : ""), fmt(w.Restarts)));
+    tr.appendChild(el("td", "num down", w.DownSeconds > 0 ? duration(w.DownSeconds) : "0"));
     tr.appendChild(el("td", "num cpu", w.CPU === null ? "–" : fmt(w.CPU * 100, 0) + " %"));
     const mem = el("td", "num mem", w.MemoryBytes === null ? "–" : fmt(w.MemoryBytes / 1048576, 0) + " MB");
     if (h) mem.appendChild(spark(h.rss_mb, color));
     tr.appendChild(mem);
-    tr.appendChild(el("td", "num restarts" + (w.Restarts > 0 ? " err" : ""), fmt(w.Restarts)));
-    tr.appendChild(el("td", "num down", w.DownSeconds > 0 ? duration(w.DownSeconds) : "0"));
+    tr.appendChild(el("td", "num load", fmt(w.Load)));
     tr.appendChild(el("td", "num wide", w.LatencyMs ? fmt(w.LatencyMs, 2) + " ms" : "–"));
     tr.appendChild(el("td", "num wide", fmt(w.Completed) + " / " + fmt(w.Failed)));
     tr.appendChild(el("td", "addr wide", w.Address));
