@@ -5,6 +5,7 @@
  * stateless on the server, goes through any proxy, and each poll carries only the new
  * seconds, so it costs one small request per second per open page.
  */
+import { DASHBOARD_CHART_JS } from './dashboard-chart.js';
 import { DASHBOARD_JS } from './dashboard-script.js';
 import { DASHBOARD_CSS } from './dashboard-style.js';
 
@@ -87,7 +88,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <style>${DASHBOARD_CSS}</style>
 </head>
 <body>${BODY}
-<script>${DASHBOARD_JS}</script>
+<script>${DASHBOARD_CHART_JS}${DASHBOARD_JS}</script>
 </body>
 </html>
 `;

@@ -133,6 +133,12 @@ test('dashboard over dhttp start --workers 3: history after a reload, a finished
     assert.equal(await page.locator('#w-active').textContent(), '3');
     assert.match((await page.locator('#workers tr[data-id="w1"] td.cpu').textContent()) ?? '', /^\d+ %$/);
     assert.match((await page.locator('#workers tr[data-id="w1"] td.mem').textContent()) ?? '', /^\d+ MB/);
+    // Hovering a chart reads out the nearest second.
+    const box = await page.locator('#chart-rps').boundingBox();
+    assert.ok(box !== null);
+    await page.mouse.move(box.x + box.width - 20, box.y + box.height / 2);
+    assert.match((await page.locator('#tip').textContent()) ?? '', /^\d\d:\d\d:\d\d\nreq\/s: /);
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 
     // Phone width: nothing wider than the screen but the tables, which scroll in their box.

@@ -38,8 +38,3 @@ export function sample(text: string, series: string): number | undefined {
   }
   return undefined;
 }
-
-/** Every sample line of the metric family `name` (its _bucket/_sum/_count too for a histogram). */
-export function samplesOf(text: string, name: string): string[] {
-  return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `) || l.startsWith(`${name}_`));
-}

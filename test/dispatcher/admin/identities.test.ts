@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { UpstreamSet } from '../../../src/dispatcher/upstreams/upstream-set.js';
 import { UpstreamLineage } from '../../../src/dispatcher/admin/upstream-lineage.js';
 import { register } from '../../../src/dispatcher/admin/workers-routes.js';
-import { pingReport, recordProbe } from '../../../src/dispatcher/health/health.js';
+import { HealthChecker, pingReport, recordProbe } from '../../../src/dispatcher/health/health.js';
+import { createHttpServer } from '../../../src/server/server.js';
+import { EventRecorder } from '../helpers/app-worker.js';
 
 const T = { fails: 2, passes: 1 };
 
@@ -124,4 +126,34 @@ test('pingReport keeps numbers within bounds and ignores anything else (the answ
   const u = set.add('http://127.0.0.1:7001');
   recordProbe(u, { ok: true, ...pingReport({ load: 2, cpu: 1.5, rss: 1e8 }) }, T);
   assert.deepEqual([u.reportedLoad, u.toJSON().CPU, u.toJSON().MemoryBytes], [2, 1.5, 1e8]);
+});
+
+test('health checks: each probe a debug line; a new start time on /ping one restart, logged once at info', async (t) => {
+  let started = 1_700_000_000_000;
+  const server = createHttpServer({ onError: () => {}, shutdownTimeoutMs: 200 }, (_req, res) =>
+    res.json(200, { status: 'ok', load: 1, cpu: 0.5, rss: 4e7, started }),
+  );
+  const addr = await server.listen(0, '127.0.0.1');
+  const set = new UpstreamSet();
+  t.after(async () => {
+    await set.close();
+    await server.close();
+  });
+  const rec = new EventRecorder();
+  const u = set.add(`http://127.0.0.1:${addr.port}`);
+  const health = new HealthChecker(set, { logger: rec, intervalMs: 60_000 });
+  assert.equal(await health.check(u), true);
+  assert.equal(await health.check(u), true);
+  started += 5000;
+  await health.check(u);
+  await health.check(u);
+  assert.equal(u.restarts, 1);
+  assert.deepEqual(
+    rec.events.filter((e) => e.level !== 'debug').map((e) => [e.level, e.event, e.restarts]),
+    [['info', 'upstream_restarted', 1]],
+  );
+  const probes = rec.named('health_check');
+  assert.equal(probes.length, 4);
+  assert.ok(probes.every((e) => e.level === 'debug' && e.ok === true));
+  assert.deepEqual([u.reportedCpu, u.reportedRss, u.reportedLoad], [0.5, 4e7, 1]);
 });
