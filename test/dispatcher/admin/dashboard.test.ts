@@ -73,7 +73,7 @@ test('dashboard over dhttp start --workers 3: history after a reload, a finished
     return;
   }
   mkdirSync(ARTIFACTS, { recursive: true });
-  const cluster = await ClusterProcess.start(3, { args: ['--restart-backoff', '300ms', '--threads', '1'] });
+  const cluster = await ClusterProcess.start(3, { args: ['--restart-backoff', '300ms', '--threads', '1', '--health-timeout', '5s'] });
   t.after(async () => {
     cluster.kill('SIGKILL');
     await waitGone(cluster.allPids, 5000);

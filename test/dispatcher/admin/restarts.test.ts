@@ -27,7 +27,8 @@ function seriesOf(metrics: string, id: string): string[] {
 }
 
 test('a killed worker of dhttp start continues its series under its id, one restart up', { timeout: 90_000 }, async (t) => {
-  const cluster = await ClusterProcess.start(2, { args: ['--restart-backoff', '300ms', '--threads', '1'] });
+  // A generous probe timeout: on a loaded machine a slow probe must not add a down/up of its own.
+  const cluster = await ClusterProcess.start(2, { args: ['--restart-backoff', '300ms', '--threads', '1', '--health-timeout', '5s'] });
   t.after(async () => {
     cluster.kill('SIGKILL');
     await waitGone(cluster.allPids, 5000);
