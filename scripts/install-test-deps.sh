@@ -2,6 +2,30 @@
 # Debian packages the test suite uses: chromium for the dashboard's browser test.
 # Idempotent; the browser test skips itself (with a message) where chromium is absent.
 set -euo pipefail
+
+# --- promtool (Debian's `prometheus` package) -------------------------------------------
+# test/dispatcher/admin/promtool.test.ts runs `promtool check metrics` on the dispatcher's
+# and a worker's /metrics. Only promtool is wanted: the package's own service is neither
+# enabled nor started (policy-rc.d refuses it while installing). Without root or apt-get
+# the test skips itself with a message.
+install_promtool() {
+  if command -v promtool >/dev/null; then return 0; fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "install-test-deps: not root or no apt-get; skipping promtool (the promtool test will skip)" >&2
+    return 0
+  fi
+  local policy=/usr/sbin/policy-rc.d created=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && created=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null || echo "install-test-deps: prometheus did not install" >&2
+  if [ "$created" = 1 ]; then rm -f "$policy"; fi
+}
+install_promtool
+# --- end promtool -----------------------------------------------------------------------
+
 if [ -x /usr/bin/chromium ]; then exit 0; fi
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "install-test-deps: not root or no apt-get; skipping chromium (the dashboard browser test will skip)" >&2

@@ -23,7 +23,7 @@ import type { UpstreamSet } from '../dispatcher/upstreams/upstream-set.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { LIFELINE_ENV, lifelineImport } from './lifeline.js';
 import { Supervisor, type SupervisedWorker } from './supervisor.js';
-import type { WorkerCommand, WorkerOutput } from './worker-process.js';
+import { describeExit, type WorkerCommand, type WorkerOutput } from './worker-process.js';
 import { workerChildArgv, workerChildEnv } from './child-argv.js';
 import type { ClusterConfig } from '../config/types.js';
 
@@ -145,13 +145,20 @@ export async function startCluster(config: ClusterConfig, options: ClusterOption
     backoff: { initialMs: config.restartBackoff, maxMs: config.restartBackoffMax },
     stopTimeoutMs: config.shutdownTimeout + STOP_GRACE_EXTRA_MS,
     onUp: (w) => {
+      const upstream = upstreams.add(w.url, { id: w.id, socketPath: socketOf(w.id), source: 'embedded' });
+      // The supervisor knows every restart of this ID, even one back on the same port; the
+      // new process's start time on /ping is then learnt, not taken for another restart.
+      upstream.restarts = w.restarts;
+      upstream.reportedStart = null;
       // It printed its listening line, so it serves: no need to wait for a health probe.
-      upstreams.add(w.url, { id: w.id, socketPath: socketOf(w.id), source: 'embedded' }).markUp();
+      upstream.markUp();
     },
     onDown: (w, exit) => {
+      // A crash is the worker going down (logged once, its down time starts now); a child
+      // being stopped (exit undefined) comes after the dispatcher drained.
+      if (exit !== undefined) upstreams.get(w.url)?.markDown(`process exited (${describeExit(exit)})`);
       // A dead process: destroy its connections now, so requests on them fail (and are
       // retried on another worker) at once rather than when the kernel reports the reset.
-      // A child being stopped (exit undefined) comes after the dispatcher drained.
       upstreams.remove(w.url, exit !== undefined);
     },
   });

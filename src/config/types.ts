@@ -138,6 +138,14 @@ export interface DispatcherConfig extends EngineConfig, SharedJobConfig, Cluster
   readonly maxRegistered: number;
   /** CIDRs (`address/prefix`) whose X-Forwarded-For is believed. @default [] */
   readonly trustedProxies: readonly string[];
+  /** Reach of the per-second history, ms. @default 900000 (15m) */
+  readonly statusHistory: number;
+  /** Finished jobs kept for /status. @default 50 */
+  readonly jobsHistory: number;
+  /** Deadline of a /workers/<id>/metrics scrape of the worker, ms. @default 5000 (5s) */
+  readonly workerMetricsTimeout: number;
+  /** Cap of a worker's /metrics answer relayed by /workers/<id>/metrics, bytes. @default 4194304 (4MiB) */
+  readonly workerMetricsMaxBytes: number;
 }
 
 /** `dhttp start`: the dispatcher's options, the workers' pass-through options, and the supervisor's. */

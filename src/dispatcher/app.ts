@@ -15,7 +15,7 @@ import { HealthChecker } from './health/health.js';
 import { registerJobRoutes } from './jobs/index.js';
 import { JobBoard } from './jobs/job-registry.js';
 import { NOOP_LOGGER, type EventLogger } from './logger.js';
-import { DispatcherMetrics, countingLogger } from './admin/metrics.js';
+import { DispatcherMetrics } from './admin/metrics.js';
 import { describeError } from './proxy/retry.js';
 import { createPolicy } from './balance/selection.js';
 import { UpstreamSet } from './upstreams/upstream-set.js';
@@ -61,9 +61,13 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
     new UpstreamSet({
       pool: { connections: config.upstreamConnections, queueTimeoutMs: config.upstreamQueueTimeout, pipelining: config.upstreamPipelining },
     });
-  const jobs = new JobBoard();
-  const metrics = new DispatcherMetrics(upstreams, { jobs, defaultMetrics: options.defaultMetrics });
-  const logger = countingLogger(options.logger ?? NOOP_LOGGER, metrics.events);
+  const jobs = new JobBoard({ keepFinished: config.jobsHistory });
+  const metrics = new DispatcherMetrics(upstreams, {
+    jobs,
+    defaultMetrics: options.defaultMetrics,
+    historySeconds: Math.round(config.statusHistory / 1000),
+  });
+  const logger = metrics.eventLogger(options.logger ?? NOOP_LOGGER);
   const policy = createPolicy(config.balance);
   const health = new HealthChecker(upstreams, {
     intervalMs: config.healthInterval,
@@ -81,6 +85,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
     upstreamTimeoutMs: config.upstreamTimeout,
     body: { bufferBytes: config.proxyBuffer, deadlineMs: config.proxyBodyTimeout, minRate: config.proxyMinRate },
     retryAfterSeconds: 1,
+    onAnswered: metrics.upstreamAnswered,
     logger,
   });
   metrics.registerForwarder(forwarder.counts);
@@ -95,7 +100,11 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
 
   let listenPort = 0;
   const ownAddress = new OwnAddress({ host: config.host, port: () => listenPort, resolver: options.resolver });
-  const registrar = new Registrar(upstreams, { maxRegistered: config.maxRegistered, isOwnAddress: (origin) => ownAddress.is(origin) });
+  const registrar = new Registrar(upstreams, {
+    maxRegistered: config.maxRegistered,
+    isOwnAddress: (origin) => ownAddress.is(origin),
+    pastAddress: (id) => metrics.lineage.pastAddress(id),
+  });
   const filter = new RequestFilter(config);
 
   const router = new LabelledRouter();
@@ -159,6 +168,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
       for (const d of discoveries) d.stop();
       health.stop();
       filter.close();
+      metrics.close();
       await upstreams.close();
     })());
 

@@ -1,9 +1,12 @@
 /**
- * The worker's Prometheus registry: default process metrics, the per-request HTTP
- * metrics, and gauges of the pool and the server read at scrape time.
+ * The worker's Prometheus registry: the process metrics every dhttp process has
+ * (`process_*`, `nodejs_*`, `dhttp_build_info`), the per-request HTTP metrics, and gauges
+ * of the pool and the server read at scrape time. Every series carries `worker="<id>"`, so
+ * the workers of one machine stay apart when scraped through the dispatcher.
  */
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { HttpMetrics } from '../common/http-metrics.js';
+import { registerProcessMetrics } from '../common/process-metrics.js';
 import type { ComputePool } from './compute-pool.js';
 import type { WorkerStats } from './context.js';
 
@@ -16,7 +19,7 @@ export interface WorkerMetrics {
 export function createWorkerMetrics(pool: ComputePool, stats: WorkerStats, id: string): WorkerMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ worker: id });
-  collectDefaultMetrics({ register: registry, prefix: 'dhttp_worker_' });
+  registerProcessMetrics(registry);
   const http = new HttpMetrics();
   http.register(registry, 'dhttp_worker');
   const gauge = (name: string, help: string, read: () => number): void => {

@@ -97,6 +97,10 @@ const DISPATCHER_KEYS = {
   countwordsChunk: true,
   maxRegistered: true,
   trustedProxies: true,
+  statusHistory: true,
+  jobsHistory: true,
+  workerMetricsTimeout: true,
+  workerMetricsMaxBytes: true,
 } as const satisfies Record<keyof DispatcherConfig, true>;
 const CLUSTER_KEYS = {
   ...DISPATCHER_KEYS,

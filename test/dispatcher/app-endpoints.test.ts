@@ -158,7 +158,8 @@ describe('dispatcher endpoints', () => {
     ]) {
       assert.ok(text.includes(name), `missing ${name}`);
     }
-    assert.ok(text.includes(`dhttp_upstream_active{id="w1",address="${a.url}"} 1`), 'w1 active gauge');
+    assert.ok(text.includes('dhttp_upstream_active{id="w1"} 1'), 'w1 active gauge, labelled by id only');
+    assert.ok(text.includes(`dhttp_upstream_info{id="w1",address="${a.url}"} 1`), 'w1 address as an info metric');
     assert.match(text, /dhttp_dispatcher_http_requests_total\{route="forward",status="200"\} [1-9]/);
     assert.match(text, /dhttp_dispatcher_http_requests_total\{route="health",status="200"\}|route="workers"/);
   });

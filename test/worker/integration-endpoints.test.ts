@@ -53,7 +53,10 @@ describe('worker endpoints (real process)', () => {
   it('/ping answers status and load, with X-Worker-Id and X-Request-Id', async () => {
     const r = await get('/ping');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.json, { status: 'ok', load: 0 });
+    const ping = r.json as { status: string; load: number; cpu: number; rss: number; started: number };
+    assert.deepEqual(Object.keys(ping), ['status', 'load', 'cpu', 'rss', 'started']);
+    assert.deepEqual([ping.status, ping.load], ['ok', 0]);
+    assert.ok(ping.cpu >= 0 && ping.rss > 1e6 && ping.started <= Date.now(), r.text);
     assert.equal(r.headers['x-worker-id'], 'w-test');
     assert.ok(r.headers['x-request-id']);
   });
@@ -273,7 +276,8 @@ describe('worker endpoints (real process)', () => {
     assert.match(r.text, /dhttp_worker_http_request_duration_seconds_count\{route="\/simulate"/);
     assert.match(r.text, /dhttp_worker_pool_threads\{worker="w-test"\} 2/);
     assert.match(r.text, /dhttp_worker_open_connections/);
-    assert.match(r.text, /dhttp_worker_process_resident_memory_bytes/);
+    assert.match(r.text, /^process_resident_memory_bytes\{worker="w-test"\} \d+/m);
+    assert.match(r.text, /^dhttp_build_info\{version="[^"]+",node="v\d+[^"]*",worker="w-test"\} 1$/m);
     assert.ok(!r.text.includes('/no/such/path'), 'raw paths never become labels');
   });
 

@@ -1,44 +1,61 @@
 /**
- * The dispatcher's Prometheus metrics. Nothing here touches prom-client per request:
- * requests go into HttpMetrics/RecentStats (plain counters), forwarding events into
- * plain fields, and upstream state is read from the UpstreamSet - all published by
- * collect() callbacks at scrape time.
+ * The dispatcher's metrics: Prometheus families, the "right now" numbers and the
+ * per-second history of /status. Nothing here touches prom-client per request: requests
+ * go into HttpMetrics/RecentStats (plain counters), workers' answers into WorkerTraffic,
+ * forwarding events into the event sink's fields, and upstream state is read from the
+ * upstreams - all published by collect() callbacks at scrape time. A timer samples the
+ * history once a second (the health checker wakes the process as often anyway).
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { HttpMetrics } from '../../common/http-metrics.js';
+import { registerProcessMetrics } from '../../common/process-metrics.js';
 import type { EventLogger } from '../logger.js';
-import type { JobRegistry } from '../jobs/job-registry.js';
-import { RecentStats } from './recent-stats.js';
+import type { JobBoard } from '../jobs/job-registry.js';
 import type { Upstream } from '../upstreams/upstream.js';
 import type { UpstreamSet } from '../upstreams/upstream-set.js';
-
-/** Forwarding events counted from the forwarder's log events (see countingLogger). */
-export interface ForwardCounts {
-  retries: number;
-  holds: number;
-  noWorker: number;
-  upstreamFailures: number;
-}
+import { EventSink, type ForwardCounts } from './event-sink.js';
+import { registerJobMetrics } from './job-metrics.js';
+import { RecentStats } from './recent-stats.js';
+import { StatusHistory, type WorkerReading } from './status-history.js';
+import { LINEAGE_DEFAULT_CAPACITY, UpstreamLineage } from './upstream-lineage.js';
+import { registerUpstreamMetrics } from './upstream-metrics.js';
+import { WorkerTraffic } from './worker-traffic.js';
 
 export interface DispatcherMetricsOptions {
-  jobs?: JobRegistry;
+  jobs?: JobBoard;
   /** Process metrics (CPU, memory, event loop, GC). @default true */
   defaultMetrics?: boolean;
+  /** Seconds of per-second history kept for /status?since= and the dashboard. @default 900 */
+  historySeconds?: number;
+  /** Removed workers whose ID is remembered, to carry their counters to their next life. @default 1024 */
+  lineageCapacity?: number;
 }
+
+export const METRICS_DEFAULTS = Object.freeze({ historySeconds: 900, lineageCapacity: LINEAGE_DEFAULT_CAPACITY });
 
 export class DispatcherMetrics {
   readonly http = new HttpMetrics();
   readonly recent = new RecentStats();
-  readonly events: ForwardCounts = { retries: 0, holds: 0, noWorker: 0, upstreamFailures: 0 };
   readonly registry = new Registry();
+  readonly traffic = new WorkerTraffic();
+  /** Stable identities: a worker's next life continues its counters (and is listed while gone). */
+  readonly lineage: UpstreamLineage;
+  readonly history: StatusHistory;
+  readonly #sink: EventSink;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
 
   constructor(set: UpstreamSet, options: DispatcherMetricsOptions = {}) {
     const registers = [this.registry];
+    this.lineage = new UpstreamLineage(set, options.lineageCapacity ?? METRICS_DEFAULTS.lineageCapacity);
+    this.history = new StatusHistory(options.historySeconds ?? METRICS_DEFAULTS.historySeconds);
+    this.#sink = new EventSink(set, options.jobs);
     this.http.register(this.registry, 'dhttp_dispatcher');
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
-    registerUpstreamMetrics(this.registry, set);
+    registerProcessMetrics(this.registry, { defaults: options.defaultMetrics ?? true });
+    registerUpstreamMetrics(this.registry, set, () => this.lineage.listed(), this.traffic);
+    if (options.jobs !== undefined) registerJobMetrics(this.registry, options.jobs);
 
-    const events = this.events;
+    const events = this.#sink.counts;
     const eventCounter = (name: string, help: string, read: () => number): void => {
       new Counter({
         name,
@@ -50,7 +67,7 @@ export class DispatcherMetrics {
         },
       });
     };
-    eventCounter('dhttp_dispatcher_retries_total', 'Requests retried on another worker.', () => events.retries);
+    eventCounter('dhttp_dispatcher_retries_total', 'Requests retried after a failed attempt.', () => events.retries);
     eventCounter('dhttp_dispatcher_holds_total', 'Requests held because no worker was available.', () => events.holds);
     eventCounter(
       'dhttp_dispatcher_no_worker_total',
@@ -62,7 +79,6 @@ export class DispatcherMetrics {
       'Requests that failed on every eligible worker (502/504).',
       () => events.upstreamFailures,
     );
-
     const recent = this.recent;
     new Gauge({
       name: 'dhttp_dispatcher_in_flight_requests',
@@ -72,15 +88,17 @@ export class DispatcherMetrics {
         this.set(recent.inFlight);
       },
     });
-    const jobs = options.jobs;
-    new Gauge({
-      name: 'dhttp_dispatcher_jobs_running',
-      help: 'Parallel jobs in progress.',
-      registers,
-      collect() {
-        this.set(jobs?.list().filter((j) => j.state === 'running' || j.state === 'merging').length ?? 0);
-      },
-    });
+    this.#schedule();
+  }
+
+  /** Forwarding events counted from the log events (see event-sink.ts). */
+  get events(): ForwardCounts {
+    return this.#sink.counts;
+  }
+
+  /** The event logger to hand to the forwarder, health checker and jobs: `inner` behind the counting. */
+  eventLogger(inner: EventLogger): EventLogger {
+    return this.#sink.wrap(inner);
   }
 
   /**
@@ -117,6 +135,15 @@ export class DispatcherMetrics {
     this.recent.record(status, ms);
   }
 
+  /**
+   * One answer of a worker, for the per-worker status-class, byte and latency series: its
+   * status, the time from sending the request to its response head (ms), and the request
+   * and response body bytes that passed. Bound, so the proxy can take it as a callback.
+   */
+  readonly upstreamAnswered = (upstream: Upstream, status: number, headMs: number, bytesIn: number, bytesOut: number): void => {
+    this.traffic.record(upstream.id, status, headMs, bytesIn, bytesOut);
+  };
+
   get contentType(): string {
     return this.registry.contentType;
   }
@@ -124,87 +151,44 @@ export class DispatcherMetrics {
   text(): Promise<string> {
     return this.registry.metrics();
   }
-}
 
-function registerUpstreamMetrics(registry: Registry, set: UpstreamSet): void {
-  const registers = [registry];
-  const labelNames = ['id', 'address'] as const;
-  type Read = (u: Upstream) => number;
-  // Rebuilt at each scrape so a removed worker's series disappear.
-  const gauge = (name: string, help: string, read: Read): void => {
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        for (const u of set.list()) this.set({ id: u.id, address: u.address }, read(u));
-      },
-    });
-  };
-  const counter = (name: string, help: string, read: Read): void => {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        for (const u of set.list()) this.inc({ id: u.id, address: u.address }, read(u));
-      },
-    });
-  };
-  gauge('dhttp_upstream_active', '1 while the worker passes health checks (and is not draining).', (u) => (u.available ? 1 : 0));
-  gauge('dhttp_upstream_load', 'Requests in flight to the worker.', (u) => u.load);
-  counter('dhttp_upstream_completed_total', 'Requests the worker answered.', (u) => u.completed);
-  counter('dhttp_upstream_failed_total', 'Requests that failed on the worker.', (u) => u.failed);
-  gauge('dhttp_upstream_latency_seconds', 'Moving average of time to response headers.', (u) => u.latency / 1000);
-  gauge('dhttp_upstream_consecutive_failures', 'Failed health checks in a row.', (u) => u.consecutiveFailures);
-  new Gauge({
-    name: 'dhttp_upstreams',
-    help: 'Known workers by state.',
-    labelNames: ['state'],
-    registers,
-    collect() {
-      const active = set.available().length;
-      this.set({ state: 'active' }, active);
-      this.set({ state: 'inactive' }, set.size - active);
-    },
-  });
-}
+  /** One history sample (the timer calls it each second; tests may call it directly). */
+  sample(now = Date.now()): void {
+    const second = this.recent.roll(now);
+    const readings: WorkerReading[] = this.lineage.listed().map((u) => ({
+      id: u.id,
+      completed: u.completed,
+      errors: u.failed + this.traffic.errors5xx(u.id),
+      load: u.load,
+      cpu: u.reportedCpu,
+      rss: u.reportedRss,
+      active: u.available,
+    }));
+    this.history.add(second, this.recent.inFlight, readings);
+    this.#sink.tick(second);
+    this.traffic.retain(this.lineage.knownIds());
+  }
 
-/**
- * Wraps the event sink of the forwarder and health checker: counts the events that
- * have a metric, then passes every line on unchanged. This way the forwarder needs no
- * metrics dependency - its log events are the single source of both.
- */
-export function countingLogger(inner: EventLogger, counts: ForwardCounts): EventLogger {
-  const count = (obj: object): void => {
-    switch ((obj as { event?: unknown }).event) {
-      case 'retry':
-        counts.retries++;
-        break;
-      case 'hold':
-        counts.holds++;
-        break;
-      case 'no_worker':
-        counts.noWorker++;
-        break;
-      case 'upstream_failed':
-        counts.upstreamFailures++;
-        break;
-    }
-  };
-  return {
-    info: (obj, msg) => inner.info(obj, msg),
-    warn: (obj, msg) => {
-      count(obj);
-      inner.warn(obj, msg);
-    },
-    error: (obj, msg) => {
-      count(obj);
-      inner.error(obj, msg);
-    },
-  };
+  /** Stops the sampler and the lineage's listeners. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.lineage.close();
+  }
+
+  /** The next sample at the next whole second, so samples line up with the clock. */
+  #schedule(): void {
+    const untilNext = 1000 - (Date.now() % 1000);
+    this.#timer = setTimeout(
+      () => {
+        if (this.#closed) return;
+        this.sample();
+        this.#schedule();
+      },
+      // A timer that fired a hair early must not take the same second twice.
+      untilNext < 100 ? untilNext + 1000 : untilNext,
+    );
+    this.#timer.unref();
+  }
 }

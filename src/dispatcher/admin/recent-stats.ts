@@ -1,19 +1,62 @@
 /**
- * The "right now" numbers of /status and the dashboard: throughput over the last 10 s,
- * latency percentiles of recent requests, requests in flight, errors by status class.
- * record() is a few array writes; the sorting happens when someone asks (once a second
- * per open dashboard), not per request.
+ * The "right now" numbers of /status and the dashboard: requests in flight, totals by
+ * status class, and latency per second. record() runs once per request and only counts:
+ * a few additions and one bucket of a log-scale histogram of the current second (no
+ * clock read, no allocation). Once a second the history sampler closes that second
+ * (roll), which yields its count and percentiles and keeps its histogram for the latency
+ * window. Percentiles are therefore always over a time window: an idle dispatcher shows
+ * none, not the last burst's.
  */
 
-/** Seconds of the throughput window. */
-const RATE_WINDOW_S = 10;
-/** Latency samples kept (the newest win), and how old a sample may be. */
-const LATENCY_SAMPLES = 4096;
-const LATENCY_MAX_AGE_MS = 60_000;
+/** Histogram buckets: 2^(1/8) apart (≈ 9 % wide), from 10 µs up; the last one is open. */
+const STEPS_PER_DOUBLING = 8;
+const MIN_MS = 0.01;
+const BUCKETS = 200;
+/** Closed seconds kept for windowed percentiles and the request rate. */
+export const WINDOW_SECONDS = 60;
+
+function bucketOf(ms: number): number {
+  if (!(ms > MIN_MS)) return 0;
+  const i = Math.ceil(Math.log2(ms / MIN_MS) * STEPS_PER_DOUBLING);
+  return i < BUCKETS ? i : BUCKETS - 1;
+}
+
+/** The upper bound of bucket i, ms (what a percentile in it is reported as). */
+function upperMs(i: number): number {
+  return MIN_MS * 2 ** (i / STEPS_PER_DOUBLING);
+}
+
+/** The q-quantiles of a histogram holding `count` samples, ms (2 decimals); null when empty. */
+function quantiles(hist: Uint32Array, count: number, qs: readonly number[]): Array<number | null> {
+  if (count === 0) return qs.map(() => null);
+  const out: Array<number | null> = [];
+  let acc = 0;
+  let i = 0;
+  for (const q of qs) {
+    const rank = Math.max(1, Math.ceil(q * count));
+    while (i < BUCKETS && acc + hist[i] < rank) acc += hist[i++];
+    out.push(Math.round(upperMs(Math.min(i, BUCKETS - 1)) * 100) / 100);
+  }
+  return out;
+}
+
+/** One closed second (or the span since the previous roll). */
+export interface SecondSummary {
+  /** Date.now() at the roll. */
+  readonly t: number;
+  readonly seconds: number;
+  readonly requests: number;
+  readonly errors4xx: number;
+  readonly errors5xx: number;
+  /** 503 answers (no worker, queue full, draining): the overload signal. */
+  readonly unavailable: number;
+  readonly p50: number | null;
+  readonly p99: number | null;
+}
 
 export interface RecentSnapshot {
   requests: { total: number; per_second: number; in_flight: number };
-  latency_ms: { p50: number | null; p90: number | null; p99: number | null; samples: number };
+  latency_ms: { p50: number | null; p90: number | null; p99: number | null; samples: number; window_seconds: number };
   errors: { '4xx': number; '5xx': number; by_status: Record<string, number> };
 }
 
@@ -21,70 +64,121 @@ export class RecentStats {
   /** Requests whose handler is running now. */
   inFlight = 0;
   #total = 0;
-  readonly #startedAt: number;
-  readonly #secStamp = new Float64Array(RATE_WINDOW_S).fill(-1);
-  readonly #secCount = new Float64Array(RATE_WINDOW_S);
-  readonly #lat = new Float64Array(LATENCY_SAMPLES);
-  readonly #latAt = new Float64Array(LATENCY_SAMPLES);
-  #latNext = 0;
-  #latFilled = 0;
   #client = 0;
   #server = 0;
   readonly #byStatus = new Map<number, number>();
+  // The current second.
+  #hist: Uint32Array = new Uint32Array(BUCKETS);
+  #count = 0;
+  #c4 = 0;
+  #c5 = 0;
+  #c503 = 0;
+  #rolledAt: number;
+  // Closed seconds, newest at #next - 1.
+  readonly #ring: Uint32Array[] = Array.from({ length: WINDOW_SECONDS }, () => new Uint32Array(BUCKETS));
+  readonly #ringCount = new Float64Array(WINDOW_SECONDS);
+  readonly #ringAt = new Float64Array(WINDOW_SECONDS).fill(-Infinity);
+  readonly #ringTotal = new Float64Array(WINDOW_SECONDS);
+  #next = 0;
+  readonly #startedAt: number;
 
   constructor(now = Date.now()) {
     this.#startedAt = now;
+    this.#rolledAt = now;
   }
 
   /** One finished request. */
-  record(status: number, ms: number, now = Date.now()): void {
+  record(status: number, ms: number): void {
     this.#total++;
-    const sec = Math.floor(now / 1000);
-    const slot = sec % RATE_WINDOW_S;
-    if (this.#secStamp[slot] !== sec) {
-      this.#secStamp[slot] = sec;
-      this.#secCount[slot] = 0;
-    }
-    this.#secCount[slot]++;
-    this.#lat[this.#latNext] = ms;
-    this.#latAt[this.#latNext] = now;
-    this.#latNext = (this.#latNext + 1) % LATENCY_SAMPLES;
-    if (this.#latFilled < LATENCY_SAMPLES) this.#latFilled++;
+    this.#hist[bucketOf(ms)]++;
+    this.#count++;
     if (status >= 400) {
-      if (status >= 500) this.#server++;
-      else this.#client++;
+      if (status >= 500) {
+        this.#server++;
+        this.#c5++;
+        if (status === 503) this.#c503++;
+      } else {
+        this.#client++;
+        this.#c4++;
+      }
       this.#byStatus.set(status, (this.#byStatus.get(status) ?? 0) + 1);
     }
   }
 
-  snapshot(now = Date.now()): RecentSnapshot {
+  /** Requests answered since start. */
+  get total(): number {
+    return this.#total;
+  }
+
+  /** Closes the current second: its summary, and its histogram joins the window. */
+  roll(now = Date.now()): SecondSummary {
+    const [p50, p99] = quantiles(this.#hist, this.#count, [0.5, 0.99]);
+    const summary: SecondSummary = {
+      t: now,
+      seconds: Math.max(0.001, (now - this.#rolledAt) / 1000),
+      requests: this.#count,
+      errors4xx: this.#c4,
+      errors5xx: this.#c5,
+      unavailable: this.#c503,
+      p50,
+      p99,
+    };
+    const slot = this.#next;
+    const old = this.#ring[slot];
+    this.#ring[slot] = this.#hist;
+    this.#ringCount[slot] = this.#count;
+    this.#ringAt[slot] = now;
+    this.#ringTotal[slot] = this.#total;
+    this.#next = (slot + 1) % WINDOW_SECONDS;
+    old.fill(0);
+    this.#hist = old;
+    this.#count = 0;
+    this.#c4 = 0;
+    this.#c5 = 0;
+    this.#c503 = 0;
+    this.#rolledAt = now;
+    return summary;
+  }
+
+  /**
+   * Totals, the request rate and latency percentiles over the last `windowSeconds`
+   * (closed seconds plus the current one).
+   */
+  snapshot(now = Date.now(), windowSeconds = 10): RecentSnapshot {
+    const from = now - windowSeconds * 1000;
+    const merged = new Uint32Array(BUCKETS);
+    merged.set(this.#hist);
+    let samples = this.#count;
+    // The rate's base: the total at the oldest roll inside the window, else at start.
+    let baseAt = this.#startedAt;
+    let baseTotal = 0;
+    for (let i = 0; i < WINDOW_SECONDS; i++) {
+      const at = this.#ringAt[i];
+      if (at <= from) {
+        if (at > baseAt) {
+          baseAt = at;
+          baseTotal = this.#ringTotal[i];
+        }
+        continue;
+      }
+      const h = this.#ring[i];
+      for (let b = 0; b < BUCKETS; b++) merged[b] += h[b];
+      samples += this.#ringCount[i];
+    }
+    const [p50, p90, p99] = quantiles(merged, samples, [0.5, 0.9, 0.99]);
+    const spanMs = now - baseAt;
     return {
-      requests: { total: this.#total, per_second: this.#rate(now), in_flight: this.inFlight },
-      latency_ms: this.#percentiles(now),
+      requests: {
+        total: this.#total,
+        per_second: spanMs <= 0 ? 0 : Math.round(((this.#total - baseTotal) / (spanMs / 1000)) * 10) / 10,
+        in_flight: this.inFlight,
+      },
+      latency_ms: { p50, p90, p99, samples, window_seconds: windowSeconds },
       errors: {
         '4xx': this.#client,
         '5xx': this.#server,
         by_status: Object.fromEntries([...this.#byStatus].sort(([a], [b]) => a - b).map(([s, n]) => [String(s), n])),
       },
     };
-  }
-
-  #rate(now: number): number {
-    const sec = Math.floor(now / 1000);
-    let n = 0;
-    for (let i = 0; i < RATE_WINDOW_S; i++) if (this.#secStamp[i] > sec - RATE_WINDOW_S) n += this.#secCount[i];
-    // The window is the last full seconds plus the current partial one, and never
-    // reaches back before the start (a fresh dispatcher is not diluted by empty time).
-    const windowMs = Math.min(now - (sec - RATE_WINDOW_S + 1) * 1000, now - this.#startedAt);
-    return windowMs <= 0 ? 0 : Math.round((n / (windowMs / 1000)) * 10) / 10;
-  }
-
-  #percentiles(now: number): RecentSnapshot['latency_ms'] {
-    const recent: number[] = [];
-    for (let i = 0; i < this.#latFilled; i++) if (now - this.#latAt[i] <= LATENCY_MAX_AGE_MS) recent.push(this.#lat[i]);
-    if (recent.length === 0) return { p50: null, p90: null, p99: null, samples: 0 };
-    recent.sort((a, b) => a - b);
-    const at = (q: number): number => Math.round(recent[Math.min(recent.length - 1, Math.ceil(q * recent.length) - 1)] * 100) / 100;
-    return { p50: at(0.5), p90: at(0.9), p99: at(0.99), samples: recent.length };
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The worker registry over HTTP (SPEC §5): `/workers` and its seed-paper alias
- * `/monitoring` list; `POST /workers/register` and `/workers/deregister` let workers
- * announce themselves and leave, with the cluster token (SPEC §6).
+ * `/monitoring` list (live workers, then those gone while serving until they return, see
+ * upstream-lineage.ts); `POST /workers/register` and `/workers/deregister` let workers
+ * announce themselves and leave, with the cluster token (SPEC §6); `/workers/<id>/metrics`
+ * relays a worker's /metrics.
  */
 import { compressionOf } from '../../server/compress.js';
 import type { Router } from '../../server/router.js';
@@ -10,6 +12,7 @@ import { httpError } from '../../common/errors.js';
 import type { ClusterToken } from '../access-control.js';
 import type { DispatcherContext } from '../context.js';
 import type { Registrar } from '../upstreams/registration.js';
+import { workerMetricsRoute } from './worker-metrics-route.js';
 
 /** A registration is a line of JSON; anything bigger is not one. */
 export const REGISTRATION_MAX_BODY = 16 * 1024;
@@ -26,7 +29,7 @@ export function workerRoutes(router: Router, ctx: DispatcherContext, access: Reg
       req,
       res,
       200,
-      ctx.upstreams.list().map((u) => u.toJSON()),
+      ctx.metrics.lineage.listed().map((u) => u.toJSON()),
     );
   router.get('/workers', list);
   router.get('/monitoring', list);
@@ -36,9 +39,14 @@ export function workerRoutes(router: Router, ctx: DispatcherContext, access: Reg
     '/workers/register',
     async (req, res) => {
       access.token.verify(req.headers.get('authorization'));
-      const result = await access.registrar.register(await readJson(req));
-      if (result.created)
-        ctx.logger.info({ event: 'registered', worker: result.worker.ID, address: result.worker.Address }, 'worker registered');
+      const { restarted, ...result } = await access.registrar.register(await readJson(req));
+      const { ID, Address, Restarts } = result.worker;
+      if (result.created) {
+        ctx.logger.info(
+          { event: restarted ? 'upstream_restarted' : 'registered', worker: ID, address: Address, restarts: Restarts },
+          restarted ? 'worker restarted (registered again from a new address)' : 'worker registered',
+        );
+      }
       res.json(result.created ? 201 : 200, result);
     },
     { maxBody: REGISTRATION_MAX_BODY },
@@ -53,6 +61,7 @@ export function workerRoutes(router: Router, ctx: DispatcherContext, access: Reg
     },
     { maxBody: REGISTRATION_MAX_BODY },
   );
+  workerMetricsRoute(router, ctx);
 }
 
 async function readJson(req: HttpRequest): Promise<unknown> {

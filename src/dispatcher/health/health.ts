@@ -41,20 +41,67 @@ export function markConnectFailure(upstream: Upstream, err: unknown): void {
   upstream.markDown(`connect failed: ${describeError(err)}`);
 }
 
-/** Applies one probe result to the upstream's streaks and, past a threshold, its state. */
+/** What a worker's /ping may say beyond "ok" (SPEC §3; dhttp workers send all of it). */
+export interface PingReport {
+  /** Requests in flight. */
+  load?: number;
+  /** Cores busy over the last second or so (1 = one core). */
+  cpu?: number;
+  /** Resident memory, bytes. */
+  rss?: number;
+  /** Process start time, unix ms: a new value at the same address is a restart. */
+  started?: number;
+}
+
+/** Bounds of the reported numbers: anything else is ignored (the answer is untrusted). */
+const MAX_LOAD = 1e9;
+const MAX_CPU = 65_536;
+const MAX_RSS = 2 ** 50;
+const MAX_TIME = 2 ** 50;
+
+/** The fields of a /ping body that are numbers within their bounds; the rest is ignored. */
+export function pingReport(body: unknown): PingReport {
+  if (typeof body !== 'object' || body === null) return {};
+  const b = body as Record<string, unknown>;
+  const num = (v: unknown, max: number): number | undefined =>
+    typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max ? v : undefined;
+  const report: PingReport = {};
+  const load = typeof b.load === 'number' && Number.isFinite(b.load) && Math.abs(b.load) <= MAX_LOAD ? b.load : undefined;
+  if (load !== undefined) report.load = load;
+  const cpu = num(b.cpu, MAX_CPU);
+  if (cpu !== undefined) report.cpu = cpu;
+  const rss = num(b.rss, MAX_RSS);
+  if (rss !== undefined) report.rss = rss;
+  const started = num(b.started, MAX_TIME);
+  if (started !== undefined) report.started = started;
+  return report;
+}
+
+/**
+ * Applies one probe result to the upstream's streaks and, past a threshold, its state.
+ * Returns true when the answer shows a new process at the same address (a restart).
+ */
 export function recordProbe(
   upstream: Upstream,
-  result: { ok: true; load?: number } | { ok: false; reason: string },
+  result: ({ ok: true } & PingReport) | { ok: false; reason: string },
   thresholds: { fails: number; passes: number },
   now: Date = new Date(),
-): void {
+): boolean {
   // The very first probe decides on its own: a new upstream should not wait `passes` rounds.
   const first = upstream.lastCheck === null;
   upstream.lastCheck = now;
+  let restarted = false;
   if (result.ok) {
     upstream.consecutivePasses++;
     upstream.consecutiveFailures = 0;
     if (result.load !== undefined) upstream.reportedLoad = result.load;
+    if (result.cpu !== undefined) upstream.reportedCpu = result.cpu;
+    if (result.rss !== undefined) upstream.reportedRss = result.rss;
+    if (result.started !== undefined) {
+      restarted = upstream.reportedStart !== null && upstream.reportedStart !== result.started;
+      if (restarted) upstream.restarts++;
+      upstream.reportedStart = result.started;
+    }
     if (first || upstream.consecutivePasses >= thresholds.passes) upstream.markUp();
   } else {
     upstream.consecutiveFailures++;
@@ -62,6 +109,7 @@ export function recordProbe(
     upstream.lastError = result.reason;
     if (first || upstream.consecutiveFailures >= thresholds.fails) upstream.markDown(result.reason);
   }
+  return restarted;
 }
 
 export class HealthChecker {
@@ -135,8 +183,7 @@ export class HealthChecker {
       });
       if (res.statusCode >= 200 && res.statusCode < 300) {
         const body: unknown = await res.body.json().catch(() => undefined);
-        const load = (body as { load?: unknown } | undefined)?.load;
-        result = { ok: true, load: typeof load === 'number' && Number.isFinite(load) ? load : undefined };
+        result = { ok: true, ...pingReport(body) };
         upstream.probed(performance.now() - t0);
       } else {
         await res.body.dump().catch(() => {});
@@ -147,7 +194,19 @@ export class HealthChecker {
     }
     // A probe that outlived the upstream's removal must not resurrect stale state.
     if (this.#set.get(upstream.address) !== upstream) return result.ok;
-    recordProbe(upstream, result, this.#opts);
+    const ms = Math.round((performance.now() - t0) * 100) / 100;
+    this.#log.debug?.(
+      result.ok
+        ? { event: 'health_check', worker: upstream.id, ok: true, ms, load: result.load }
+        : { event: 'health_check', worker: upstream.id, ok: false, ms, reason: result.reason },
+      'health check',
+    );
+    if (recordProbe(upstream, result, this.#opts)) {
+      this.#log.info(
+        { event: 'upstream_restarted', worker: upstream.id, address: upstream.address, restarts: upstream.restarts },
+        'worker restarted (new process start time on /ping)',
+      );
+    }
     return result.ok;
   }
 }

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpError, type HttpError } from '../../common/errors.js';
 import type { EventLogger } from '../logger.js';
-import { RetryBudget, spendsBudget, type Clock, type RetryOptions } from '../proxy/retry.js';
+import { RetryBudget, classify, spendsBudget, type Clock, type RetryOptions } from '../proxy/retry.js';
 import type { SelectionPolicy } from '../balance/selection.js';
 import type { Upstream } from '../upstreams/upstream.js';
 import type { UpstreamSet } from '../upstreams/upstream-set.js';
@@ -55,7 +55,8 @@ export async function dispatchChunk<P, R>(
     const upstream = policy.pick(upstreams.list(), busy.size === 0 ? failedOn : new Set([...failedOn, ...busy]));
     if (upstream === undefined) {
       if (upstreams.available().length === 0) {
-        if (!held) log.warn({ event: 'chunk_hold', job: env.jobId, chunk: index }, 'no worker available; holding chunk');
+        // Per chunk, so debug: the hold itself is logged once by the dispatcher's event sink.
+        if (!held) log.debug?.({ event: 'chunk_hold', job: env.jobId, chunk: index }, 'no worker available; holding chunk');
         held = true;
         const ok = await budgetNow().hold(() => upstreams.available().length > 0, signal);
         signal.throwIfAborted();
@@ -79,7 +80,7 @@ export async function dispatchChunk<P, R>(
       continue;
     }
 
-    log.info({ event: 'chunk_send', job: env.jobId, chunk: index, worker: upstream.id }, 'sending chunk');
+    log.debug?.({ event: 'chunk_send', job: env.jobId, chunk: index, worker: upstream.id }, 'sending chunk');
     try {
       const result = await attempt(upstream, chunk, execute, env);
       return { result, upstream };
@@ -91,23 +92,29 @@ export async function dispatchChunk<P, R>(
       }
       if (verdict === 'busy') {
         busy.add(upstream);
-        log.info({ event: 'chunk_busy', job: env.jobId, chunk: index, worker: upstream.id }, 'worker busy; chunk goes elsewhere or waits');
+        log.debug?.(
+          { event: 'chunk_busy', job: env.jobId, chunk: index, worker: upstream.id },
+          'worker busy; chunk goes elsewhere or waits',
+        );
         continue;
       }
       if (verdict === 'connect') env.onConnectFailure(upstream, err);
       failedOn.add(upstream);
       last = { err, upstream };
       if (!budgetNow().spend(spendsBudget(err))) throw exhausted(index, last, budgetNow());
+      // The next attempt goes to a worker this chunk has not failed on while there is one,
+      // else (after a pause) to the same ones again: the line says which worker failed, not where it goes.
       log.warn(
         {
           event: 'chunk_retry',
           job: env.jobId,
           chunk: index,
           worker: upstream.id,
+          kind: err instanceof WorkerAnswerError ? 'answer' : classify(err),
           reason: describeChunkError(err),
           retries_used: budgetNow().retriesUsed,
         },
-        'retrying chunk on another worker',
+        'chunk failed on a worker; retrying',
       );
     }
   }

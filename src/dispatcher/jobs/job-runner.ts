@@ -117,7 +117,7 @@ export async function runJob<P, R>(job: JobDefinition<P, R>, options: JobRunOpti
     job.merge(result, chunk, upstream);
     workers.add(upstream.id);
     options.progress?.chunkDone(chunk.index, upstream.id, chunk.weight ?? 1);
-    log.info({ event: 'chunk_done', job: options.jobId, chunk: chunk.index, worker: upstream.id }, 'received chunk');
+    log.debug?.({ event: 'chunk_done', job: options.jobId, chunk: chunk.index, worker: upstream.id }, 'received chunk');
   };
 
   const source = toAsyncIterator(job.chunks);

@@ -56,9 +56,10 @@ async function montecarlo(ctx: JobContext, req: HttpRequest, res: HttpResponse):
   const summary = await runTracked(ctx, req, 'montecarlo', job.chunkCount, job);
   if (summary === undefined) return;
   const inside = job.inside();
+  const pi = (4 * inside) / points;
   try {
     res.json(200, {
-      pi: (4 * inside) / points,
+      pi,
       total_points: points,
       inside_count: inside,
       workers: summary.workers.size,
@@ -66,7 +67,7 @@ async function montecarlo(ctx: JobContext, req: HttpRequest, res: HttpResponse):
       duration_ms: Math.round(performance.now() - started),
     });
   } finally {
-    summary.tracker.finish('done');
+    summary.tracker.finish('done', { pi, total_points: points });
   }
 }
 
@@ -101,7 +102,9 @@ async function countwords(
     if (top === undefined) res.send(200, countsToJson(job.counts), JSON_TYPE);
     else res.json(200, topK(job.counts, top));
   } finally {
-    summary.tracker.finish('done');
+    let total = 0;
+    for (const n of job.counts.values()) total += n;
+    summary.tracker.finish('done', { total_words: total, unique_words: job.counts.size });
   }
 }
 
@@ -147,7 +150,7 @@ async function runTracked<P, R>(
     );
     return { ...summary, tracker };
   } catch (err) {
-    tracker.finish('failed');
+    tracker.finish(req.signal.aborted ? 'cancelled' : 'failed');
     if (req.signal.aborted) {
       logger.info({ event: 'job_cancelled', job: tracker.id, kind, request_id: req.id }, 'client went away; job cancelled');
       return undefined;

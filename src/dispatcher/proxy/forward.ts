@@ -45,6 +45,8 @@ export interface ForwarderOptions extends RetryOptions {
   onConnectFailure?: (upstream: Upstream, err: unknown) => void;
   /** Retry-After of the 503 sent when no worker became available. @default 1 */
   retryAfterSeconds?: number;
+  /** An attempt's answer was relayed whole: for per-worker metrics. */
+  onAnswered?: (upstream: Upstream, status: number, headMs: number, bytesIn: number, bytesOut: number) => void;
   logger?: EventLogger;
   /** For tests. @default performance.now */
   clock?: Clock;
@@ -71,6 +73,7 @@ export class Forwarder {
   readonly #onConnectFailure: (upstream: Upstream, err: unknown) => void;
   readonly #log: EventLogger;
   readonly #clock: Clock | undefined;
+  readonly #onAnswered: NonNullable<ForwarderOptions['onAnswered']>;
   /** What the workers answer quickly (the requests that may be pipelined). */
   readonly quick = new QuickTargets();
   /** Attempts made, attempts that failed and were retried, attempts pipelined. */
@@ -90,6 +93,7 @@ export class Forwarder {
     this.#onConnectFailure = options.onConnectFailure ?? markConnectFailure;
     this.#log = options.logger ?? NOOP_LOGGER;
     this.#clock = options.clock;
+    this.#onAnswered = options.onAnswered ?? (() => {});
   }
 
   /**
@@ -213,6 +217,8 @@ export class Forwarder {
     }
     if (body.kind === 'none') this.quick.record(req.method, req.target, performance.now() - t0);
     upstream.end(true, relay.ttfbMs);
+    const bytesIn = body.kind === 'buffered' ? body.bytes.length : body.kind === 'streamed' ? body.sentBytes : 0;
+    this.#onAnswered(upstream, res.status, relay.ttfbMs, bytesIn, res.bytesWritten);
   }
 
   #failure(req: HttpRequest, last: Failure | undefined): HttpError {

@@ -76,6 +76,8 @@ export class StreamedBody {
   readonly #iterator: AsyncIterator<Buffer> | undefined;
   /** Its sending began: another attempt cannot send it again. */
   spent = false;
+  /** Bytes handed to the worker's connection so far. */
+  sentBytes = 0;
 
   constructor(req: HttpRequest, prefix: Buffer[], options: ProxyBodyOptions, iterator?: AsyncIterator<Buffer>) {
     this.#req = req;
@@ -101,6 +103,7 @@ export class StreamedBody {
         };
         for (const piece of self.#prefix) {
           sent += piece.length;
+          self.sentBytes = sent;
           yield piece;
         }
         const rest = self.#iterator ?? (self.#req.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
@@ -113,6 +116,7 @@ export class StreamedBody {
           }
           if (next.done) return;
           sent += next.value.length;
+          self.sentBytes = sent;
           check();
           yield next.value;
         }

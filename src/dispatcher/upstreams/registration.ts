@@ -58,17 +58,21 @@ export interface RegistrarOptions {
   maxRegistered: number;
   /** Whether an origin is this dispatcher's own address (own-address.ts). @default never */
   isOwnAddress?: (origin: string) => Promise<boolean>;
+  /** The address a removed worker of this ID last had, if remembered (to tell a restart). @default none */
+  pastAddress?: (id: string) => string | undefined;
 }
 
 export class Registrar {
   readonly #set: UpstreamSet;
   readonly #max: number;
   readonly #isOwn: (origin: string) => Promise<boolean>;
+  readonly #pastAddress: (id: string) => string | undefined;
 
   constructor(set: UpstreamSet, options: RegistrarOptions) {
     this.#set = set;
     this.#max = options.maxRegistered;
     this.#isOwn = options.isOwnAddress ?? (() => Promise.resolve(false));
+    this.#pastAddress = options.pastAddress ?? (() => undefined);
   }
 
   /**
@@ -76,9 +80,9 @@ export class Registrar {
    * An `id` in the body is kept, so a worker restarted on a new port keeps its ID: an
    * inactive registered upstream holding that ID is taken to be its previous life and
    * removed. An active one, or any upstream that was not registered, keeps it, and the
-   * newcomer gets a fresh ID instead.
+   * newcomer gets a fresh ID instead. `restarted`: a known ID came back from a new address.
    */
-  async register(body: unknown): Promise<{ created: boolean; worker: UpstreamJSON }> {
+  async register(body: unknown): Promise<{ created: boolean; restarted: boolean; worker: UpstreamJSON }> {
     const address = parseRegistration(body);
     let id = parseId(body);
     const known = this.#known(address);
@@ -94,15 +98,20 @@ export class Registrar {
         'Retry-After': String(FULL_RETRY_AFTER_SECONDS),
       });
     }
+    let previous: string | undefined;
     if (id !== undefined) {
       const holder = this.#set.getById(id);
       if (holder === undefined) {
         if (this.#set.isOperatorId(id)) id = undefined;
+        else previous = this.#pastAddress(id);
       } else if (holder.source !== 'registered' || holder.active) id = undefined;
-      else this.#set.remove(holder.address, true);
+      else {
+        previous = holder.address;
+        this.#set.remove(holder.address, true);
+      }
     }
     const upstream = this.#set.add(address, { source: 'registered', ...(id === undefined ? {} : { id }) });
-    return { created: true, worker: upstream.toJSON() };
+    return { created: true, restarted: previous !== undefined && previous !== address, worker: upstream.toJSON() };
   }
 
   /** Drains a registered worker (no new requests; removed once idle). Unknown addresses are fine. */
@@ -115,11 +124,11 @@ export class Registrar {
   }
 
   /** The answer for an address already in the set; throws when it is not a registered one. */
-  #known(address: string): { created: false; worker: UpstreamJSON } | undefined {
+  #known(address: string): { created: false; restarted: false; worker: UpstreamJSON } | undefined {
     const existing = this.#set.get(address);
     if (existing === undefined) return undefined;
     if (existing.source !== 'registered') notRegistered(existing, 'take over');
     // A registered worker announcing itself again also ends a deregistration's draining.
-    return { created: false, worker: this.#set.add(address, { source: 'registered' }).toJSON() };
+    return { created: false, restarted: false, worker: this.#set.add(address, { source: 'registered' }).toJSON() };
   }
 }

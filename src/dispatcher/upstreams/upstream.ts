@@ -37,6 +37,14 @@ export interface UpstreamJSON {
   Socket: string | null;
   /** How it joined (UpstreamSource). */
   Source: UpstreamSource;
+  /** Times this worker ID came back as a new process (see `restarts`). */
+  Restarts: number;
+  /** Seconds this worker ID has been unavailable in all (see `downSeconds`). */
+  DownSeconds: number;
+  /** CPU the worker reported on /ping: cores busy (1 = one core), or null before the first report. */
+  CPU: number | null;
+  /** Resident memory the worker reported on /ping, bytes, or null before the first report. */
+  MemoryBytes: number | null;
 }
 
 export class Upstream {
@@ -65,6 +73,17 @@ export class Upstream {
   /** How it joined; the set may promote a registered one to an operator's source (UpstreamSet.add). */
   source: UpstreamSource;
   /**
+   * Times this worker ID came back as a new process: a restart seen by the supervisor of
+   * `dhttp start`, a new address for a known ID, or a new start time on /ping. Carried over
+   * to the next Upstream of the same ID (continueFrom), like completed and failed.
+   */
+  restarts = 0;
+  /** The process start time (unix ms) the worker reported on /ping; a change is a restart. */
+  reportedStart: number | null = null;
+  /** Cores busy and resident bytes the worker reported on /ping. */
+  reportedCpu: number | null = null;
+  reportedRss: number | null = null;
+  /**
    * A Unix-domain socket the worker listens on (a local worker of `dhttp start`, or a fixed
    * `--upstreams unix:/path`): every connection goes there instead of to `origin`.
    */
@@ -79,6 +98,10 @@ export class Upstream {
   readonly transport: UpstreamTransport;
   readonly #notify: (event: UpstreamEvent, upstream: Upstream) => void;
   #idleWaiters: Array<() => void> = [];
+  #closed = false;
+  /** Unavailable time of closed periods (ms), and the start (Date.now()) of the open one. */
+  #downMs = 0;
+  #downSince: number | null = null;
 
   constructor(
     id: string,
@@ -106,6 +129,10 @@ export class Upstream {
   }
 
   markUp(): void {
+    if (this.#downSince !== null) {
+      this.#downMs += Math.max(0, Date.now() - this.#downSince);
+      this.#downSince = null;
+    }
     if (this.active) return;
     this.active = true;
     this.lastError = null;
@@ -115,9 +142,41 @@ export class Upstream {
   markDown(reason: string): void {
     this.lastError = reason;
     this.consecutivePasses = 0;
+    this.#downSince ??= Date.now();
     if (!this.active) return;
     this.active = false;
     this.#notify('down', this);
+  }
+
+  /**
+   * Seconds this worker ID has been unavailable: from a markDown (or its removal while
+   * serving, see `gone`) to the next markUp, summed over its lives. Before its first
+   * health verdict a new worker is neither up nor down: that time does not count.
+   */
+  downSeconds(now = Date.now()): number {
+    const open = this.#downSince === null ? 0 : Math.max(0, now - this.#downSince);
+    return (this.#downMs + open) / 1000;
+  }
+
+  /** The upstream left the set at `now`: if it was serving, it is unavailable from then on. */
+  gone(reason: string, now = Date.now()): void {
+    this.#downSince ??= now;
+    this.active = false;
+    this.lastError = reason;
+  }
+
+  /**
+   * This upstream is the next life of `previous` (same ID, a new Upstream): its counters,
+   * restarts and down time go on from there, and an open down period stays open until
+   * this one is marked up.
+   */
+  continueFrom(previous: Upstream): void {
+    this.completed += previous.completed;
+    this.failed += previous.failed;
+    this.restarts += previous.restarts;
+    this.#downMs += previous.#downMs;
+    this.#downSince = previous.#downSince ?? this.#downSince;
+    this.reportedStart ??= previous.reportedStart;
   }
 
   /**
@@ -184,6 +243,10 @@ export class Upstream {
       LastError: this.lastError,
       Socket: this.socketPath ?? null,
       Source: this.source,
+      Restarts: this.restarts,
+      DownSeconds: Math.round(this.downSeconds() * 10) / 10,
+      CPU: this.reportedCpu,
+      MemoryBytes: this.reportedRss,
     };
   }
 }

@@ -59,6 +59,10 @@ export function testDispatcherConfig(args: string[] = []): DispatcherConfig {
 export class EventRecorder implements EventLogger {
   readonly events: Array<Record<string, unknown>> = [];
 
+  debug(obj: object): void {
+    this.events.push({ level: 'debug', ...obj });
+  }
+
   info(obj: object): void {
     this.events.push({ level: 'info', ...obj });
   }

@@ -1,7 +1,7 @@
 /**
  * Real `dhttp worker` processes behind an in-process dispatcher (the real app, with the
  * jobs routes), for the job tests. The dispatcher's log events are recorded so tests can
- * read the "sending chunk" / "retrying chunk on another worker" lines.
+ * read the "sending chunk" / "chunk failed on a worker; retrying" lines.
  */
 import { parseAs } from '../../../src/cli/options.js';
 import { startDispatcher, type Dispatcher } from '../../../src/dispatcher/app.js';
@@ -46,7 +46,7 @@ export async function startJobsDispatcher(workers: readonly { url: string }[], a
       events.push({ ...(obj as Record<string, unknown>), level, msg });
     };
   const dispatcher = await startDispatcher(config, {
-    logger: { info: record('info'), warn: record('warn'), error: record('error') },
+    logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
     jobs: registerJobRoutes,
     defaultMetrics: false,
   });
@@ -54,7 +54,7 @@ export async function startJobsDispatcher(workers: readonly { url: string }[], a
   return { url: dispatcher.url, dispatcher, events, close: () => dispatcher.close() };
 }
 
-/** The events of one kind (by message), e.g. 'retrying chunk on another worker'. */
+/** The events of one kind (by message), e.g. 'chunk failed on a worker; retrying'. */
 export function eventsWith(events: readonly LogEvent[], msg: string): LogEvent[] {
   return events.filter((e) => e.msg === msg);
 }

@@ -49,8 +49,8 @@ async function killMidJob(c: JobsCluster, workers: StartedProcess[], afterChunks
 }
 
 function assertRetriedElsewhere(c: JobsCluster, victim: string): void {
-  const retries = eventsWith(c.events, 'retrying chunk on another worker').filter((e) => e.worker === victim);
-  assert.ok(retries.length > 0, `a "retrying chunk on another worker" line for ${victim}`);
+  const retries = eventsWith(c.events, 'chunk failed on a worker; retrying').filter((e) => e.worker === victim);
+  assert.ok(retries.length > 0, `a "chunk failed on a worker; retrying" line for ${victim}`);
   for (const r of retries) {
     assert.equal(typeof r.reason, 'string');
     const after = eventsWith(c.events, 'received chunk').filter((e) => e.job === r.job && e.chunk === r.chunk);
@@ -87,7 +87,7 @@ test('montecarlo with a seed: a worker SIGKILLed mid-job; bit-identical to the r
   const url = `${c.url}/montecarlo?points=100000000&seed=fault-test`;
   const clean = await call(url, { timeoutMs: 120_000 });
   assert.equal(clean.status, 200, clean.text);
-  assert.equal(eventsWith(c.events, 'retrying chunk on another worker').length, 0);
+  assert.equal(eventsWith(c.events, 'chunk failed on a worker; retrying').length, 0);
   c.events.length = 0;
 
   const answer = call(url, { timeoutMs: 120_000 });

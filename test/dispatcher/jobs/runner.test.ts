@@ -31,7 +31,7 @@ function recorder() {
   const rec = (obj: object, msg?: string): void => {
     events.push({ ...(obj as Record<string, unknown>), msg });
   };
-  return { events, info: rec, warn: rec, error: rec, msgs: (m: string) => events.filter((e) => e.msg === m) };
+  return { events, debug: rec, info: rec, warn: rec, error: rec, msgs: (m: string) => events.filter((e) => e.msg === m) };
 }
 
 function coded(code: string): Error {
@@ -110,7 +110,7 @@ describe('runJob', () => {
     await runJob(job, options(set, log));
     assert.equal(merged.length, 10);
     assert.equal(new Set(merged).size, 10);
-    const retries = log.msgs('retrying chunk on another worker');
+    const retries = log.msgs('chunk failed on a worker; retrying');
     assert.ok(retries.length > 0);
     for (const r of retries) assert.equal(r.worker, w1.id);
     const sends = log.msgs('sending chunk').filter((e) => retries.some((r) => r.chunk === e.chunk));
@@ -139,7 +139,7 @@ describe('runJob', () => {
     await sleep(200);
     assert.equal(lateDelivered, true);
     assert.deepEqual([...merged].sort(), [0, 1, 2, 3]);
-    const retry = log.msgs('retrying chunk on another worker').find((e) => e.chunk === 0);
+    const retry = log.msgs('chunk failed on a worker; retrying').find((e) => e.chunk === 0);
     assert.match(String(retry?.reason), /40 ms/);
   });
 
@@ -156,7 +156,7 @@ describe('runJob', () => {
     const log = recorder();
     await runJob(job, options(set, log, { retries: 0 }));
     assert.equal(merged.length, 6);
-    assert.equal(log.msgs('retrying chunk on another worker').length, 0);
+    assert.equal(log.msgs('chunk failed on a worker; retrying').length, 0);
   });
 
   test('a chunk that fails on every worker past the budget fails the job with 502, cancelling the rest', async () => {

@@ -1,0 +1,56 @@
+/**
+ * The metrics every dhttp process publishes whatever its role: prom-client's default
+ * Node metrics under the names the ecosystem's dashboards expect (`process_*`,
+ * `nodejs_*`, no prefix), and `dhttp_build_info{version,node}`.
+ *
+ * prom-client also emits `nodejs_active_{handles,requests,resources}_total` as gauges,
+ * which `promtool check metrics` rejects (a `_total` suffix promises a counter). They are
+ * dropped: each is the sum over `type` of the per-type gauge of the same name without the
+ * suffix (`sum without(type) (nodejs_active_handles)`).
+ */
+import { readFileSync } from 'node:fs';
+import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
+
+const NOT_PROMTOOL_CLEAN = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+let version: string | undefined;
+
+/** dhttp's version from its package.json (found above this module, compiled or not). */
+export function dhttpVersion(): string {
+  if (version !== undefined) return version;
+  version = 'unknown';
+  let dir = new URL('.', import.meta.url);
+  // src/common/ or dist/src/common/: the package root is two or three levels up.
+  for (let up = 0; up < 5; up++) {
+    dir = new URL('..', dir);
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'dhttp' && typeof pkg.version === 'string') {
+        version = pkg.version;
+        break;
+      }
+    } catch {
+      // No package.json at this level: keep climbing.
+    }
+  }
+  return version;
+}
+
+export interface ProcessMetricsOptions {
+  /** prom-client's default Node metrics (CPU, memory, event loop, GC). @default true */
+  defaults?: boolean;
+}
+
+export function registerProcessMetrics(registry: Registry, options: ProcessMetricsOptions = {}): void {
+  if (options.defaults ?? true) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of NOT_PROMTOOL_CLEAN) registry.removeSingleMetric(name);
+  }
+  const info = new Gauge({
+    name: 'dhttp_build_info',
+    help: 'Always 1; the labels say which dhttp and which Node run this process.',
+    labelNames: ['version', 'node'],
+    registers: [registry],
+  });
+  info.set({ version: dhttpVersion(), node: process.version }, 1);
+}
