@@ -47,6 +47,11 @@ export function workerChildArgv(config: ClusterConfig, child: WorkerChild): stri
     // dispatcher's pool (idle up to 4 s, less when a worker announces less), so the child
     // keeps its default rather than a short client timeout that would defeat the pooling.
     keepAliveTimeout: undefined,
+    // TLS is the dispatcher's listener: children stay plain HTTP on 127.0.0.1 and Unix sockets.
+    tlsCert: undefined,
+    tlsKey: undefined,
+    tlsMinVersion: undefined,
+    redirectHttp: undefined,
   };
   const args = PASSED_ON.flatMap((spec) => flag(spec, spec.key in overrides ? overrides[spec.key] : fields[spec.key]));
   args.push(`--id=${child.id}`);

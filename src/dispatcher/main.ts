@@ -1,15 +1,18 @@
 /**
  * `dhttp dispatcher`: starts the dispatcher, prints the listening line scripts wait for,
- * and drains on SIGINT/SIGTERM before exiting 0.
+ * and drains on SIGINT/SIGTERM before exiting 0. With --tls-cert, SIGHUP reloads the
+ * certificate and key.
  */
 import type { DispatcherConfig } from '../config/types.js';
 import { createLogger, type Logger } from '../common/logger.js';
+import { reloadTlsOnSighup } from '../server/tls-reload.js';
 import { startDispatcher } from './app.js';
 
 export async function runDispatcher(config: DispatcherConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, base: { role: 'dispatcher' } });
   const dispatcher = await startDispatcher(config, { logger });
   announce(logger, dispatcher.url, config);
+  if (dispatcher.server.scheme === 'https') reloadTlsOnSighup(() => dispatcher.server.reloadTls(), logger);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

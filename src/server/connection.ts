@@ -15,6 +15,7 @@ import { requestIdFor } from './request-id.js';
 import { Response, type ResponseSink } from './response.js';
 import { decodePath, parseTarget, type Target } from '../codec/target.js';
 import type { Handler } from './types.js';
+import { type UpgradeHook, upgradeRequestOf } from './upgrade.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -31,6 +32,8 @@ export interface ConnectionHost {
   released(conn: Connection): void;
   /** A pass-through exchange completed (counted like requestDone). */
   passed(ex: PassExchange): void;
+  /** Offered `Connection: upgrade` requests (see upgrade.ts); undefined: none are. */
+  readonly upgrade: UpgradeHook | undefined;
 }
 
 /** A pass-through exchange in flight, with what a fallback to the handler needs. */
@@ -268,6 +271,7 @@ export class Connection implements ResponseSink {
     const t = parseTarget(head.method, head.target);
     const path = t.rawPath === '*' ? '*' : decodePath(t.rawPath);
     const id = requestIdFor(framing.requestId);
+    if (this.#host.upgrade !== undefined && this.#offerUpgrade(head, framing, t, path, id, buf)) return;
     const pass = this.#host.passThrough;
     // Offered: HTTP/1.1 requests without body whose head starts the buffer (no empty lines
     // before it), so the head's bytes can be relayed as they came.
@@ -280,6 +284,26 @@ export class Connection implements ResponseSink {
       this.#served--;
     }
     this.#startHandler(head, framing, t, path, id, this.#now, undefined);
+  }
+
+  /**
+   * Offers an upgrade request to the server's hook. When the hook takes the socket, this
+   * connection detaches: marked closed (its listeners, timeout checks and parsing loop
+   * become no-ops) and released from the server, which tracks the socket from now on.
+   */
+  #offerUpgrade(head: ParsedHead, framing: Framing, t: Target, path: string, id: string, buf: Buffer): boolean {
+    const hook = this.#host.upgrade as UpgradeHook;
+    const req = upgradeRequestOf(head, framing, t, path, id, this.#socket, this.#now);
+    if (req === undefined) return false;
+    // Answers to earlier pipelined requests go out before the new protocol's first bytes.
+    if (this.#out !== '') this.#flush();
+    if (!hook(req, this.#socket, buf.subarray(head.end))) return false;
+    this.#closed = true;
+    this.#buf = null;
+    this.#host.released(this);
+    // Paused by pipelining backpressure: the taker's 'data' listener is attached by now.
+    if (this.#socket.isPaused()) this.#socket.resume();
+    return true;
   }
 
   #startHandler(

@@ -46,9 +46,21 @@ const ENGINE_KEYS = {
   maxConnections: true,
   shutdownTimeout: true,
   logLevel: true,
+  tlsCert: true,
+  tlsKey: true,
+  tlsMinVersion: true,
+  redirectHttp: true,
 } as const;
 const SHARED_KEYS = { dataDir: true, rateLimit: true, rateBurst: true, maxCountwordsBytes: true, montecarloChunk: true } as const;
-const POOL_KEYS = { www: true, threads: true, queueSize: true, taskTimeout: true, staticCacheBytes: true } as const;
+const POOL_KEYS = {
+  www: true,
+  threads: true,
+  queueSize: true,
+  taskTimeout: true,
+  staticCacheBytes: true,
+  wsMaxMessage: true,
+  wsIdleTimeout: true,
+} as const;
 const WORKER_KEYS = {
   ...ENGINE_KEYS,
   ...SHARED_KEYS,
