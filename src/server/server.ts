@@ -242,6 +242,9 @@ export class HttpServer implements ConnectionHost {
     for (const c of this.#conns) c.destroy();
     for (const s of this.#takenOver) s.destroy();
     for (const s of this.#sockets) s.destroy();
+    // Their 'close' events follow within a tick or two: once close() resolves, none is open.
+    const cut = Date.now() + 1000;
+    while (this.#sockets.size > 0 && Date.now() < cut) await new Promise((r) => setTimeout(r, 5));
     if (this.#timer !== undefined) clearInterval(this.#timer);
     await Promise.all([closed, unixClosed, redirectClosed]);
   }

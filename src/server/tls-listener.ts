@@ -32,9 +32,12 @@ export class TlsFront {
       ...secureOptionsOf(setup.pair, setup.files.minVersion),
       ALPNProtocols: [...ALPN_PROTOCOLS],
       handshakeTimeout: handshakeTimeoutMs,
-      allowHalfOpen: true,
     });
-    this.#tls.on('secureConnection', onSecure);
+    this.#tls.on('secureConnection', (socket: TLSSocket) => {
+      // The engine's half-close semantics (a request, then FIN, still gets its answer).
+      socket.allowHalfOpen = true;
+      onSecure(socket);
+    });
     // Handshake failures and timeouts (ERR_TLS_HANDSHAKE_TIMEOUT) are the client's; with a
     // listener here Node leaves the socket open, so it is closed explicitly.
     this.#tls.on('tlsClientError', (_err: Error, socket: TLSSocket) => {
@@ -54,6 +57,9 @@ export class TlsFront {
 
   /** Starts the handshake on an accepted TCP socket. */
   handshake(raw: Socket): void {
+    // The TLSSocket inherits this: a client that half-closes mid-handshake can never finish
+    // it, and its socket closes at once instead of waiting for the handshake deadline.
+    raw.allowHalfOpen = false;
     this.#tls.emit('connection', raw);
   }
 

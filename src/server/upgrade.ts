@@ -20,7 +20,8 @@ import type { HttpRequest } from './types.js';
  * Returns true when it took the socket. `head` holds the bytes the client sent after the
  * request head (the new protocol's first bytes; often empty). The socket is handed over
  * flowing, with the engine's listeners left inert: a taker attaches its own 'data'
- * listener before returning (or pauses the socket).
+ * listener before returning (or pauses the socket). The socket allows half-open
+ * connections: the client's FIN ('end') is the taker's to answer with end().
  */
 export type UpgradeHook = (req: HttpRequest, socket: Socket, head: Buffer) => boolean;
 
