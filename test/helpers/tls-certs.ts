@@ -30,7 +30,8 @@ export interface TestCerts {
 
 function openssl(args: readonly string[], cwd: string): void {
   const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (r.error !== undefined) throw new Error(`openssl is needed for the TLS tests (scripts/install-test-deps.sh installs it): ${r.error.message}`);
+  if (r.error !== undefined)
+    throw new Error(`openssl is needed for the TLS tests (scripts/install-test-deps.sh installs it): ${r.error.message}`);
   if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.stderr}`);
 }
 
@@ -43,8 +44,12 @@ export function makeTestCerts(): TestCerts {
   const pair = (name: string, serial: number): TestPair => {
     openssl(['req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=localhost'], dir);
     openssl(
-      ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(serial), '-days', '2']
-        .concat(['-extfile', 'san.ext', '-out', `${name}.leaf.pem`]),
+      ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(serial), '-days', '2'].concat([
+        '-extfile',
+        'san.ext',
+        '-out',
+        `${name}.leaf.pem`,
+      ]),
       dir,
     );
     const leaf = readFileSync(join(dir, `${name}.leaf.pem`));
