@@ -41,6 +41,14 @@ async function open(port: number, first: string): Promise<{ socket: Socket; rece
   return { socket, received: () => got };
 }
 
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
@@ -86,14 +94,15 @@ describe('upgrade hook', () => {
       const h2c =
         'GET /ping HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n';
       const onlyUpgrade = 'GET /ping HTTP/1.1\r\nHost: localhost\r\nUpgrade: x-echo\r\n\r\n';
+      const notInConnection = 'GET /ping HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive, x-upgrade\r\nUpgrade: x-echo\r\n\r\n';
       const withBody = 'POST /echo HTTP/1.1\r\nHost: localhost\r\nConnection: upgrade\r\nUpgrade: x-echo\r\nContent-Length: 2\r\n\r\nhi';
       const http10 = 'GET /ping HTTP/1.0\r\nConnection: upgrade\r\nUpgrade: x-echo\r\n\r\n';
-      const r = await sendRaw(port, [h2c, onlyUpgrade, withBody, http10]);
+      const r = await sendRaw(port, [h2c, onlyUpgrade, notInConnection, withBody, http10]);
       assert.deepEqual(
         r.responses.map((x) => x.status),
-        [200, 200, 200, 200],
+        [200, 200, 200, 200, 200],
       );
-      assert.equal(r.responses[2].body.toString(), 'hi');
+      assert.equal(r.responses[3].body.toString(), 'hi');
       assert.deepEqual(calls, ['h2c'], 'only the request asking with Connection: upgrade, HTTP/1.1 and no body is offered');
       assert.equal(server.upgradedCount, 0);
     });
@@ -127,13 +136,17 @@ describe('upgrade hook', () => {
     });
   });
 
-  test('graceful shutdown closes a taken socket its taker never closes, at --shutdown-timeout', async () => {
+  test('graceful shutdown closes a taken socket its taker never closes, at --shutdown-timeout', { timeout: 15_000 }, async () => {
     const { server, port } = await startTestServer({ upgrade: echoHook([]), shutdownTimeoutMs: 300 });
     const c = await open(port, UPGRADE);
     await waitFor(() => c.received() === SWITCHED);
     const started = Date.now();
-    await server.close();
-    await closed(c.socket);
+    try {
+      await server.close();
+      await within(closed(c.socket), 5000, 'the taken socket to be closed');
+    } finally {
+      c.socket.destroy();
+    }
     assert.ok(Date.now() - started >= 250, 'kept until the shutdown timeout');
     assert.equal(server.upgradedCount, 0);
   });
