@@ -142,8 +142,7 @@ describe('upgrade hook', () => {
     await waitFor(() => c.received() === SWITCHED);
     const started = Date.now();
     try {
-      await server.close();
-      await within(closed(c.socket), 5000, 'the taken socket to be closed');
+      await within(Promise.all([server.close(), closed(c.socket)]), 5000, 'the shutdown to close the taken socket');
     } finally {
       c.socket.destroy();
     }
