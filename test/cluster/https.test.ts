@@ -133,6 +133,10 @@ describe('HTTPS through dhttp start', () => {
     const words = await request(cluster.port, certs.ca, '/countwords', { method: 'POST', body: Buffer.from(TEXT) });
     assert.equal(words.status, 200);
     assert.deepEqual(JSON.parse(words.body.toString()), { and: 1, cat: 2, "don't": 1, hat: 1, stop: 1, the: 3 });
+    // TLS is the dispatcher's: the workers behind it serve plain HTTP.
+    const workers = JSON.parse((await request(cluster.port, certs.ca, '/workers')).body.toString()) as { Address: string }[];
+    assert.equal(workers.length, 2);
+    for (const w of workers) assert.match(w.Address, /^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   test('the same with curl', () => {
