@@ -169,7 +169,12 @@ export class HttpServer implements ConnectionHost {
         redirectToHttps(() => this.address.port),
       );
       this.#redirect = redirect;
-      await redirect.listen(this.#redirectPort, host);
+      try {
+        await redirect.listen(this.#redirectPort, host);
+      } catch (err) {
+        await this.close(); // the HTTPS listener must not outlive a failed start
+        throw err;
+      }
       return address;
     });
   }

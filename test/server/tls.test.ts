@@ -9,7 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { HttpServer, HttpServerOptions } from '../../src/server/server.js';
+import { createHttpServer, type HttpServer, type HttpServerOptions } from '../../src/server/server.js';
 import { type TlsFiles, loadTlsPairSync } from '../../src/server/tls-credentials.js';
 import { makeTestCerts, type TestCerts, type TestPair } from '../helpers/tls-certs.js';
 import { sendRaw } from './helpers/raw-client.js';
@@ -182,6 +182,19 @@ describe('--redirect-http', () => {
       const badHost = await sendRaw(rport, ['GET / HTTP/1.1\r\nHost: a b\r\n\r\n']);
       assert.equal(badHost.responses[0].status, 400);
     });
+  });
+
+  test('a redirect port in use fails listen() and leaves nothing listening', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const taken = (busy.address() as net.AddressInfo).port;
+    const server = createHttpServer({ tls: tlsOf(certs.a), redirectHttpPort: taken }, (_req, res) => res.json(200, {}));
+    try {
+      await assert.rejects(server.listen(0, '127.0.0.1'), /EADDRINUSE/);
+      assert.equal(server.closing, true);
+    } finally {
+      busy.close();
+    }
   });
 });
 
