@@ -40,6 +40,11 @@ const UNLIMITED = new Set(['/ping', '/health', '/metrics']);
  */
 const UNIX_CLIENT_KEY = 'unix';
 
+/** The rate limiter's key for a client. */
+function clientKey(req: HttpRequest): string {
+  return req.remoteAddress === '' ? UNIX_CLIENT_KEY : req.remoteAddress;
+}
+
 /** setTimeout's ceiling, standing in for "no task timeout". */
 const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -84,7 +89,13 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     requestsServed: () => server?.requestsServed ?? 0,
     websockets: () => wsEcho.openCount,
   };
-  const wsEcho = new WsEcho({ maxMessage: config.wsMaxMessage, idleTimeoutMs: config.wsIdleTimeout, stats });
+  const wsEcho = new WsEcho({
+    maxMessage: config.wsMaxMessage,
+    idleTimeoutMs: config.wsIdleTimeout,
+    stats,
+    // A rate-limited client's handshake is declined, then answered 429 by handle().
+    admit: (req) => limiter?.take(clientKey(req)).ok ?? true,
+  });
   const metrics = createWorkerMetrics(pool, stats, id);
   const routes: RouteDef[] = [];
   const help = { value: undefined as unknown };
@@ -125,9 +136,6 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     stats.inFlight--;
     if (req.signal.aborted) record(req, res, 499);
   };
-
-  const clientKey = (req: HttpRequest): string => (req.remoteAddress === '' ? UNIX_CLIENT_KEY : req.remoteAddress);
-  const limiterAllows = (req: HttpRequest): boolean => limiter?.take(clientKey(req)).ok ?? true;
 
   const handle: Handler = (req, res) => {
     res.setHeader('X-Worker-Id', id);
@@ -184,8 +192,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     {
       ...engineOptionsOf(config),
       ...listenerTls,
-      // A rate-limited client's handshake is declined, then answered 429 by handle().
-      upgrade: (req, socket, head) => (limiter === undefined || limiterAllows(req)) && wsEcho.upgrade(req, socket, head),
+      upgrade: wsEcho.upgrade,
       bodyLimit: (method, path) => router.bodyLimit(method, path),
       onResponse: (req, res) => record(req, res, res.status),
       onError: (err, req) => {

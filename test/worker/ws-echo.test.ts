@@ -186,6 +186,24 @@ describe('/ws/echo limits, TLS and shutdown', () => {
     assert.equal((await fragClosing).code, 1009);
   });
 
+  test('--rate-limit applies to handshakes: over the limit is a 429', async (t) => {
+    const w = await startWorker(['--threads', '1', '--log-level', 'warn', '--rate-limit', '0.01', '--rate-burst', '1'], { context: t });
+    const url = `ws://127.0.0.1:${w.port}/ws/echo`;
+    const first = await connect(url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(url);
+      ws.once('unexpected-response', (req, res) => {
+        req.destroy();
+        resolve(res.statusCode ?? 0);
+      });
+      ws.once('open', () => reject(new Error('a second handshake was admitted')));
+      ws.once('error', () => {});
+    });
+    assert.equal(status, 429);
+    first.close(1000);
+    await closeOf(first);
+  });
+
   test('wss:// on a worker with --tls-cert', async (t) => {
     const w = await startWorker(['--threads', '1', '--log-level', 'warn', '--tls-cert', certs.a.cert, '--tls-key', certs.a.key], {
       context: t,

@@ -29,6 +29,11 @@ export interface WsEchoOptions {
   readonly idleTimeoutMs: number;
   /** Open WebSockets count as in-flight work (the worker's load). */
   readonly stats: WorkerStats;
+  /**
+   * Asked last, for a valid handshake (the rate limiter); false declines it, and the route
+   * then answers the request as plain HTTP. @default every handshake admitted
+   */
+  readonly admit?: (req: HttpRequest) => boolean;
 }
 
 /** Why a request to /ws/echo cannot become a WebSocket; undefined when it can. */
@@ -83,6 +88,7 @@ export class WsEcho {
   /** The engine's upgrade hook: takes valid handshakes to /ws/echo, declines the rest. */
   readonly upgrade = (req: HttpRequest, socket: Socket, head: Buffer): boolean => {
     if (req.path !== WS_ECHO_PATH || req.method !== 'GET' || this.#closing || handshakeError(req) !== undefined) return false;
+    if (this.#opts.admit !== undefined && !this.#opts.admit(req)) return false;
     // ws reads these fields only; the handshake was checked above.
     const wsReq = {
       method: 'GET',
