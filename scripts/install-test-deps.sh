@@ -3,6 +3,17 @@
 # Idempotent; the browser test skips itself (with a message) where chromium is absent.
 set -euo pipefail
 
+# ── TLS tests (issue 19): openssl makes the test certificates, curl is one of the HTTPS
+# clients. Unlike chromium these are required: the TLS tests fail without them.
+if ! command -v openssl >/dev/null || ! command -v curl >/dev/null; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "install-test-deps: openssl and curl are needed by the TLS tests; install them (not root or no apt-get here)" >&2
+  else
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl curl ca-certificates >/dev/null
+  fi
+fi
+# ── end of the TLS block
 # --- promtool (Debian's `prometheus` package) -------------------------------------------
 # test/dispatcher/admin/promtool.test.ts runs `promtool check metrics` on the dispatcher's
 # and a worker's /metrics. Only promtool is wanted: the package's own service is neither

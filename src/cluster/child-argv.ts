@@ -50,6 +50,11 @@ export function workerChildArgv(config: ClusterConfig, child: WorkerChild): stri
     // Children are added directly, not registered: they need no token, and argv is public.
     clusterToken: undefined,
     clusterTokenFile: undefined,
+    // TLS is the dispatcher's listener: children stay plain HTTP on 127.0.0.1 and Unix sockets.
+    tlsCert: undefined,
+    tlsKey: undefined,
+    tlsMinVersion: undefined,
+    redirectHttp: undefined,
   };
   const args = PASSED_ON.flatMap((spec) => flag(spec, spec.key in overrides ? overrides[spec.key] : fields[spec.key]));
   args.push(`--id=${child.id}`);

@@ -26,6 +26,8 @@ import { Supervisor, type SupervisedWorker } from './supervisor.js';
 import { describeExit, type WorkerCommand, type WorkerOutput } from './worker-process.js';
 import { workerChildArgv, workerChildEnv } from './child-argv.js';
 import type { ClusterConfig } from '../config/types.js';
+import type { HttpServer } from '../server/server.js';
+import { reloadTlsOnSighup } from '../server/tls-reload.js';
 
 /** A worker gets this much longer than its own shutdown timeout before SIGKILL. */
 const STOP_GRACE_EXTRA_MS = 2000;
@@ -35,6 +37,8 @@ export interface ClusterHandle {
   readonly url: string;
   readonly port: number;
   readonly upstreams: UpstreamSet;
+  /** The dispatcher's HTTP server (its TLS listener, for a reload). */
+  readonly server: HttpServer;
   /** The children now listening. */
   workers(): SupervisedWorker[];
   /** Stops accepting, drains in-flight requests, then stops every child. Idempotent. */
@@ -183,16 +187,19 @@ export async function startCluster(config: ClusterConfig, options: ClusterOption
     throw err;
   }
   logger.info({ workers: supervisor.workers() }, 'cluster ready');
-  return { url: dispatcher.url, port: dispatcher.port, upstreams, workers: () => supervisor.workers(), close };
+  return { url: dispatcher.url, port: dispatcher.port, upstreams, server: dispatcher.server, workers: () => supervisor.workers(), close };
 }
 
 /**
  * The command. Resolves 0 once the cluster serves; SIGINT/SIGTERM then drain and exit 0.
  * A second signal during the drain stops waiting: children are killed and the exit is 1.
+ * With --tls-cert, SIGHUP reloads the dispatcher's certificate; it never reaches the
+ * workers (each child runs in its own process group, see worker-process.ts).
  */
 export async function runCluster(config: ClusterConfig): Promise<number> {
   const logger = createLogger({ level: config.logLevel, base: { role: 'cluster' } });
   const cluster = await startCluster(config, { logger });
+  if (cluster.server.scheme === 'https') reloadTlsOnSighup(() => cluster.server.reloadTls(), logger);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (++signals > 1) {

@@ -39,6 +39,10 @@ export const ERRORS = Object.freeze({
       'Dispatcher: that address or worker was not added by registration (it is fixed, discovered or embedded); a registration cannot take it over or remove it.',
   },
   EXPECTATION_FAILED: { status: 417, meaning: 'The Expect header holds something other than 100-continue.' },
+  UPGRADE_REQUIRED: {
+    status: 426,
+    meaning: 'The endpoint speaks WebSocket only (GET with Upgrade: websocket, Sec-WebSocket-Version: 13).',
+  },
   RATE_LIMITED: { status: 429, meaning: 'The client exceeded its token-bucket rate limit; see Retry-After.' },
   HEADERS_TOO_LARGE: { status: 431, meaning: 'The header section exceeds --max-header-bytes or --max-headers.' },
   INTERNAL: { status: 500, meaning: 'An unexpected server error; logged with the request id.' },

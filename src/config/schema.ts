@@ -84,6 +84,7 @@ const DAY = 24 * HOUR;
 
 export const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const);
 export const BALANCE_POLICIES = Object.freeze(['round-robin', 'least-load', 'p2c'] as const);
+export const TLS_VERSIONS = Object.freeze(['TLSv1.2', 'TLSv1.3'] as const);
 
 export const CORES = availableParallelism();
 
@@ -243,6 +244,48 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     commands: SERVERS,
     help: 'pino log level.',
   },
+  {
+    key: 'tlsCert',
+    flag: 'tls-cert',
+    type: 'path',
+    default: undefined,
+    defaultText: 'off (plain HTTP)',
+    group: 'listen',
+    commands: SERVERS,
+    help: 'PEM certificate (the server certificate first, then any intermediates): serve HTTPS on --port, with --tls-key. SIGHUP re-reads both without dropping connections. In `dhttp start`, for the dispatcher only (its workers stay plain).',
+  },
+  {
+    key: 'tlsKey',
+    flag: 'tls-key',
+    type: 'path',
+    default: undefined,
+    defaultText: 'off',
+    group: 'listen',
+    commands: SERVERS,
+    help: 'PEM private key (unencrypted) matching --tls-cert.',
+  },
+  {
+    key: 'tlsMinVersion',
+    flag: 'tls-min-version',
+    type: 'enum',
+    default: 'TLSv1.2',
+    values: TLS_VERSIONS,
+    group: 'listen',
+    commands: SERVERS,
+    help: 'Oldest TLS version a client may use (with --tls-cert).',
+  },
+  {
+    key: 'redirectHttp',
+    flag: 'redirect-http',
+    type: 'int',
+    default: 0,
+    min: 1,
+    max: 65535,
+    zero: 'off',
+    group: 'listen',
+    commands: SERVERS,
+    help: 'With --tls-cert: also listen on this port (same --host) for plain HTTP and answer every request with 308 to https://<host>:<port><target>.',
+  },
 
   // ── compression: every server process ──────────────────────────────────────────────
   {
@@ -389,6 +432,28 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     group: 'content',
     commands: WORKERS,
     help: 'Memory for caching small static files.',
+  },
+  {
+    key: 'wsMaxMessage',
+    flag: 'ws-max-message',
+    type: 'size',
+    default: MiB,
+    min: 1,
+    max: 256 * MiB,
+    group: 'limits',
+    commands: WORKERS,
+    help: 'Largest WebSocket message /ws/echo accepts (after reassembly of its fragments); a larger one closes the connection with 1009.',
+  },
+  {
+    key: 'wsIdleTimeout',
+    flag: 'ws-idle-timeout',
+    type: 'duration',
+    default: MINUTE,
+    min: 1,
+    max: DAY,
+    group: 'limits',
+    commands: WORKERS,
+    help: 'A /ws/echo connection that receives no frame (message, ping or pong) for this long is closed with 1001.',
   },
   {
     key: 'register',

@@ -3,10 +3,11 @@
  * sizes bytes. Meanings and bounds live in schema.ts (and docs/configuration.md); a
  * compile-time check in options.ts keeps these field lists equal to the schema's.
  */
-import type { BALANCE_POLICIES, HostPort } from './schema.js';
+import type { BALANCE_POLICIES, HostPort, TLS_VERSIONS } from './schema.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type BalancePolicy = (typeof BALANCE_POLICIES)[number];
+export type TlsVersion = (typeof TLS_VERSIONS)[number];
 
 /** Limits of the HTTP engine, shared by every server process. */
 export interface EngineConfig {
@@ -42,6 +43,14 @@ export interface EngineConfig {
   readonly compress: 'on' | 'off';
   /** Bodies of at most this many bytes are never compressed. @default 1024 (1KiB) */
   readonly compressThreshold: number;
+  /** Absolute path of the PEM certificate (chain); with tlsKey, the listener serves HTTPS. @default undefined */
+  readonly tlsCert: string | undefined;
+  /** Absolute path of the PEM private key. @default undefined */
+  readonly tlsKey: string | undefined;
+  /** @default 'TLSv1.2' */
+  readonly tlsMinVersion: TlsVersion;
+  /** Plain-HTTP port answering 308 to HTTPS; 0 = off. @default 0 */
+  readonly redirectHttp: number;
 }
 
 /** Options a worker and the dispatcher both use for rate limiting and jobs. */
@@ -72,6 +81,10 @@ export interface WorkerPoolConfig {
   readonly taskTimeout: number;
   /** 0 = off. @default 33554432 (32MiB) */
   readonly staticCacheBytes: number;
+  /** Largest /ws/echo message in bytes (larger: close 1009). @default 1048576 (1MiB) */
+  readonly wsMaxMessage: number;
+  /** /ws/echo closes (1001) after this long without a frame from the client. @default 60000 (60s) */
+  readonly wsIdleTimeout: number;
 }
 
 /** The shared secret of registration (SPEC §6). */

@@ -7,6 +7,7 @@ import type { DispatcherConfig } from '../config/types.js';
 import { createHttpServer, type HttpServer } from '../server/server.js';
 import type { Handler, HttpRequest } from '../server/types.js';
 import { engineOptionsOf } from '../server/engine-config.js';
+import { listenerTlsOf } from '../server/tls-config.js';
 import { HttpError } from '../common/errors.js';
 import type { DispatcherContext, JobRoutes } from './context.js';
 import { DnsDiscovery, StaticDiscovery, type Discovery, type Resolver } from './upstreams/discovery.js';
@@ -44,7 +45,7 @@ export interface StartDispatcherOptions {
 }
 
 export interface Dispatcher {
-  /** `http://HOST:PORT`, with 127.0.0.1 for a wildcard bind. */
+  /** `http://HOST:PORT` (`https://` with --tls-cert), with 127.0.0.1 for a wildcard bind. */
   readonly url: string;
   readonly port: number;
   readonly upstreams: UpstreamSet;
@@ -56,6 +57,8 @@ export interface Dispatcher {
 
 export async function startDispatcher(config: DispatcherConfig, options: StartDispatcherOptions = {}): Promise<Dispatcher> {
   const startedAt = Date.now();
+  // First: a bad certificate or key is a start error, before anything runs.
+  const listenerTls = listenerTlsOf(config);
   const upstreams =
     options.upstreams ??
     new UpstreamSet({
@@ -148,6 +151,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
   const server = createHttpServer(
     {
       ...engineOptionsOf(config),
+      ...listenerTls,
       bodyLimit: (method, path) => router.bodyLimit(method, path),
       onResponse: (req, res) => answered(router.labelOf(req.path) ?? (req.path === '*' ? 'options' : 'forward'), res.status, req),
       onError: (err, req) => logHandlerError(logger, err, req),
@@ -172,7 +176,14 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
       await upstreams.close();
     })());
 
-  return { url: `http://${urlHost(config.host)}:${address.port}`, port: address.port, upstreams, server, context: ctx, close };
+  return {
+    url: `${server.scheme}://${urlHost(config.host)}:${address.port}`,
+    port: address.port,
+    upstreams,
+    server,
+    context: ctx,
+    close,
+  };
 }
 
 /** A wildcard bind is reached through loopback; IPv6 literals need brackets. */

@@ -1,10 +1,12 @@
 /**
  * `dhttp dispatcher`: starts the dispatcher, prints the listening line scripts wait for,
- * and drains on SIGINT/SIGTERM before exiting 0.
+ * and drains on SIGINT/SIGTERM before exiting 0. With --tls-cert, SIGHUP reloads the
+ * certificate and key.
  */
 import { listenFailure } from '../config/start-error.js';
 import type { DispatcherConfig } from '../config/types.js';
 import { createLogger, type Logger } from '../common/logger.js';
+import { reloadTlsOnSighup } from '../server/tls-reload.js';
 import { startDispatcher } from './app.js';
 
 export async function runDispatcher(config: DispatcherConfig): Promise<void> {
@@ -14,6 +16,7 @@ export async function runDispatcher(config: DispatcherConfig): Promise<void> {
     throw listenFailure(err, 'dispatcher', config.host, config.port);
   });
   announce(logger, dispatcher.url, config);
+  if (dispatcher.server.scheme === 'https') reloadTlsOnSighup(() => dispatcher.server.reloadTls(), logger);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

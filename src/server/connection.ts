@@ -15,6 +15,7 @@ import { type BodyStream, Request } from './request.js';
 import { requestIdFor } from './request-id.js';
 import { Response, type ResponseSink } from './response.js';
 import type { Handler } from './types.js';
+import { type UpgradeHook, upgradeRequestOf } from './upgrade.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -27,6 +28,8 @@ export interface ConnectionHost {
   requestDone(req: Request, res: Response): void;
   handlerFailed(err: unknown, req: Request | undefined): void;
   released(conn: Connection): void;
+  /** Offered `Connection: upgrade` requests (see upgrade.ts); undefined: none are. */
+  readonly upgrade: UpgradeHook | undefined;
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -242,11 +245,13 @@ export class Connection implements ResponseSink {
         const rest = head.end < buf.length ? buf.subarray(head.end) : null;
         this.#input.clear();
         try {
-          this.#start(head);
+          this.#start(head, rest);
         } catch (err) {
           this.#fail(err);
           break;
         }
+        // An upgrade hook took the socket (and the bytes after the head).
+        if (this.#closed) break;
         if (rest !== null) {
           if (this.#body !== null && !this.#body.done) this.#input.reset(this.#body.feed(rest));
           else this.#input.reset(rest);
@@ -265,11 +270,13 @@ export class Connection implements ResponseSink {
     }
   }
 
-  #start(head: ParsedHead): void {
+  /** Runs the request whose head is `head`; `rest` holds the bytes that followed it. */
+  #start(head: ParsedHead, rest: Buffer | null): void {
     const framing = requestFraming(head);
     if (head.method === 'CONNECT') throw httpError('NOT_IMPLEMENTED', 'CONNECT is not supported');
     const t = parseTarget(head.method, head.target);
     const path = t.rawPath === '*' ? '*' : decodePath(t.rawPath);
+    if (framing.upgrade !== undefined && this.#host.upgrade !== undefined && this.#offerUpgrade(head, framing, path, rest)) return;
     let stream: BodyStream | null = null;
     if (framing.body !== 'none') {
       // Only a request with a body needs its limit (a callback that may match routes).
@@ -299,6 +306,34 @@ export class Connection implements ResponseSink {
     this.#current = { req, res, framing };
     this.#served++;
     this.#run(req, res, this.#host.handler);
+  }
+
+  /**
+   * Offers an upgrade request to the server's hook. When the hook takes the socket, this
+   * connection detaches: marked closed (its listeners, timeout checks and parsing loop
+   * become no-ops) and released from the server, which tracks the socket from now on.
+   */
+  #offerUpgrade(head: ParsedHead, framing: Framing, path: string, rest: Buffer | null): boolean {
+    const hook = this.#host.upgrade as UpgradeHook;
+    const req = upgradeRequestOf(
+      head,
+      framing,
+      parseTarget(head.method, head.target),
+      path,
+      requestIdFor(framing.requestId),
+      this.#socket,
+      this.#now,
+    );
+    if (req === undefined) return false;
+    // Answers to earlier pipelined requests go out before the new protocol's first bytes.
+    if (this.#out !== '') this.#flush();
+    if (!hook(req, this.#socket, rest ?? Buffer.alloc(0))) return false;
+    this.#closed = true;
+    this.#input.clear();
+    this.#host.released(this);
+    // Paused by pipelining backpressure: the taker's 'data' listener is attached by now.
+    if (this.#socket.isPaused()) this.#socket.resume();
+    return true;
   }
 
   #openBody(framing: Framing, limit: number): BodyStream {

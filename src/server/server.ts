@@ -6,17 +6,27 @@
  * feeding one connection set: one --max-connections cap, one timeout sweep and one
  * graceful shutdown cover both. Unix-socket connections have no remote address
  * (req.remoteAddress is '' and req.remotePort 0).
+ *
+ * With `tls`, the TCP listener serves HTTPS (tls-listener.ts; the Unix-domain one stays
+ * plain: it is local and 0600), and `redirectHttpPort` adds a plain listener that
+ * redirects there. The cap counts every accepted socket until it closes: mid-handshake,
+ * serving HTTP, or taken over by the upgrade hook (upgrade.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, renameSync, unlinkSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, renameSync, type Stats } from 'node:fs';
 import net, { type AddressInfo, type Socket } from 'node:net';
-import { dirname, isAbsolute, join } from 'node:path';
-import { MAX_SOCKET_PATH_BYTES } from '../config/addresses.js';
+import type { TLSSocket } from 'node:tls';
+import { dirname, join } from 'node:path';
 import { Connection, type ConnectionHost } from './connection.js';
 import { ENGINE_DEFAULTS, type EngineOptions } from './options.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 import type { Handler, HttpRequest, HttpResponse } from './types.js';
+import { TlsFront, type TlsSetup } from './tls-listener.js';
+import type { TlsPair } from './tls-credentials.js';
+import { redirectToHttps } from './tls-redirect.js';
+import { SocketPathError, checkReplaceable, checkSocketPath, errnoText, unlinkOwnSocket } from './unix-path.js';
+import type { UpgradeHook } from './upgrade.js';
 
 export interface HttpServerOptions extends Partial<EngineOptions> {
   /** Body limit for a route (e.g. /countwords); undefined → maxBodyBytes. */
@@ -25,6 +35,12 @@ export interface HttpServerOptions extends Partial<EngineOptions> {
   onResponse?: (req: HttpRequest, res: HttpResponse) => void;
   /** Called for handler crashes and 5xx errors (req undefined for protocol-level faults). */
   onError?: (err: unknown, req: HttpRequest | undefined) => void;
+  /** Serve HTTPS on the TCP listener with this certificate and key. @default plain HTTP */
+  tls?: TlsSetup;
+  /** With `tls`: also listen on this port (same host) and answer 308 to HTTPS. @default none */
+  redirectHttpPort?: number;
+  /** Offered every `Connection: upgrade` request; may take the socket (see upgrade.ts). @default none */
+  upgrade?: UpgradeHook;
 }
 
 const OVERLOADED_BODY = '{"error":{"code":"SHUTTING_DOWN","message":"too many open connections"},"request_id":"-"}';
@@ -33,12 +49,23 @@ const OVERLOADED =
   'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\nRetry-After: 1\r\nConnection: close\r\n' +
   `Content-Length: ${Buffer.byteLength(OVERLOADED_BODY)}\r\n\r\n${OVERLOADED_BODY}`;
 
+export { SocketPathError } from './unix-path.js';
+
 export class HttpServer implements ConnectionHost {
   readonly options: EngineOptions;
   readonly keepAliveHint: string;
   readonly handler: Handler;
+  /** The server's wrapper around the upgrade option (tracks what it takes). */
+  readonly upgrade: UpgradeHook | undefined;
   closing = false;
   readonly #server: net.Server;
+  readonly #tls: TlsFront | undefined;
+  readonly #redirectPort: number | undefined;
+  #redirect: HttpServer | undefined;
+  /** Every accepted socket not yet closed (the --max-connections count). */
+  readonly #sockets = new Set<Socket>();
+  /** Sockets the upgrade hook took: closed at the end of a graceful shutdown. */
+  readonly #takenOver = new Set<Socket>();
   /** The Unix-domain listener, once listenPath() succeeded. */
   #unix: { server: net.Server; path: string; dev: number; ino: number } | undefined;
   readonly #conns = new Set<Connection>();
@@ -50,18 +77,58 @@ export class HttpServer implements ConnectionHost {
   #refused = 0;
 
   constructor(options: HttpServerOptions, handler: Handler) {
-    const { bodyLimit, onResponse, onError, ...limits } = options;
+    const { bodyLimit, onResponse, onError, tls, redirectHttpPort, upgrade, ...limits } = options;
     this.options = Object.freeze({ ...ENGINE_DEFAULTS, ...stripUndefined(limits) });
     this.keepAliveHint = keepAliveHint(this.options.keepAliveTimeoutMs);
     this.handler = handler;
     this.#bodyLimit = bodyLimit;
     this.#onResponse = onResponse;
     this.#onError = onError;
-    this.#server = net.createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.#accept(s));
+    this.#server = net.createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.#accept(s, this.#tls));
+    // A client that never finishes its handshake is as slow as one that never finishes its head.
+    this.#tls = tls === undefined ? undefined : new TlsFront(tls, this.options.headerTimeoutMs, (s) => this.#secured(s));
+    this.#redirectPort = tls === undefined ? undefined : redirectHttpPort;
+    this.upgrade = upgrade === undefined ? undefined : (req, socket, head) => this.#takeOver(upgrade, req, socket, head);
   }
 
+  /** Open client sockets: serving HTTP, mid-TLS-handshake, or taken over by the upgrade hook. */
   get connectionCount(): number {
-    return this.#conns.size;
+    return this.#sockets.size;
+  }
+
+  /** Sockets the upgrade hook took and that are still open. */
+  get upgradedCount(): number {
+    return this.#takenOver.size;
+  }
+
+  /** 'https' when the TCP listener serves TLS. */
+  get scheme(): 'http' | 'https' {
+    return this.#tls === undefined ? 'http' : 'https';
+  }
+
+  /** TLS handshakes that failed or timed out. */
+  get failedHandshakes(): number {
+    return this.#tls?.failedHandshakes ?? 0;
+  }
+
+  /** The SHA-256 fingerprint of the certificate new handshakes get; undefined without TLS. */
+  get tlsFingerprint(): string | undefined {
+    return this.#tls?.fingerprint;
+  }
+
+  /** The --redirect-http listener's address, once listening. */
+  get redirectAddress(): AddressInfo | undefined {
+    return this.#redirect?.address;
+  }
+
+  /**
+   * Re-reads the certificate and key (SIGHUP). New handshakes get the new pair; open
+   * connections keep theirs. A bad pair rejects (TlsFilesError, one line) and the current
+   * one stays. Rejects too when the server has no TLS.
+   */
+  reloadTls(): Promise<TlsPair> {
+    if (this.#tls === undefined) return Promise.reject(new Error('this server does not serve TLS'));
+    return this.#tls.reload();
   }
 
   get requestsServed(): number {
@@ -83,13 +150,27 @@ export class HttpServer implements ConnectionHost {
   }
 
   listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
+    return new Promise<AddressInfo>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen({ port, host, backlog: 2048 }, () => {
         this.#server.off('error', reject);
         this.#startTimer();
         resolve(this.address);
       });
+    }).then(async (address) => {
+      if (this.#redirectPort === undefined) return address;
+      const redirect = new HttpServer(
+        { ...this.options },
+        redirectToHttps(() => this.address.port),
+      );
+      this.#redirect = redirect;
+      try {
+        await redirect.listen(this.#redirectPort, host);
+      } catch (err) {
+        await this.close(); // the HTTPS listener must not outlive a failed start
+        throw err;
+      }
+      return address;
     });
   }
 
@@ -152,12 +233,20 @@ export class HttpServer implements ConnectionHost {
     // restarts a worker with the same --unix-socket), and its file must survive our exit
     // (unlinkOwnSocket checks the inode).
     if (unix !== undefined) unlinkOwnSocket(unix);
+    const redirectClosed = this.#redirect?.close();
     for (const c of this.#conns) c.shutdown();
+    // Taken-over sockets are their takers' to close (a WebSocket says 1001 first); what is
+    // left at the deadline is cut, with connections and handshakes still under way.
     const deadline = Date.now() + this.options.shutdownTimeoutMs;
-    while (this.#conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while ((this.#conns.size > 0 || this.#takenOver.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of this.#conns) c.destroy();
+    for (const s of this.#takenOver) s.destroy();
+    for (const s of this.#sockets) s.destroy();
+    // Their 'close' events follow within a tick or two: once close() resolves, none is open.
+    const cut = Date.now() + 1000;
+    while (this.#sockets.size > 0 && Date.now() < cut) await new Promise((r) => setTimeout(r, 5));
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    await Promise.all([closed, unixClosed]);
+    await Promise.all([closed, unixClosed, redirectClosed]);
   }
 
   bodyLimit(method: string, path: string): number {
@@ -178,9 +267,16 @@ export class HttpServer implements ConnectionHost {
     this.#conns.delete(conn);
   }
 
-  #accept(socket: Socket): void {
-    if (this.#conns.size >= this.options.maxConnections || this.closing) {
+  /** A new TCP or Unix-domain socket; `tls` set for the TCP listener of an HTTPS server. */
+  #accept(socket: Socket, tls?: TlsFront): void {
+    if (this.#sockets.size >= this.options.maxConnections || this.closing) {
       this.#refused++;
+      if (tls !== undefined) {
+        // No plaintext answer a TLS client could read; a handshake to say 503 would cost
+        // the CPU the cap is there to protect.
+        socket.destroy();
+        return;
+      }
       socket.on('error', () => {});
       // Read and drop what the client sends so its FIN is seen and the socket closes now.
       socket.resume();
@@ -190,7 +286,28 @@ export class HttpServer implements ConnectionHost {
       socket.once('close', () => clearTimeout(t));
       return;
     }
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+    if (tls !== undefined) tls.handshake(socket);
+    else this.#conns.add(new Connection(socket, this));
+  }
+
+  /** A TLS handshake completed: the socket is served like a TCP one. */
+  #secured(socket: TLSSocket): void {
+    socket.setNoDelay(true);
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
     this.#conns.add(new Connection(socket, this));
+  }
+
+  #takeOver(hook: UpgradeHook, req: HttpRequest, socket: Socket, head: Buffer): boolean {
+    if (this.closing || !hook(req, socket, head)) return false;
+    this.#takenOver.add(socket);
+    socket.once('close', () => this.#takenOver.delete(socket));
+    if (socket.destroyed) this.#takenOver.delete(socket);
+    return true;
   }
 
   #startTimer(): void {
@@ -203,99 +320,6 @@ export class HttpServer implements ConnectionHost {
       for (const c of this.#conns) c.checkTimeouts(now);
     }, every);
     this.#timer.unref();
-  }
-}
-
-/** listenPath() could not use the path; `message` is one line naming it. */
-export class SocketPathError extends Error {
-  readonly code = 'ERR_DHTTP_SOCKET_PATH';
-  readonly path: string;
-  /** Why, without the path (for callers that name the option themselves). */
-  readonly reason: string;
-
-  constructor(path: string, reason: string, cause?: unknown) {
-    super(`cannot listen on Unix socket ${JSON.stringify(path)}: ${reason}`, cause === undefined ? undefined : { cause });
-    this.name = 'SocketPathError';
-    this.path = path;
-    this.reason = reason;
-  }
-}
-
-/** "ENOENT: its directory does not exist" rather than a bare code. */
-function errnoText(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT':
-      return 'ENOENT: its directory does not exist';
-    case 'ENOTDIR':
-      return 'ENOTDIR: a parent is not a directory';
-    case 'EACCES':
-    case 'EPERM':
-      return `${code}: permission denied`;
-    case undefined:
-      return err instanceof Error ? err.message : String(err);
-    default:
-      return code;
-  }
-}
-
-function checkSocketPath(path: string): void {
-  if (!isAbsolute(path)) throw new SocketPathError(path, 'must be an absolute path');
-  const bytes = Buffer.byteLength(path);
-  if (bytes > MAX_SOCKET_PATH_BYTES) throw new SocketPathError(path, `is ${bytes} bytes long, at most ${MAX_SOCKET_PATH_BYTES} allowed`);
-}
-
-/**
- * Whether `path` may be bound (or renamed over): nothing there, or a socket nobody accepts
- * on (left by a SIGKILLed predecessor; the rename replaces it). Anything else — a live
- * socket, a regular file, a directory, a symlink — is never touched and makes this throw.
- */
-async function checkReplaceable(path: string): Promise<void> {
-  let st: Stats;
-  try {
-    st = lstatSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SocketPathError(path, errnoText(err), err);
-    // bind() reports a missing directory as EACCES; say what is wrong.
-    if (!existsSync(dirname(path))) throw new SocketPathError(path, 'its directory does not exist');
-    return;
-  }
-  if (!st.isSocket()) throw new SocketPathError(path, 'exists and is not a socket (refusing to replace it)');
-  const probe = await probeSocket(path);
-  if (probe === 'live') throw new SocketPathError(path, 'another process is listening on it');
-  if (probe !== 'stale') throw new SocketPathError(path, `exists and cannot be checked (${probe}); not replacing it`);
-}
-
-/**
- * Connects to the socket file at `path`: 'live' when something accepts, 'stale' when
- * nobody does (ECONNREFUSED) or it vanished (ENOENT), 'live' too on EAGAIN (a full
- * backlog), else the error code (EACCES: it is someone else's, and not ours to remove).
- */
-function probeSocket(path: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = net.connect({ path });
-    const done = (result: string): void => {
-      clearTimeout(timer);
-      s.destroy();
-      resolve(result);
-    };
-    // A listener with a full backlog may not answer at once; it is alive all the same.
-    const timer = setTimeout(() => done('live'), 1000);
-    s.once('connect', () => done('live'));
-    s.once('error', (err: NodeJS.ErrnoException) => {
-      const code = err.code ?? err.message;
-      done(code === 'ECONNREFUSED' || code === 'ENOENT' ? 'stale' : code === 'EAGAIN' ? 'live' : code);
-    });
-  });
-}
-
-/** Unlinks the socket file we bound, unless it has since been replaced by someone else's. */
-function unlinkOwnSocket(unix: { path: string; dev: number; ino: number }): void {
-  try {
-    const st = lstatSync(unix.path);
-    if (st.dev === unix.dev && st.ino === unix.ino) unlinkSync(unix.path);
-  } catch {
-    // Already gone (or unreadable): nothing of ours to remove.
   }
 }
 

@@ -10,6 +10,7 @@ import { createHttpServer, type HttpServer } from '../server/server.js';
 import type { Handler, HttpRequest, HttpResponse } from '../server/types.js';
 import { compressionOf } from '../server/compress.js';
 import { engineOptionsOf } from '../server/engine-config.js';
+import { listenerTlsOf } from '../server/tls-config.js';
 import { HttpError, httpError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { createAccessLog } from '../common/access-log.js';
@@ -24,6 +25,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { numberRoutes } from './routes/numbers.js';
 import { statusRoutes } from './routes/status.js';
 import { textRoutes } from './routes/text.js';
+import { WsEcho, wsEchoRoute } from './routes/ws-echo.js';
 import { createStaticHandler } from './static/index.js';
 
 const ROUTE_GROUPS = [statusRoutes, textRoutes, numberRoutes, computeRoutes, jobRoutes, fileRoutes];
@@ -39,6 +41,11 @@ const UNLIMITED = new Set(['/ping', '/health', '/metrics']);
  */
 const UNIX_CLIENT_KEY = 'unix';
 
+/** The rate limiter's key for a client. */
+function clientKey(req: HttpRequest): string {
+  return req.remoteAddress === '' ? UNIX_CLIENT_KEY : req.remoteAddress;
+}
+
 /** setTimeout's ceiling, standing in for "no task timeout". */
 const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -49,12 +56,13 @@ export interface WorkerApp {
   readonly context: WorkerContext;
   /**
    * Listens on config.host:config.port and, with config.unixSocket, on that Unix socket too
-   * (`socket` is then its path; absent otherwise). `url` uses 127.0.0.1 for a wildcard bind.
+   * (`socket` is then its path; absent otherwise). `url` uses 127.0.0.1 for a wildcard bind
+   * (and https:// with --tls-cert: the TCP port serves TLS, the Unix socket stays plain).
    * A socket path already in use or taken by another kind of file rejects with a
    * SocketPathError (src/server/server.ts) and nothing stays listening.
    */
   listen(): Promise<{ url: string; port: number; socket?: string }>;
-  /** Graceful: stops accepting, drains requests, then the pool. */
+  /** Graceful: stops accepting, closes WebSockets (1001), drains requests, then the pool. */
   close(): Promise<void>;
 }
 
@@ -64,6 +72,8 @@ export function workerIdOf(config: WorkerConfig): string {
 
 export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp {
   const id = workerIdOf(config);
+  // First: a bad certificate or key is a start error, before threads are started.
+  const listenerTls = listenerTlsOf(config);
   const pool = new ComputePool({
     threads: config.threads,
     queueSize: config.queueSize,
@@ -78,7 +88,15 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     startedAt: Date.now(),
     connections: () => server?.connectionCount ?? 0,
     requestsServed: () => server?.requestsServed ?? 0,
+    websockets: () => wsEcho.openCount,
   };
+  const wsEcho = new WsEcho({
+    maxMessage: config.wsMaxMessage,
+    idleTimeoutMs: config.wsIdleTimeout,
+    stats,
+    // A rate-limited client's handshake is declined, then answered 429 by handle().
+    admit: (req) => limiter?.take(clientKey(req)).ok ?? true,
+  });
   const metrics = createWorkerMetrics(pool, stats, id);
   const routes: RouteDef[] = [];
   const help = { value: undefined as unknown };
@@ -92,6 +110,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     help: () => help.value,
   };
   for (const group of ROUTE_GROUPS) routes.push(...group(context));
+  routes.push(wsEchoRoute(wsEcho));
   help.value = buildHelp(id, routes);
 
   const router = new Router();
@@ -123,7 +142,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   const handle: Handler = (req, res) => {
     res.setHeader('X-Worker-Id', id);
     if (limiter !== undefined && !UNLIMITED.has(req.path)) {
-      const took = limiter.take(req.remoteAddress === '' ? UNIX_CLIENT_KEY : req.remoteAddress);
+      const took = limiter.take(clientKey(req));
       if (!took.ok) {
         throw httpError('RATE_LIMITED', `rate limit of ${config.rateLimit} requests/s (burst ${config.rateBurst}) exceeded`, {
           'Retry-After': String(took.retryAfterSec),
@@ -174,6 +193,8 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   server = createHttpServer(
     {
       ...engineOptionsOf(config),
+      ...listenerTls,
+      upgrade: wsEcho.upgrade,
       bodyLimit: (method, path) => router.bodyLimit(method, path),
       onResponse: (req, res) => record(req, res, res.status),
       onError: (err, req) => {
@@ -192,7 +213,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     context,
     async listen() {
       const { port } = await srv.listen(config.port, config.host);
-      const url = `http://${urlHost(config.host)}:${port}`;
+      const url = `${srv.scheme}://${urlHost(config.host)}:${port}`;
       if (config.unixSocket === undefined) return { url, port };
       try {
         await srv.listenPath(config.unixSocket);
@@ -203,7 +224,9 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
       return { url, port, socket: config.unixSocket };
     },
     async close() {
-      await srv.close();
+      const closed = srv.close(); // refuses new connections and upgrades at once
+      wsEcho.closeAll();
+      await closed;
       await pool.close();
       limiter?.close();
       computePoolErrorChannel.unsubscribe(onPoolError);

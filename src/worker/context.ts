@@ -13,6 +13,8 @@ export interface WorkerStats {
   readonly startedAt: number;
   connections(): number;
   requestsServed(): number;
+  /** Open /ws/echo WebSockets (each also counts in inFlight while open). */
+  websockets(): number;
 }
 
 export interface WorkerContext {

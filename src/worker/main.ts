@@ -1,12 +1,13 @@
 /**
  * `dhttp worker`: runs a worker app as a process. Prints one "listening" line (JSON, with
  * url, id and pid, and socket with --unix-socket) that the cluster supervisor and tests read from stdout; SIGINT/SIGTERM
- * deregister, drain and exit 0.
+ * deregister, drain and exit 0. With --tls-cert, SIGHUP reloads the certificate and key.
  */
 import { ConfigError } from '../config/errors.js';
 import { listenFailure } from '../config/start-error.js';
 import type { WorkerConfig } from '../config/types.js';
 import { SocketPathError } from '../server/server.js';
+import { reloadTlsOnSighup } from '../server/tls-reload.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { createWorkerApp, workerIdOf } from './app.js';
 import { sweepStaleTempFiles } from '../data-files/index.js';
@@ -32,6 +33,7 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   }
   const { url, socket } = listening;
   announce(logger, url, id, socket);
+  if (app.server.scheme === 'https') reloadTlsOnSighup(() => app.server.reloadTls(), logger);
 
   const registration =
     config.register === undefined

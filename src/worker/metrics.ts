@@ -45,6 +45,7 @@ export function createWorkerMetrics(pool: ComputePool, stats: WorkerStats, id: s
     },
   });
   gauge('dhttp_worker_open_connections', 'Open client connections.', () => stats.connections());
+  gauge('dhttp_worker_websockets_open', 'Open /ws/echo WebSockets.', () => stats.websockets());
   // The scrape itself is in flight; it is not load.
   gauge('dhttp_worker_in_flight_requests', 'Requests being handled.', () => Math.max(0, stats.inFlight - 1));
   return { http, registry, text: () => registry.metrics() };

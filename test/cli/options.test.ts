@@ -50,6 +50,10 @@ const ENGINE_KEYS = {
   logLevel: true,
   compress: true,
   compressThreshold: true,
+  tlsCert: true,
+  tlsKey: true,
+  tlsMinVersion: true,
+  redirectHttp: true,
 } as const;
 const SHARED_KEYS = {
   dataDir: true,
@@ -60,7 +64,15 @@ const SHARED_KEYS = {
   montecarloChunk: true,
 } as const;
 const TOKEN_KEYS = { clusterToken: true, clusterTokenFile: true } as const;
-const POOL_KEYS = { www: true, threads: true, queueSize: true, taskTimeout: true, staticCacheBytes: true } as const;
+const POOL_KEYS = {
+  www: true,
+  threads: true,
+  queueSize: true,
+  taskTimeout: true,
+  staticCacheBytes: true,
+  wsMaxMessage: true,
+  wsIdleTimeout: true,
+} as const;
 const WORKER_KEYS = {
   ...ENGINE_KEYS,
   ...SHARED_KEYS,

@@ -14,9 +14,11 @@ export const CONFORMANCE_RUNNER = fileURLToPath(new URL('../shared/conformance/r
 /** `false`, or why the corpus cannot run here (for `{ skip }`). */
 export const conformanceSkip: false | string = existsSync(CONFORMANCE_RUNNER) ? false : `no runner at ${CONFORMANCE_RUNNER}`;
 
-export async function assertConformance(t: TestContext, port: number): Promise<void> {
+/** With `tls`, the corpus is sent over TLS (the runner's --tls: any certificate accepted). */
+export async function assertConformance(t: TestContext, port: number, options: { tls?: boolean } = {}): Promise<void> {
+  const args = [CONFORMANCE_RUNNER, `127.0.0.1:${port}`, ...(options.tls === true ? ['--tls'] : [])];
   const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-    const p = spawn(process.execPath, [CONFORMANCE_RUNNER, `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     p.stdout.setEncoding('utf8').on('data', (s: string) => {
       stdout += s;

@@ -45,6 +45,7 @@ export const statusRoutes: RouteGroup = (ctx): RouteDef[] => {
           connections: ctx.stats.connections(),
           requests_served: ctx.stats.requestsServed(),
           in_flight: ctx.stats.inFlight - 1,
+          websockets: ctx.stats.websockets(),
           pool: ctx.pool.stats(),
           memory: {
             rss: mem.rss,
@@ -55,7 +56,10 @@ export const statusRoutes: RouteGroup = (ctx): RouteDef[] => {
           },
         });
       },
-      doc: { summary: 'Process status: pid, id, uptime, connections, requests, compute pool, memory.' },
+      doc: {
+        summary:
+          'Process status: pid, id, uptime, connections, requests, in flight (open WebSockets included), open WebSockets, compute pool, memory.',
+      },
     },
     {
       methods: ['GET'],
