@@ -9,8 +9,9 @@
  * write (HTTP/1.1 pipelining): the largest cost of relaying small answers is per read and
  * write, on both sides, not per byte.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { type ClientConnection as Conn, ClientConnection, type ConnectionOwner, type OutgoingBody } from './connection.js';
+import { connectUpstream, type UpstreamTarget } from './connector.js';
 import { clientError } from './errors.js';
 import type { ExchangeControl, ExchangeOptions, ResponseHandler } from './handler.js';
 
@@ -27,6 +28,8 @@ export interface PoolOptions {
   pipelining?: number;
   /** Connect to this Unix-domain socket instead of the origin's host:port. */
   socketPath?: string;
+  /** For an `https:` origin: the CAs to trust (PEM) instead of Node's bundled ones. @default Node's */
+  ca?: Buffer;
 }
 
 export const POOL_DEFAULTS = Object.freeze({
@@ -35,7 +38,7 @@ export const POOL_DEFAULTS = Object.freeze({
   connectTimeoutMs: 2000,
   queueTimeoutMs: 5000,
   pipelining: 16,
-} satisfies Required<Omit<PoolOptions, 'socketPath'>>);
+} satisfies Required<Omit<PoolOptions, 'socketPath' | 'ca'>>);
 
 /** One request for the pool: its serialized head, its body, how its answer is handled. */
 export interface PoolRequest {
@@ -64,12 +67,11 @@ interface Waiter {
 }
 
 export class Pool implements ConnectionOwner {
-  readonly #host: string;
-  readonly #port: number;
+  /** Where and how sockets connect. */
+  readonly #target: UpstreamTarget;
   /** The origin's host[:port]: the Host field of requests. */
   readonly authority: string;
-  readonly #opts: Required<Omit<PoolOptions, 'socketPath'>>;
-  readonly #socketPath: string | undefined;
+  readonly #opts: Required<Omit<PoolOptions, 'socketPath' | 'ca'>>;
   readonly #idle: Conn[] = [];
   readonly #all = new Set<Conn>();
   readonly #waiters: Waiter[] = [];
@@ -89,11 +91,18 @@ export class Pool implements ConnectionOwner {
 
   constructor(origin: string, options: PoolOptions = {}) {
     const url = new URL(origin);
-    this.#host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    this.#port = Number(url.port || 80);
     this.authority = url.host;
-    this.#opts = { ...POOL_DEFAULTS, ...stripUndefined(options) };
-    this.#socketPath = options.socketPath;
+    const { socketPath, ca, ...rest } = options;
+    this.#opts = { ...POOL_DEFAULTS, ...stripUndefined(rest) };
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.#target = {
+      host,
+      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      authority: url.host,
+      socketPath,
+      tls: url.protocol === 'https:' ? { servername: host, ca } : undefined,
+      connectTimeoutMs: this.#opts.connectTimeoutMs,
+    };
     this.#every = Math.max(25, Math.min(1000, this.#opts.keepAliveTimeoutMs / 4));
     this.#idleLimit = Math.max(1, Math.floor(this.#opts.keepAliveTimeoutMs / this.#every) - 1);
   }
@@ -322,34 +331,33 @@ export class Pool implements ConnectionOwner {
         return true;
       },
     };
-    const socket: Socket =
-      this.#socketPath !== undefined
-        ? connect({ path: this.#socketPath, onread })
-        : connect({ host: this.#host, port: this.#port, noDelay: true, onread });
-    const timer = setTimeout(() => {
-      socket.destroy(clientError('CONNECT_TIMEOUT', `connect to ${this.authority} timed out after ${this.#opts.connectTimeoutMs} ms`));
-    }, this.#opts.connectTimeoutMs);
-    timer.unref();
-    const onError = (err: Error): void => {
-      clearTimeout(timer);
-      this.#count--;
-      waiter.fail(err);
-      this.#connectForWaiter();
-      if (this.#count === 0) this.#onEmpty?.();
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      conn = new ClientConnection(socket, this);
-      this.#all.add(conn);
-      if (this.#closed) {
-        conn.destroy();
-        waiter.fail(clientError('CLOSED', 'the pool is closed'));
-        return;
-      }
-      waiter.give(conn);
-    });
+    connectUpstream(this.#target, onread).then(
+      (socket) => {
+        conn = new ClientConnection(socket, this);
+        this.#all.add(conn);
+        if (this.#closed) {
+          conn.destroy();
+          waiter.fail(clientError('CLOSED', 'the pool is closed'));
+          return;
+        }
+        waiter.give(conn);
+      },
+      (err: unknown) => {
+        this.#count--;
+        waiter.fail(err);
+        this.#connectForWaiter();
+        if (this.#count === 0) this.#onEmpty?.();
+      },
+    );
+  }
+
+  /**
+   * A connection to the upstream outside the pool, for a protocol that takes it over
+   * (an Upgrade tunnel): connected, within the connect timeout, or the connect error.
+   */
+  connectRaw(): Promise<Socket> {
+    if (this.#closed) return Promise.reject(clientError('CLOSED', 'the pool is closed'));
+    return connectUpstream(this.#target, undefined);
   }
 }
 

@@ -18,17 +18,17 @@ export const MAX_SOCKET_PATH_BYTES = 100;
 export const SOCKET_PATH_PATTERN = new RegExp(`^/[\\x20-\\x7e]{0,${MAX_SOCKET_PATH_BYTES - 1}}$`);
 
 /**
- * Normalises an upstream address to its origin (`http://host:port`), or throws a
- * TypeError saying what is wrong. Only plain `http:` origins are accepted.
+ * Normalises an upstream address to its origin (`http://host:port`, or `https://` for a
+ * worker serving TLS), or throws a TypeError saying what is wrong.
  */
 export function parseUpstreamAddress(input: string): string {
   let url: URL;
   try {
     url = new URL(input);
   } catch {
-    throw new TypeError(`address must be an http URL like http://host:port, got ${JSON.stringify(input)}`);
+    throw new TypeError(`address must be an http(s) URL like http://host:port, got ${JSON.stringify(input)}`);
   }
-  if (url.protocol !== 'http:') throw new TypeError(`address must use http:, got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`address must use http: or https:, got ${url.protocol}`);
   if (url.hostname === '') throw new TypeError('address needs a host');
   if (url.username !== '' || url.password !== '') throw new TypeError('address must not carry credentials');
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {

@@ -145,6 +145,10 @@ export interface DispatcherConfig extends EngineConfig, SharedJobConfig, Cluster
   readonly proxyMinRate: number;
   /** @default 16 */
   readonly upstreamPipelining: number;
+  /** Absolute path of a PEM CA bundle for https:// workers. @default undefined */
+  readonly upstreamCa: string | undefined;
+  /** 0 = never. @default 60000 (60s) */
+  readonly tunnelIdleTimeout: number;
   /** @default 4194304 (4MiB) */
   readonly countwordsChunk: number;
   /** Registered workers at most. @default 256 */

@@ -71,7 +71,7 @@ export function allowedText(spec: OptionSpec): string {
     case 'host:port':
       return 'host:port with a port in [1, 65535]';
     case 'list':
-      if (spec.item === 'upstream') return 'comma-separated http://host:port origins or unix:/absolute/socket/paths (at most 100 bytes)';
+      if (spec.item === 'upstream') return 'comma-separated http(s)://host:port origins or unix:/absolute/socket/paths (at most 100 bytes)';
       return spec.item === 'cidr'
         ? 'comma-separated IPv4 or IPv6 addresses or CIDRs (10.0.0.0/8, fd00::/8)'
         : (spec.patternText ?? 'a list of strings');

@@ -12,6 +12,8 @@ import { HttpError } from '../common/errors.js';
 import type { DispatcherContext, JobRoutes } from './context.js';
 import { DnsDiscovery, StaticDiscovery, type Discovery, type Resolver } from './upstreams/discovery.js';
 import { Forwarder } from './proxy/forward.js';
+import { TunnelForwarder } from './proxy/tunnel.js';
+import { readUpstreamCa } from './upstreams/upstream-ca.js';
 import { HealthChecker } from './health/health.js';
 import { registerJobRoutes } from './jobs/index.js';
 import { JobBoard } from './jobs/job-registry.js';
@@ -59,10 +61,16 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
   const startedAt = Date.now();
   // First: a bad certificate or key is a start error, before anything runs.
   const listenerTls = listenerTlsOf(config);
+  const ca = config.upstreamCa === undefined ? undefined : readUpstreamCa(config.upstreamCa);
   const upstreams =
     options.upstreams ??
     new UpstreamSet({
-      pool: { connections: config.upstreamConnections, queueTimeoutMs: config.upstreamQueueTimeout, pipelining: config.upstreamPipelining },
+      pool: {
+        connections: config.upstreamConnections,
+        queueTimeoutMs: config.upstreamQueueTimeout,
+        pipelining: config.upstreamPipelining,
+        ca,
+      },
     });
   const jobs = new JobBoard({ keepFinished: config.jobsHistory });
   const metrics = new DispatcherMetrics(upstreams, {
@@ -92,6 +100,15 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
     logger,
   });
   metrics.registerForwarder(forwarder.counts);
+  const tunnels = new TunnelForwarder({
+    upstreams,
+    policy,
+    idleTimeoutMs: config.tunnelIdleTimeout,
+    answerTimeoutMs: config.upstreamTimeout,
+    isLocal: (path) => path === '*' || router.labelOf(path) !== undefined,
+    logger,
+  });
+  metrics.registerTunnels(tunnels);
   // Registration (POST /workers/register) is always on; these are the other sources.
   const discoveries: Discovery[] = [new StaticDiscovery(config.upstreams)];
   if (config.discover !== undefined) {
@@ -155,6 +172,8 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
       bodyLimit: (method, path) => router.bodyLimit(method, path),
       onResponse: (req, res) => answered(router.labelOf(req.path) ?? (req.path === '*' ? 'options' : 'forward'), res.status, req),
       onError: (err, req) => logHandlerError(logger, err, req),
+      // Refused upgrades (a loop, the rate limit) are declined: the handler answers them.
+      upgrade: (req, socket, head) => tunnels.wants(req) && filter.allows(req) && tunnels.take(req, socket, head),
     },
     handler,
   );

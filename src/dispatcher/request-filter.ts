@@ -54,6 +54,16 @@ export class RequestFilter {
     return took.ok ? undefined : httpError('RATE_LIMITED', this.#limitText, { 'Retry-After': String(took.retryAfterSec) });
   }
 
+  /** Whether `req` passes (for a path that cannot throw: the upgrade hook). Takes a token like enforce. */
+  allows(req: HttpRequest): boolean {
+    try {
+      this.enforce(req);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Throws the refusal of `req`, if any. Reads the parsed field list: no header object is made. */
   enforce(req: HttpRequest): void {
     let via: string | undefined;

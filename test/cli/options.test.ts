@@ -106,6 +106,8 @@ const DISPATCHER_KEYS = {
   proxyBodyTimeout: true,
   proxyMinRate: true,
   upstreamPipelining: true,
+  upstreamCa: true,
+  tunnelIdleTimeout: true,
   countwordsChunk: true,
   maxRegistered: true,
   trustedProxies: true,
@@ -378,10 +380,10 @@ describe('types and their error lines', () => {
       ['worker', '--register', 'dispatcher:8080'],
       'invalid --register "dispatcher:8080": must be an http:// or https:// URL without query or fragment',
     );
-    const allowed = 'must be comma-separated http://host:port origins or unix:/absolute/socket/paths (at most 100 bytes)';
+    const allowed = 'must be comma-separated http(s)://host:port origins or unix:/absolute/socket/paths (at most 100 bytes)';
     rejects(['dispatcher', '--upstreams', 'http://a:1,nope'], `invalid --upstreams "nope": ${allowed}`);
-    // The dispatcher speaks plain HTTP to its workers: refused here, not when it starts.
-    rejects(['dispatcher', '--upstreams', 'https://a:1'], `invalid --upstreams "https://a:1": ${allowed}`);
+    // Workers may serve TLS: https:// upstreams are accepted (trusted with --upstream-ca).
+    assert.deepEqual(parseAs('dispatcher', ['--upstreams', 'https://a:1']).upstreams, ['https://a:1']);
     rejects(['dispatcher', '--upstreams', 'http://a:1/api'], `invalid --upstreams "http://a:1/api": ${allowed}`);
   });
 

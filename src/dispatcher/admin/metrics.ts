@@ -106,6 +106,27 @@ export class DispatcherMetrics {
    * or retried on another try) and those pipelined with others on one worker connection,
    * read from `source` at scrape time.
    */
+  /** `dhttp_tunnels_open` and `dhttp_tunnels_opened_total`: Upgrade tunnels through the dispatcher. */
+  registerTunnels(source: { readonly openCount: number; readonly opened: number }): void {
+    new Gauge({
+      name: 'dhttp_tunnels_open',
+      help: 'Upgrade tunnels (WebSockets) open through the dispatcher now.',
+      registers: [this.registry],
+      collect() {
+        this.set(source.openCount);
+      },
+    });
+    new Counter({
+      name: 'dhttp_tunnels_opened_total',
+      help: 'Upgrade tunnels opened through the dispatcher (a worker answered 101).',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(source.opened);
+      },
+    });
+  }
+
   registerForwarder(source: { readonly attempts: number; readonly retried: number; readonly pipelined: number }): void {
     new Counter({
       name: 'dhttp_dispatcher_pipelined_total',

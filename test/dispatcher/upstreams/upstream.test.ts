@@ -63,10 +63,10 @@ test('parseUpstreamAddress normalises origins and rejects the rest', () => {
   assert.equal(parseUpstreamAddress('http://LOCALHOST:8081/'), 'http://localhost:8081');
   assert.equal(parseUpstreamAddress('http://[::1]:9000'), 'http://[::1]:9000');
   assert.equal(parseUpstreamAddress('http://h'), 'http://h');
+  assert.equal(parseUpstreamAddress('https://H:8443/'), 'https://h:8443', 'a worker serving TLS');
   for (const bad of [
     '',
     'h:8081',
-    'https://h:1',
     'ftp://h',
     'http://u:p@h:1',
     'http://h:1/x',
