@@ -2,8 +2,8 @@
  * Every command-line option, once. Flags, environment twins, defaults, validation, --help
  * and docs/configuration.md are all derived from this table, so they cannot disagree.
  */
-import { availableParallelism } from 'node:os';
 import { SOCKET_PATH_PATTERN } from './addresses.js';
+import { cpuBudget } from './cpus.js';
 
 export const COMMANDS = Object.freeze(['start', 'worker', 'dispatcher', 'bench'] as const);
 export type CommandName = (typeof COMMANDS)[number];
@@ -68,7 +68,9 @@ export const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debu
 export const BALANCE_POLICIES = Object.freeze(['round-robin', 'least-load', 'p2c'] as const);
 export const UPSTREAM_CLIENT_NAMES = Object.freeze(['raw', 'undici'] as const);
 
-export const CORES = availableParallelism();
+const CPU_BUDGET = cpuBudget();
+/** CPUs this process may use: the host's, capped by a cgroup CPU quota (a container's CPU limit). */
+export const CORES = CPU_BUDGET.cpus;
 
 export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   // ── engine limits: every server process ────────────────────────────────────────────
@@ -244,7 +246,7 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     max: 1024,
     group: 'worker',
     commands: WORKERS,
-    defaultText: 'cores (worker); max(1, ⌊cores / workers⌋) (start)',
+    defaultText: 'cores (worker); max(1, ⌊cores / workers⌋) (start); cores = CPUs allowed by affinity and the cgroup CPU quota',
     help: 'Compute pool threads per worker.',
   },
   {
@@ -554,12 +556,14 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     key: 'workers',
     flag: 'workers',
     type: 'int',
-    default: Math.max(2, CORES),
+    // Under a CPU quota the container's replicas give redundancy; a second process on one
+    // allowed CPU only competes for it.
+    default: CPU_BUDGET.quota === undefined ? Math.max(2, CORES) : CORES,
     min: 1,
     max: 1024,
     group: 'cluster',
     commands: ['start'],
-    defaultText: 'max(2, cores)',
+    defaultText: 'max(2, cores); one per allowed CPU under a cgroup CPU quota',
     help: 'Worker child processes.',
   },
   {

@@ -57,7 +57,7 @@ export interface SharedJobConfig {
 export interface WorkerPoolConfig {
   /** Absolute path. @default resolve('./www') */
   readonly www: string;
-  /** @default os.availableParallelism() (worker); max(1, ⌊cores / workers⌋) (start) */
+  /** @default cores (worker); max(1, ⌊cores / workers⌋) (start); cores = os.availableParallelism() capped by the cgroup CPU quota */
   readonly threads: number;
   /** @default 64 */
   readonly queueSize: number;
@@ -115,7 +115,7 @@ export interface DispatcherConfig extends EngineConfig, SharedJobConfig {
 
 /** `dhttp start`: the dispatcher's options, the workers' pass-through options, and the supervisor's. */
 export interface ClusterConfig extends DispatcherConfig, WorkerPoolConfig {
-  /** @default max(2, os.availableParallelism()) */
+  /** @default max(2, cores); cores (one per allowed CPU) under a cgroup CPU quota */
   readonly workers: number;
   /** First restart delay; doubles per crash in a row. @default 250 */
   readonly restartBackoff: number;
