@@ -23,7 +23,8 @@ const PLACEHOLDER: Readonly<Record<OptionSpec['type'], string>> = Object.freeze(
 });
 
 export function flagSpelling(spec: OptionSpec): string {
-  const placeholder = spec.type === 'list' ? (spec.item === 'upstream' ? '<addresses>' : '<value>') : PLACEHOLDER[spec.type];
+  const placeholder =
+    spec.type === 'list' ? (spec.item === 'upstream' ? '<addresses>' : spec.item === 'url' ? '<urls>' : '<value>') : PLACEHOLDER[spec.type];
   const long = spec.type === 'bool' ? `--[no-]${spec.flag}` : `--${spec.flag} ${placeholder}`;
   return spec.short !== undefined ? `-${spec.short}, ${long}` : long;
 }

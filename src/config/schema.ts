@@ -41,7 +41,7 @@ export interface OptionSpec {
   /** Allowed values of an enum. */
   readonly values?: readonly string[];
   /** Element type of a list. */
-  readonly item?: 'upstream' | 'string';
+  readonly item?: 'upstream' | 'url' | 'string';
   /** Extra check for strings, with the words the error message uses for it. */
   readonly pattern?: RegExp;
   readonly patternText?: string;
@@ -333,11 +333,12 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   {
     key: 'register',
     flag: 'register',
-    type: 'url',
-    default: undefined,
+    type: 'list',
+    item: 'url',
+    default: [],
     group: 'worker',
     commands: ['worker'],
-    help: 'Dispatcher URL to announce this worker to (POST /workers/register), again every --register-interval.',
+    help: 'Dispatcher URLs, comma-separated (the flag may repeat), to announce this worker to (POST /workers/register), each again every --register-interval: two dispatchers over the same workers both learn them.',
   },
   {
     key: 'advertise',

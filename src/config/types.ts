@@ -68,8 +68,8 @@ export interface WorkerPoolConfig {
 }
 
 export interface WorkerConfig extends EngineConfig, SharedJobConfig, WorkerPoolConfig {
-  /** Dispatcher URL to register with. @default undefined (no registration) */
-  readonly register: string | undefined;
+  /** Dispatcher URLs to register with (normalised; the worker announces to each). @default [] (no registration) */
+  readonly register: readonly string[];
   /** URL announced to the dispatcher. @default undefined (the listen address) */
   readonly advertise: string | undefined;
   /** @default 3000 (3s) */

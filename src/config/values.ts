@@ -40,6 +40,7 @@ export function allowedShort(spec: OptionSpec): string {
     case 'url':
       return 'http(s) URL';
     case 'list':
+      if (spec.item === 'url') return 'http(s) URLs';
       return spec.item === 'upstream' ? 'http:// origins, unix:/socket paths' : (spec.patternText ?? 'strings');
     case 'bool':
       return 'true, false';
@@ -70,6 +71,7 @@ export function allowedText(spec: OptionSpec): string {
     case 'host:port':
       return 'host:port with a port in [1, 65535]';
     case 'list':
+      if (spec.item === 'url') return 'comma-separated http:// or https:// URLs without query or fragment';
       return spec.item === 'upstream'
         ? 'comma-separated http://host:port origins or unix:/absolute/socket/paths (at most 100 bytes)'
         : (spec.patternText ?? 'a list of strings');
@@ -82,6 +84,10 @@ export function allowedText(spec: OptionSpec): string {
 
 function invalid(spec: OptionSpec, source: string, raw: string): ConfigError {
   return new ConfigError(`invalid ${source} ${JSON.stringify(raw)}: must be ${allowedText(spec)}`);
+}
+
+function invalidItem(spec: OptionSpec, source: string, item: string): never {
+  throw invalid(spec, source, item);
 }
 
 function inRange(spec: OptionSpec, n: number): boolean {
@@ -159,6 +165,10 @@ export function parseValue(spec: OptionSpec, raw: string, source: string): Optio
       return hp;
     }
     case 'list': {
+      if (spec.item === 'url') {
+        const urls = text.split(/[\s,]+/).filter((s) => s !== '');
+        return urls.map((item) => parseUrl(item) ?? invalidItem(spec, source, item));
+      }
       if (spec.item === 'upstream') {
         const items = text.split(/[\s,]+/).filter((s) => s !== '');
         return items.map((item) => {

@@ -32,10 +32,10 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   announce(logger, url, id, socket);
 
   const registration =
-    config.register === undefined
+    config.register.length === 0
       ? undefined
       : new Registration({
-          dispatcher: config.register,
+          dispatchers: config.register,
           address: config.advertise ?? url,
           id,
           intervalMs: config.registerInterval,
