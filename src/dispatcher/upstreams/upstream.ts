@@ -237,6 +237,21 @@ export class Upstream {
     return this.#probeClient;
   }
 
+  /**
+   * Fails every exchange in flight on this worker's connections and drops them; the next
+   * use opens new ones. For a worker that stopped answering (a dead host, a cut link): its
+   * requests would otherwise wait out the whole upstream timeout before being retried (as
+   * HAProxy's `on-marked-down shutdown-sessions`).
+   */
+  cutConnections(): void {
+    const all = [this.#pool, this.#probeClient, this.#rawPool, this.#rawProbe].filter((d) => d !== undefined);
+    this.#pool = undefined;
+    this.#probeClient = undefined;
+    this.#rawPool = undefined;
+    this.#rawProbe = undefined;
+    for (const d of all) void d.destroy().catch(() => {});
+  }
+
   /** Closes the connections: gracefully (in-flight requests finish) or at once. */
   async close(force = false): Promise<void> {
     this.#closed = true;
