@@ -3,8 +3,9 @@
  * host inside a network namespace: `node load-client.js <json options>` prints the result
  * as one JSON line). Every request is recorded with its start time on the wall clock (so
  * another process can line it up with the faults it applied), its duration and its
- * outcome. With several base URLs, a request whose connection fails (refused, reset before
- * any answer, unreachable) is tried on the next one: a client of a replicated service.
+ * outcome. With several base URLs, a request whose connection fails is tried on the next
+ * one, as a client of a replicated service does: any request that reached no server
+ * (refused, unreachable), and a GET whose connection broke before its answer.
  */
 import http from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
@@ -39,8 +40,10 @@ export interface LoadResult {
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
 
-/** Connection failures that mean the request never reached a server. */
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ETIMEDOUT']);
+/** The request reached no server: safe to send again, whatever the method. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** The connection broke: the server may have acted on the request, so only idempotent ones go again. */
+const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
 interface Answer {
   status: number;
@@ -90,9 +93,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           record = { start, ms: wallNow() - start, method, target, status: a.status, connectRetries };
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code ?? 'ERROR';
-          // Only a failure that reached no server is safe to send again (any method).
           const elapsed = wallNow() - start;
-          if (CONNECT_FAILURES.has(code) && options.urls.length > 1 && elapsed < timeoutMs && i < 20) {
+          const again = NOT_SENT.has(code) || (BROKEN.has(code) && method === 'GET');
+          if (again && options.urls.length > 1 && elapsed < timeoutMs && i < 20) {
             connectRetries++;
             continue;
           }
