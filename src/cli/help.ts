@@ -37,7 +37,7 @@ const PLACEHOLDER: Readonly<Record<OptionSpec['type'], string>> = Object.freeze(
 const SPELLED_ENUM_CHARS = 8;
 
 function placeholderOf(spec: OptionSpec): string {
-  if (spec.type === 'list') return spec.item === 'upstream' ? '<addresses>' : '<value>';
+  if (spec.type === 'list') return spec.item === 'upstream' ? '<addresses>' : spec.item === 'url' ? '<urls>' : '<value>';
   const values = spec.values?.join('|') ?? '';
   if (spec.type === 'enum' && values.length <= SPELLED_ENUM_CHARS) return `<${values}>`;
   return PLACEHOLDER[spec.type];

@@ -2,9 +2,9 @@
  * Every command-line option, once. Flags, environment twins, defaults, validation, --help
  * and docs/configuration.md are all derived from this table, so they cannot disagree.
  */
-import { availableParallelism } from 'node:os';
 import { SOCKET_PATH_PATTERN } from './addresses.js';
 import { CLUSTER_TOKEN_PATTERN, CLUSTER_TOKEN_TEXT } from './cluster-token.js';
+import { cpuBudget } from './cpus.js';
 
 export const COMMANDS = Object.freeze(['start', 'worker', 'dispatcher', 'bench'] as const);
 export type CommandName = (typeof COMMANDS)[number];
@@ -59,7 +59,7 @@ export interface OptionSpec {
   /** Allowed values of an enum. */
   readonly values?: readonly string[];
   /** Element type of a list. */
-  readonly item?: 'upstream' | 'cidr' | 'string';
+  readonly item?: 'upstream' | 'cidr' | 'url' | 'string';
   /** Extra check for strings, with the words the error message uses for it. */
   readonly pattern?: RegExp;
   readonly patternText?: string;
@@ -86,7 +86,9 @@ export const LOG_LEVELS = Object.freeze(['fatal', 'error', 'warn', 'info', 'debu
 export const BALANCE_POLICIES = Object.freeze(['round-robin', 'least-load', 'p2c'] as const);
 export const TLS_VERSIONS = Object.freeze(['TLSv1.2', 'TLSv1.3'] as const);
 
-export const CORES = availableParallelism();
+const CPU_BUDGET = cpuBudget();
+/** CPUs this process may use: the host's, capped by a cgroup CPU quota (a container's CPU limit). */
+export const CORES = CPU_BUDGET.cpus;
 
 export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   // ── engine limits: every server process ────────────────────────────────────────────
@@ -338,7 +340,7 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     max: 1024,
     group: 'jobs',
     commands: WORKERS,
-    defaultText: 'cores (worker); max(1, ⌊cores / workers⌋) (start)',
+    defaultText: 'cores (worker); max(1, ⌊cores / workers⌋) (start); cores = CPUs allowed by affinity and the cgroup CPU quota',
     help: 'Compute pool threads per worker.',
   },
   {
@@ -458,11 +460,12 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
   {
     key: 'register',
     flag: 'register',
-    type: 'url',
-    default: undefined,
+    type: 'list',
+    item: 'url',
+    default: [],
     group: 'cluster',
     commands: ['worker'],
-    help: 'Dispatcher URL to announce this worker to (POST /workers/register), again every --register-interval.',
+    help: 'Dispatcher URLs, comma-separated (the flag may repeat), to announce this worker to (POST /workers/register), each again every --register-interval: two dispatchers over the same workers both learn them.',
   },
   {
     key: 'advertise',
@@ -839,12 +842,14 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     key: 'workers',
     flag: 'workers',
     type: 'int',
-    default: Math.max(2, CORES),
+    // Under a CPU quota the container's replicas give redundancy; a second process on one
+    // allowed CPU only competes for it.
+    default: CPU_BUDGET.quota === undefined ? Math.max(2, CORES) : CORES,
     min: 1,
     max: 1024,
     group: 'cluster',
     commands: ['start'],
-    defaultText: 'max(2, cores)',
+    defaultText: 'max(2, cores); one per allowed CPU under a cgroup CPU quota',
     help: 'Worker child processes.',
   },
   {

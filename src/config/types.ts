@@ -73,7 +73,7 @@ export interface SharedJobConfig {
 export interface WorkerPoolConfig {
   /** Absolute path. @default resolve('./www') */
   readonly www: string;
-  /** @default os.availableParallelism() (worker); max(1, ⌊cores / workers⌋) (start) */
+  /** @default cores (worker); max(1, ⌊cores / workers⌋) (start); cores = os.availableParallelism() capped by the cgroup CPU quota */
   readonly threads: number;
   /** @default 64 */
   readonly queueSize: number;
@@ -96,8 +96,8 @@ export interface ClusterTokenConfig {
 }
 
 export interface WorkerConfig extends EngineConfig, SharedJobConfig, WorkerPoolConfig, ClusterTokenConfig {
-  /** Dispatcher URL to register with. @default undefined (no registration) */
-  readonly register: string | undefined;
+  /** Dispatcher URLs to register with (normalised; the worker announces to each). @default [] (no registration) */
+  readonly register: readonly string[];
   /** URL announced to the dispatcher. @default undefined (the listen address) */
   readonly advertise: string | undefined;
   /** @default 3000 (3s) */
@@ -167,7 +167,7 @@ export interface DispatcherConfig extends EngineConfig, SharedJobConfig, Cluster
 
 /** `dhttp start`: the dispatcher's options, the workers' pass-through options, and the supervisor's. */
 export interface ClusterConfig extends DispatcherConfig, WorkerPoolConfig {
-  /** @default max(2, os.availableParallelism()) */
+  /** @default max(2, cores); cores (one per allowed CPU) under a cgroup CPU quota */
   readonly workers: number;
   /** First restart delay; doubles per crash in a row. @default 250 */
   readonly restartBackoff: number;

@@ -40,7 +40,8 @@ export function allowedShort(spec: OptionSpec): string {
     case 'url':
       return 'http(s) URL';
     case 'list':
-      if (spec.item === 'upstream') return 'http:// origins, unix:/socket paths';
+      if (spec.item === 'url') return 'http(s) URLs';
+      if (spec.item === 'upstream') return 'http(s):// origins, unix:/socket paths';
       return spec.item === 'cidr' ? 'IPv4/IPv6 addresses or CIDRs' : (spec.patternText ?? 'strings');
     case 'bool':
       return 'true, false';
@@ -71,6 +72,7 @@ export function allowedText(spec: OptionSpec): string {
     case 'host:port':
       return 'host:port with a port in [1, 65535]';
     case 'list':
+      if (spec.item === 'url') return 'comma-separated http:// or https:// URLs without query or fragment';
       if (spec.item === 'upstream') return 'comma-separated http(s)://host:port origins or unix:/absolute/socket/paths (at most 100 bytes)';
       return spec.item === 'cidr'
         ? 'comma-separated IPv4 or IPv6 addresses or CIDRs (10.0.0.0/8, fd00::/8)'
@@ -84,6 +86,10 @@ export function allowedText(spec: OptionSpec): string {
 
 function invalid(spec: OptionSpec, source: string, raw: string): ConfigError {
   return new ConfigError(`invalid ${source} ${JSON.stringify(raw)}: must be ${allowedText(spec)}`);
+}
+
+function invalidItem(spec: OptionSpec, source: string, item: string): never {
+  throw invalid(spec, source, item);
 }
 
 function inRange(spec: OptionSpec, n: number): boolean {
@@ -161,6 +167,10 @@ export function parseValue(spec: OptionSpec, raw: string, source: string): Optio
       return hp;
     }
     case 'list': {
+      if (spec.item === 'url') {
+        const urls = text.split(/[\s,]+/).filter((s) => s !== '');
+        return urls.map((item) => parseUrl(item) ?? invalidItem(spec, source, item));
+      }
       if (spec.item === 'upstream') {
         const items = text.split(/[\s,]+/).filter((s) => s !== '');
         return items.map((item) => {

@@ -36,10 +36,10 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
   if (app.server.scheme === 'https') reloadTlsOnSighup(() => app.server.reloadTls(), logger);
 
   const registration =
-    config.register === undefined
+    config.register.length === 0
       ? undefined
       : new Registration({
-          dispatcher: config.register,
+          dispatchers: config.register,
           address: config.advertise ?? url,
           id,
           intervalMs: config.registerInterval,

@@ -190,7 +190,7 @@ describe('defaults', () => {
     assert.equal(c.maxCountwordsBytes, 4 * 1024 ** 3);
     assert.equal(c.montecarloChunk, 1_000_000);
     assert.equal(c.staticCacheBytes, 32 * 1024 ** 2);
-    assert.equal(c.register, undefined);
+    assert.deepEqual(c.register, []);
     assert.equal(c.advertise, undefined);
     assert.equal(c.registerInterval, 3_000);
     assert.equal(c.id, undefined);
@@ -375,10 +375,23 @@ describe('types and their error lines', () => {
   });
 
   it('url and list of urls', () => {
-    assert.equal(parseAs('worker', ['--register', 'http://dispatcher:8080/']).register, 'http://dispatcher:8080');
+    assert.deepEqual(parseAs('worker', ['--register', 'http://dispatcher:8080/']).register, ['http://dispatcher:8080']);
+    assert.deepEqual(parseAs('worker', ['--register', 'http://d1:8080,https://d2:8443/', '--register=http://d3:8080']).register, [
+      'http://d1:8080',
+      'https://d2:8443',
+      'http://d3:8080',
+    ]);
+    assert.deepEqual(parseAs('worker', [], { DHTTP_REGISTER: 'http://d1:8080, http://d2:8080' }).register, [
+      'http://d1:8080',
+      'http://d2:8080',
+    ]);
     rejects(
       ['worker', '--register', 'dispatcher:8080'],
-      'invalid --register "dispatcher:8080": must be an http:// or https:// URL without query or fragment',
+      'invalid --register "dispatcher:8080": must be comma-separated http:// or https:// URLs without query or fragment',
+    );
+    rejects(
+      ['worker', '--register', 'http://d1:8080,ftp://d2'],
+      'invalid --register "ftp://d2": must be comma-separated http:// or https:// URLs without query or fragment',
     );
     const allowed = 'must be comma-separated http(s)://host:port origins or unix:/absolute/socket/paths (at most 100 bytes)';
     rejects(['dispatcher', '--upstreams', 'http://a:1,nope'], `invalid --upstreams "nope": ${allowed}`);
@@ -539,7 +552,7 @@ describe('workerChildArgv', () => {
     assert.equal(worker.host, '127.0.0.1');
     assert.equal(worker.port, 0);
     assert.equal(worker.id, 'w2');
-    assert.equal(worker.register, 'http://127.0.0.1:9999');
+    assert.deepEqual(worker.register, ['http://127.0.0.1:9999']);
     assert.equal(worker.rateLimit, 0, 'the dispatcher rate-limits, not the workers');
     assert.ok(!args.some((a) => a.startsWith('--cluster-token')), 'the token never goes on a child command line');
     assert.equal(cluster.keepAliveTimeout, 300);

@@ -80,10 +80,14 @@ export function pingReport(body: unknown): PingReport {
 /**
  * Applies one probe result to the upstream's streaks and, past a threshold, its state.
  * Returns true when the answer shows a new process at the same address (a restart).
+ * `unanswered`: no answer came at all (timeout, reset, refused) - unlike a worker that
+ * answers its probe with an error status, it is not working on what it was sent either, so
+ * when the failures reach the threshold its in-flight requests are cut and retried
+ * elsewhere at once.
  */
 export function recordProbe(
   upstream: Upstream,
-  result: ({ ok: true } & PingReport) | { ok: false; reason: string },
+  result: ({ ok: true } & PingReport) | { ok: false; reason: string; unanswered?: boolean },
   thresholds: { fails: number; passes: number },
   now: Date = new Date(),
 ): boolean {
@@ -107,7 +111,12 @@ export function recordProbe(
     upstream.consecutiveFailures++;
     upstream.consecutivePasses = 0;
     upstream.lastError = result.reason;
-    if (first || upstream.consecutiveFailures >= thresholds.fails) upstream.markDown(result.reason);
+    if (first || upstream.consecutiveFailures >= thresholds.fails) {
+      upstream.markDown(result.reason);
+      // Once per streak, even when a failed connect marked it down first: requests sent
+      // before that are still waiting on its established connections.
+      if (result.unanswered === true && upstream.consecutiveFailures === thresholds.fails) upstream.cutConnections();
+    }
   }
   return restarted;
 }
@@ -190,7 +199,7 @@ export class HealthChecker {
         result = { ok: false, reason: `${path} answered ${res.statusCode}` };
       }
     } catch (err) {
-      result = { ok: false, reason: `${path} failed: ${describeError(err)}` };
+      result = { ok: false, reason: `${path} failed: ${describeError(err)}`, unanswered: true };
     }
     // A probe that outlived the upstream's removal must not resurrect stale state.
     if (this.#set.get(upstream.address) !== upstream) return result.ok;

@@ -33,6 +33,14 @@ export class UpstreamTransport {
     return this.#probe;
   }
 
+  /** Fails what is in flight on the pools and drops them; the next use opens new ones. */
+  cut(): void {
+    const pools = [this.#pool, this.#probe].filter((p) => p !== undefined);
+    this.#pool = undefined;
+    this.#probe = undefined;
+    for (const p of pools) void p.destroy();
+  }
+
   /** Closes the connections: gracefully (in-flight requests finish) or at once. */
   async close(force = false): Promise<void> {
     this.#closed = true;

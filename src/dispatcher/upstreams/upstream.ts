@@ -221,6 +221,16 @@ export class Upstream {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /**
+   * Fails every exchange in flight on this worker's connections and drops them; the next
+   * use opens new ones. For a worker that stopped answering (a dead host, a cut link): its
+   * requests would otherwise wait out the whole upstream timeout before being retried (as
+   * HAProxy's `on-marked-down shutdown-sessions`).
+   */
+  cutConnections(): void {
+    this.transport.cut();
+  }
+
   /** Closes the connections: gracefully (in-flight requests finish) or at once. */
   close(force = false): Promise<void> {
     return this.transport.close(force);

@@ -64,16 +64,7 @@ test('parseUpstreamAddress normalises origins and rejects the rest', () => {
   assert.equal(parseUpstreamAddress('http://[::1]:9000'), 'http://[::1]:9000');
   assert.equal(parseUpstreamAddress('http://h'), 'http://h');
   assert.equal(parseUpstreamAddress('https://H:8443/'), 'https://h:8443', 'a worker serving TLS');
-  for (const bad of [
-    '',
-    'h:8081',
-    'ftp://h',
-    'http://u:p@h:1',
-    'http://h:1/x',
-    'http://h:1?q',
-    'http://h:0',
-    'http://h:70000',
-  ]) {
+  for (const bad of ['', 'h:8081', 'ftp://h', 'http://u:p@h:1', 'http://h:1/x', 'http://h:1?q', 'http://h:0', 'http://h:70000']) {
     assert.throws(() => parseUpstreamAddress(bad), TypeError, bad);
   }
 });
