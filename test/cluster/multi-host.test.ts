@@ -136,6 +136,9 @@ describe('multi-host faults (network namespaces)', {
         dir,
         '--countwords-chunk',
         '256KiB',
+        // Chunk events (job progress) are logged at debug.
+        '--log-level',
+        'debug',
       ]),
     );
     for (const w of WORKERS) await dispatcher.waitFor(isEvent('upstream_up', w), started - 1000, 20_000, `${w} up`);
