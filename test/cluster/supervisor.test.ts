@@ -149,14 +149,18 @@ test('a child that ignores SIGTERM is killed after the stop grace', async () => 
 test('a child that never listens is killed after the start timeout and retried', async () => {
   const { supervisor, rec } = supervise(
     (_id, life) => (life === 1 ? 'setInterval(() => {}, 1000);' : script('setInterval(() => {}, 1000);')),
-    { ids: ['w1'], startTimeoutMs: 300 },
+    // Long enough for a child that does listen to start on a loaded machine (Node 24 starts slower).
+    { ids: ['w1'], startTimeoutMs: 2000 },
   );
-  await supervisor.start();
-  assert.equal(rec.up.length, 1);
-  assert.equal(rec.up[0].restarts, 1);
-  assert.ok(rec.logs.some((l) => l.msg === 'worker did not start'));
-  assert.equal(rec.down.length, 0, 'a child that never listened was never up');
-  await supervisor.stop();
+  try {
+    await supervisor.start();
+    assert.equal(rec.up.length, 1);
+    assert.equal(rec.up[0].restarts, 1);
+    assert.ok(rec.logs.some((l) => l.msg === 'worker did not start'));
+    assert.equal(rec.down.length, 0, 'a child that never listened was never up');
+  } finally {
+    await supervisor.stop();
+  }
 });
 
 test('exit code 2 before listening (a configuration error) is fatal, not retried', async () => {
