@@ -6,8 +6,6 @@
 #   upstream connection, no HTTP at all - the ceiling of any proxy written on node:net;
 # - bench/peers/minimal-relay.mjs: the least HTTP a proxy cannot skip (request heads checked
 #   by our parser, response lengths found, upstream connections pooled), nothing else;
-# - bench/peers/bare-relay.mjs: our engine's pass-through hook and raw client's relay mode,
-#   without the dispatcher's logic (selection, upstream state, fallback, metrics, proxy fields).
 # Usage: bash bench/proxy-floor.sh [ROUNDS]   (needs scripts/install-bench-deps.sh; npm run build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,11 +13,10 @@ ROUNDS=${1:-8}
 source bench/proxy-targets.sh
 PIPE="cmd:pipe-proxy-worker=bash bench/peers/pipe-proxy-worker.sh@18130"
 MINIMAL="cmd:minimal-relay-worker=env PROXY=minimal-relay.mjs bash bench/peers/pipe-proxy-worker.sh@18140"
-BARE="cmd:bare-relay-worker=env PROXY=bare-relay.mjs bash bench/peers/pipe-proxy-worker.sh@18150"
 # Short samples, many rounds: this kind of machine drifts between fast and slow phases
 # lasting seconds, so only adjacent (paired) samples compare. The chain, step by step:
-# nginx-proxy → byte pipe (Node's socket I/O) → minimal relay (the least HTTP) → bare relay
-# (our engine + raw client) → dhttp start (the dispatcher's logic), then end to end.
-for pair in "$PIPE|$NGINX" "$MINIMAL|$PIPE" "$BARE|$MINIMAL" "$CLUSTER|$BARE" "$CLUSTER|$NGINX"; do
+# nginx-proxy → byte pipe (Node's socket I/O) → minimal relay (the least HTTP) → dhttp start
+# (our engine, client and the dispatcher's logic), then end to end.
+for pair in "$PIPE|$NGINX" "$MINIMAL|$PIPE" "$CLUSTER|$MINIMAL" "$CLUSTER|$NGINX"; do
   bash $RUN --rounds "$ROUNDS" --duration 3 --max-other 25 --label proxy-floor --ratio "${pair%%|*}" "${pair##*|}"
 done | tee "$OUT/$STAMP-proxy-floor.txt"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Peer for bench/proxy-floor.sh: a proxy from bench/peers/ in front of one dhttp worker on a
 # Unix socket, as `dhttp start` reaches its workers. PROXY picks it: pipe-proxy.mjs (the
-# default: bytes copied, no HTTP), minimal-relay.mjs, minimal-pipelined.mjs or bare-relay.mjs (see bench/proxy-floor.sh).
+# default: bytes copied, no HTTP), minimal-relay.mjs or minimal-pipelined.mjs (see bench/proxy-floor.sh).
 # Run by run.sh as a cmd: target, in its own process group, so stopping
 # the group stops both.
 set -euo pipefail
