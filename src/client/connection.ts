@@ -46,7 +46,20 @@ export class ClientConnection {
   #served = 0;
   #socketError: Error | undefined;
   readonly #queue: Exchange[] = [];
+  /** Reads the current exchange's answer (reset per exchange); undefined while none is current. */
   #decoder: ResponseDecoder | undefined;
+  #spareDecoder: ResponseDecoder | undefined;
+  /** The current exchange's handler (a no-op one once its consumer gave up). */
+  #handler: ResponseHandler = NOOP_HANDLER;
+  readonly #events = {
+    onHead: (head: ResponseHead, body: Buffer | undefined, complete: boolean): void => {
+      this.#headSeen = true;
+      if (!this.#handler.onHead(head, body, complete)) this.#pause(this.#queue[0]);
+    },
+    onData: (data: Buffer, complete: boolean): void => {
+      if (!this.#handler.onData(data, complete)) this.#pause(this.#queue[0]);
+    },
+  };
   #headSeen = false;
   #gotBytes = false;
   #reused = false;
@@ -146,21 +159,22 @@ export class ClientConnection {
     this.#paused = false;
     this.#waitingSince = this.#activeAt = performance.now();
     const handler = ex.abandoned ? NOOP_HANDLER : ex.handler;
-    this.#decoder = new ResponseDecoder(
-      ex.opts.method,
-      {
-        onHead: (head, body, complete) => this.#onHead(ex, handler, head, body, complete),
-        onData: (data, complete) => {
-          if (this.#queue[0] === ex && !handler.onData(data, complete)) this.#pause(ex);
-        },
-      },
-      { raw: handler.raw, upgrade: ex.opts.upgrade },
-    );
+    this.#handler = handler;
+    let decoder = this.#spareDecoder;
+    const options = { raw: handler.raw, upgrade: ex.opts.upgrade };
+    if (decoder === undefined) decoder = new ResponseDecoder(ex.opts.method, this.#events, options);
+    else {
+      this.#spareDecoder = undefined;
+      decoder.reset(ex.opts.method, options);
+    }
+    this.#decoder = decoder;
   }
 
-  #onHead(ex: Exchange, handler: ResponseHandler, head: ResponseHead, body: Buffer | undefined, complete: boolean): void {
-    this.#headSeen = true;
-    if (this.#queue[0] === ex && !handler.onHead(head, body, complete)) this.#pause(ex);
+  /** The current exchange is over: its decoder waits for the next one. */
+  #dropDecoder(): void {
+    if (this.#decoder !== undefined) this.#spareDecoder = this.#decoder;
+    this.#decoder = undefined;
+    this.#handler = NOOP_HANDLER;
   }
 
   /**
@@ -230,7 +244,7 @@ export class ClientConnection {
   /** The current answer is complete. Returns whether reading goes on (with the next queued exchange). */
   #completed(head: ResponseHead, more: boolean): boolean {
     const done = this.#queue.shift() as Exchange;
-    this.#decoder = undefined;
+    this.#dropDecoder();
     const keep = head.framing.keepAlive && !this.#writing && !this.#socket.destroyed;
     if (this.#queue.length > 0) {
       if (keep && !bodylessByRule(done.opts.method, head.status)) {
@@ -299,7 +313,7 @@ export class ClientConnection {
     // was never read: handed back, and the connection goes.
     decoder.end();
     this.#queue.shift();
-    this.#decoder = undefined;
+    this.#dropDecoder();
     this.#failQueue(new UnansweredError('the worker closed the connection after an earlier answer, before reading this request', false));
   }
 
@@ -336,6 +350,7 @@ export class ClientConnection {
     const headSeen = this.#headSeen;
     this.#generation++;
     this.#decoder = undefined;
+    this.#handler = NOOP_HANDLER;
     this.#writing = false;
     this.#socket.destroy();
     const [current, ...rest] = queue;

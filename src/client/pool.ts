@@ -53,11 +53,27 @@ export interface PoolRequest {
 /** The read buffer of every pooled connection: each read is consumed before the next. */
 const READ_BUFFER = Buffer.alloc(64 * 1024);
 
-/** A request not written yet, and its control once it is. */
-interface Pending {
+/**
+ * A request and its control: until it is written the control only marks it given up; once
+ * written it acts on the connection's (one object, no closures per request).
+ */
+class Pending implements ExchangeControl {
   readonly req: PoolRequest;
-  inner: ExchangeControl | undefined;
-  aborted: boolean;
+  inner: ExchangeControl | undefined = undefined;
+  aborted = false;
+
+  constructor(req: PoolRequest) {
+    this.req = req;
+  }
+
+  resume(): void {
+    this.inner?.resume();
+  }
+
+  abort(): void {
+    this.aborted = true;
+    this.inner?.abort();
+  }
 }
 
 interface Waiter {
@@ -131,7 +147,7 @@ export class Pool implements ConnectionOwner {
       return NO_CONTROL;
     }
     this.#ensureSweeper(Math.min(positive(req.opts.headersTimeoutMs), positive(req.opts.bodyTimeoutMs)));
-    const pending: Pending = { req, inner: undefined, aborted: false };
+    const pending = new Pending(req);
     if (req.pipelined === true && req.body === undefined && this.#opts.pipelining > 1) {
       this.#turn.push(pending);
       if (!this.#turnScheduled) {
@@ -142,7 +158,7 @@ export class Pool implements ConnectionOwner {
     } else {
       this.#send([pending]);
     }
-    return pending.inner ?? controlOf(pending);
+    return pending;
   }
 
   /** Writes this turn's pipelined requests: in groups of up to `pipelining`, a connection each. */
@@ -362,17 +378,6 @@ export class Pool implements ConnectionOwner {
 }
 
 const NO_CONTROL: ExchangeControl = Object.freeze({ resume() {}, abort() {} });
-
-/** The control of a request not written yet: it acts on the connection's once there is one. */
-function controlOf(p: Pending): ExchangeControl {
-  return {
-    resume: () => p.inner?.resume(),
-    abort: () => {
-      p.aborted = true;
-      p.inner?.abort();
-    },
-  };
-}
 
 const CONDITIONAL = /\r\n(?:if-none-match|if-modified-since):/i;
 

@@ -73,6 +73,17 @@ export class BodyDecoder {
     this.#limits = limits;
     this.#codes = codes;
     this.#remaining = length;
+    this.#state = State.Done;
+    this.reset(kind, length);
+  }
+
+  /** Starts over for another body (the same limits and codes): no new object per message. */
+  reset(kind: BodyKind, length: number): void {
+    this.#remaining = length;
+    this.#partial = '';
+    this.#trailerBytes = 0;
+    this.#trailerCount = 0;
+    this.#payload = 0;
     switch (kind) {
       case 'none':
         this.#state = State.Done;

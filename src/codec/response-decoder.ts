@@ -40,9 +40,9 @@ const EMPTY = Buffer.alloc(0);
 const PREFIX = 'HTTP/1.';
 
 export class ResponseDecoder {
-  readonly #method: string;
+  #method: string;
   readonly #events: ResponseEvents;
-  readonly #upgrade: boolean;
+  #upgrade: boolean;
   readonly #headLimits: ResponseHeadLimits;
   readonly #bodyLimits: BodyLimits;
   /** The head so far when it spans reads (latin1 pieces), and its length. */
@@ -50,8 +50,10 @@ export class ResponseDecoder {
   #pieceBytes = 0;
   #head: ResponseHead | undefined;
   #body: BodyDecoder | undefined;
+  /** The body decoder of an earlier response, reused for the next. */
+  #spare: BodyDecoder | undefined;
   #done = false;
-  readonly #raw: boolean;
+  #raw: boolean;
   /** Whether the end was reported with the last event. */
   #reported = false;
   readonly #onData: (data: Buffer) => void;
@@ -68,6 +70,23 @@ export class ResponseDecoder {
       if (complete) this.#reported = true;
       events.onData(data, complete);
     };
+  }
+
+  /**
+   * Starts over for the next response on the same stream (a keep-alive connection), with
+   * that request's method and mode: no new decoder per response.
+   */
+  reset(method: string, options: { upgrade?: boolean; raw?: boolean } = {}): void {
+    this.#method = method;
+    this.#upgrade = options.upgrade === true;
+    this.#raw = options.raw === true;
+    this.#pieces = [];
+    this.#pieceBytes = 0;
+    this.#head = undefined;
+    if (this.#body !== undefined) this.#spare = this.#body;
+    this.#body = undefined;
+    this.#done = false;
+    this.#reported = false;
   }
 
   /** The final head, once parsed. */
@@ -174,7 +193,12 @@ export class ResponseDecoder {
     const next = blank + 4;
     if (head.status < 200 && head.status !== 101) return next; // interim: the final head follows
     this.#head = head;
-    const body = new BodyDecoder(head.framing.kind, head.framing.length, this.#bodyLimits, RESPONSE_BODY_CODES);
+    let body = this.#spare;
+    if (body === undefined) body = new BodyDecoder(head.framing.kind, head.framing.length, this.#bodyLimits, RESPONSE_BODY_CODES);
+    else {
+      this.#spare = undefined;
+      body.reset(head.framing.kind, head.framing.length);
+    }
     this.#body = body;
     if (!this.#raw) {
       this.#reported = body.done;

@@ -2,27 +2,31 @@
  * The part of AbortSignal that a request's hot path uses (aborted, reason, abort
  * listeners), without an EventTarget per request: a profile of the dispatcher showed
  * AbortController creation and listener bookkeeping at ~5 % of its CPU. An AbortSignal
- * satisfies the same interface, so consumers accept either.
+ * satisfies the same interface, so consumers accept either. A listener may be a function
+ * or an object with `handleEvent` (as for EventTarget): an object that already exists per
+ * request then costs no closure.
  */
+export type AbortListener = (() => void) | { handleEvent(): void };
+
 export interface AbortLike {
   readonly aborted: boolean;
   readonly reason: unknown;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
+  addEventListener(type: 'abort', listener: AbortListener, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: AbortListener): void;
 }
 
 export class LightSignal implements AbortLike {
   aborted = false;
   reason: unknown = undefined;
   /** Usually zero or one listener (the upstream exchange in flight). */
-  #listeners: Array<() => void> | undefined;
+  #listeners: AbortListener[] | undefined;
 
-  addEventListener(_type: 'abort', listener: () => void): void {
+  addEventListener(_type: 'abort', listener: AbortListener): void {
     // Listeners fire at most once: abort happens once, as with { once: true }.
     (this.#listeners ??= []).push(listener);
   }
 
-  removeEventListener(_type: 'abort', listener: () => void): void {
+  removeEventListener(_type: 'abort', listener: AbortListener): void {
     const l = this.#listeners;
     if (l === undefined) return;
     const i = l.indexOf(listener);
@@ -35,7 +39,7 @@ export class LightSignal implements AbortLike {
     this.reason = reason;
     const l = this.#listeners;
     this.#listeners = undefined;
-    if (l !== undefined) for (const fn of l) fn();
+    if (l !== undefined) for (const fn of l) typeof fn === 'function' ? fn() : fn.handleEvent();
   }
 }
 

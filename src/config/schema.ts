@@ -71,7 +71,7 @@ export interface OptionSpec {
   readonly commands: readonly CommandName[];
 }
 
-export { BALANCE_POLICIES, LOG_LEVELS, TLS_VERSIONS } from './options/shared.js';
+export { BALANCE_POLICIES, TLS_VERSIONS } from './options/shared.js';
 
 export { CORES } from './options/shared.js';
 

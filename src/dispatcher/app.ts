@@ -136,21 +136,13 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
   const jobRoutes = options.jobs === undefined ? registerJobRoutes : options.jobs;
   if (jobRoutes) router.withLabelPrefix('jobs/', () => jobRoutes(router, ctx));
 
-  const recent = metrics.recent;
-  const serve: Handler = async (req, res) => {
-    recent.inFlight++;
-    try {
-      // `OPTIONS *` asks about the server the client is talking to: the dispatcher answers it.
-      if (router.labelOf(req.path) !== undefined || req.path === '*') await router.handle(req, res);
-      else await forwarder.forward(req, res);
-    } finally {
-      recent.inFlight--;
-    }
-  };
-  // Loops (508) and the rate limit (429) are refused before anything else runs.
+  // Loops (508) and the rate limit (429) are refused before anything else runs; then the
+  // dispatcher's own paths (and `OPTIONS *`, which asks about this server) are answered
+  // here, everything else forwarded.
   const handler: Handler = (req, res) => {
     filter.enforce(req);
-    return serve(req, res);
+    if (req.path === '*' || router.labelOf(req.path) !== undefined) return router.handle(req, res);
+    return forwarder.forward(req, res);
   };
 
   /** Metrics and the 5xx log line of every answered request, whichever path served it. */
@@ -178,6 +170,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
     handler,
   );
 
+  metrics.recent.inFlightOf = () => server.inFlight;
   const address = await server.listen(config.port, config.host);
   listenPort = address.port;
   for (const d of discoveries) d.start(upstreams);

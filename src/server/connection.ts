@@ -30,6 +30,8 @@ export interface ConnectionHost {
   released(conn: Connection): void;
   /** Offered `Connection: upgrade` requests (see upgrade.ts); undefined: none are. */
   readonly upgrade: UpgradeHook | undefined;
+  /** Exchanges whose handler runs (counted by the connections). */
+  inFlight: number;
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -215,8 +217,10 @@ export class Connection implements ResponseSink {
     this.#closed = true;
     this.#body?.abort(httpError('BAD_REQUEST', 'client closed the connection before the body was complete'));
     if (this.#current !== null) {
+      this.#host.inFlight--;
       this.#current.req.abort();
       this.#current.res.abandon();
+      this.#current = null;
     }
     this.#input.clear();
     this.#host.released(this);
@@ -305,6 +309,7 @@ export class Connection implements ResponseSink {
     const res = new Response(this, req.method === 'HEAD', req.httpMinor, req.id);
     this.#current = { req, res, framing };
     this.#served++;
+    this.#host.inFlight++;
     this.#run(req, res, this.#host.handler);
   }
 
@@ -415,6 +420,7 @@ export class Connection implements ResponseSink {
     const cur = this.#current;
     if (cur === null) return;
     this.#current = null;
+    this.#host.inFlight--;
     this.#host.requestDone(cur.req, cur.res);
     this.#afterExchange();
   }

@@ -58,6 +58,8 @@ export class HttpServer implements ConnectionHost {
   /** The server's wrapper around the upgrade option (tracks what it takes). */
   readonly upgrade: UpgradeHook | undefined;
   closing = false;
+  /** Requests whose handler runs now. */
+  inFlight = 0;
   readonly #server: net.Server;
   readonly #tls: TlsFront | undefined;
   readonly #redirectPort: number | undefined;

@@ -9,12 +9,13 @@ import type { Handler } from '../../server/types.js';
 
 export class LabelledRouter extends Router {
   readonly #exact = new Map<string, string>();
-  readonly #patterns: Array<{ segments: string[]; label: string }> = [];
+  /** `prefix`: the literal start of the pattern, before its first `:param` segment. */
+  readonly #patterns: Array<{ segments: string[]; label: string; prefix: string }> = [];
   #prefix = '';
 
   override add(methods: string | readonly string[], path: string, handler: Handler, options?: RouteOptions): this {
     const label = this.#prefix + path.replace(/^\//, '');
-    if (path.includes(':')) this.#patterns.push({ segments: path.split('/'), label });
+    if (path.includes(':')) this.#patterns.push({ segments: path.split('/'), label, prefix: path.slice(0, path.indexOf('/:') + 1) });
     else this.#exact.set(path, label);
     return super.add(methods, path, handler, options);
   }
@@ -34,10 +35,13 @@ export class LabelledRouter extends Router {
   labelOf(path: string): string | undefined {
     const exact = this.#exact.get(path);
     if (exact !== undefined || this.#patterns.length === 0) return exact;
-    const parts = path.split('/');
+    // Every forwarded request asks: rule patterns out by their literal start before splitting.
+    let parts: string[] | undefined;
     for (const p of this.#patterns) {
-      if (p.segments.length !== parts.length) continue;
-      if (p.segments.every((seg, i) => (seg.startsWith(':') ? parts[i] !== '' : seg === parts[i]))) return p.label;
+      if (!path.startsWith(p.prefix)) continue;
+      const split = (parts ??= path.split('/'));
+      if (p.segments.length !== split.length) continue;
+      if (p.segments.every((seg, i) => (seg.startsWith(':') ? split[i] !== '' : seg === split[i]))) return p.label;
     }
     return undefined;
   }

@@ -61,8 +61,13 @@ export interface RecentSnapshot {
 }
 
 export class RecentStats {
+  /** Where the count of requests being handled now comes from (the engine's). */
+  inFlightOf: () => number = () => 0;
+
   /** Requests whose handler is running now. */
-  inFlight = 0;
+  get inFlight(): number {
+    return this.inFlightOf();
+  }
   #total = 0;
   #client = 0;
   #server = 0;

@@ -11,50 +11,50 @@ import type { HttpRequest, HttpResponse } from '../../server/types.js';
 import { copyResponseHeaders, relayedLines } from './forward-headers.js';
 import { ClientSideError } from './retry.js';
 
-/** How an attempt ended; `headSeen`: the worker's head had arrived. */
-export class AttemptFailure {
-  constructor(
-    readonly err: unknown,
-    readonly headSeen: boolean,
-  ) {}
+/** Who hears how an attempt ended (exactly once). */
+export interface AttemptOwner {
+  /** The answer was relayed whole. */
+  attemptDone(relay: RelayHandler): void;
+  /** The attempt failed; `headSeen`: the worker's head had arrived. */
+  attemptFailed(relay: RelayHandler, err: unknown, headSeen: boolean): void;
 }
 
 export class RelayHandler implements ResponseHandler {
   readonly raw: boolean;
   readonly #req: HttpRequest;
   readonly #res: HttpResponse;
-  readonly #startedAt: number;
+  readonly #owner: AttemptOwner;
+  readonly startedAt: number;
   #control: ExchangeControl | undefined;
-  #resolve: (() => void) | undefined;
-  #reject: ((failure: AttemptFailure) => void) | undefined;
   #settled = false;
   #pausedForClient = false;
+  #headSeen = false;
   /** Time to the worker's head, ms. */
   ttfbMs = 0;
-  readonly #onClientGone = (): void => {
-    this.#control?.abort();
-    this.#settle(new AttemptFailure(new ClientSideError(this.#req.lightSignal.reason), this.ttfbMs > 0));
-  };
 
-  constructor(req: HttpRequest, res: HttpResponse) {
+  constructor(req: HttpRequest, res: HttpResponse, owner: AttemptOwner) {
     this.#req = req;
     this.#res = res;
+    this.#owner = owner;
     this.raw = req.httpMinor === 1;
-    this.#startedAt = performance.now();
+    this.startedAt = performance.now();
   }
 
-  /** Runs the exchange `start` begins; settles when the answer is complete or the attempt failed. */
-  run(start: (handler: RelayHandler) => ExchangeControl): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-      this.#control = start(this);
-      if (!this.#settled) this.#req.lightSignal.addEventListener('abort', this.#onClientGone);
-    });
+  /** The exchange's control, once dispatched; the client going away gives the exchange up. */
+  bind(control: ExchangeControl): void {
+    this.#control = control;
+    if (!this.#settled) this.#req.lightSignal.addEventListener('abort', this);
+  }
+
+  /** The client went away (this object is the abort listener: no closure per attempt). */
+  handleEvent(): void {
+    this.#control?.abort();
+    this.#settle(new ClientSideError(this.#req.lightSignal.reason), true);
   }
 
   onHead(head: ResponseHead, body: Buffer | undefined, complete: boolean): boolean {
-    this.ttfbMs = performance.now() - this.#startedAt;
+    this.ttfbMs = performance.now() - this.startedAt;
+    this.#headSeen = true;
     if (this.#req.aborted) return true;
     const res = this.#res;
     let ok: boolean;
@@ -87,13 +87,14 @@ export class RelayHandler implements ResponseHandler {
   }
 
   onError(err: unknown, headSeen: boolean): void {
-    this.#settle(new AttemptFailure(err, headSeen));
+    this.#headSeen ||= headSeen;
+    this.#settle(err, false);
   }
 
   /** After a write: done, or paused until the client's socket drained. */
   #after(ok: boolean, complete: boolean): boolean {
     if (complete) {
-      this.#settle(undefined);
+      this.#settle(undefined, false);
       return true;
     }
     if (ok) return true;
@@ -107,11 +108,11 @@ export class RelayHandler implements ResponseHandler {
     return false;
   }
 
-  #settle(failure: AttemptFailure | undefined): void {
+  #settle(err: unknown, clientGone: boolean): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.#req.lightSignal.removeEventListener('abort', this.#onClientGone);
-    if (failure === undefined) this.#resolve?.();
-    else this.#reject?.(failure);
+    this.#req.lightSignal.removeEventListener('abort', this);
+    if (err === undefined && !clientGone) this.#owner.attemptDone(this);
+    else this.#owner.attemptFailed(this, err, this.#headSeen);
   }
 }
