@@ -8,7 +8,8 @@ import { fibonacci as fib } from './fibonacci.js';
 import { reverseGraphemes } from './reverse-graphemes.js';
 import { montecarlo as mcJob, montecarloChunk as mcChunk } from '../../jobs/montecarlo.js';
 import { simulateCpu } from './simulate-cpu.js';
-import { countWords, type WordCounts } from '../../jobs/words.js';
+import { countWordsPacked } from '../../jobs/words-counter.js';
+import type { PackedCounts } from '../../jobs/words-table.js';
 
 // Compute threads yield the CPU to the event loop: on Linux nice is per thread, and
 // setPriority(10) from inside a thread lowers that thread only, so /ping and I/O on the
@@ -34,8 +35,8 @@ export interface TaskMap {
   montecarloChunk: { args: { points: number; chunkIndex: number; seed?: string; count?: number }; result: number };
   /** Returns elapsed milliseconds. */
   simulate: { args: { seconds: number; task: string }; result: number };
-  /** `data` is one chunk cut at word boundaries (or a whole body). */
-  countwords: { args: { data: Uint8Array }; result: WordCounts };
+  /** `data` is one chunk cut at word boundaries (or a whole body); packed counts clone cheaply. */
+  countwords: { args: { data: Uint8Array }; result: PackedCounts };
   /** POST /api/v1/compute/intensive: number². */
   compute: { args: { number: number }; result: number };
 }
@@ -55,7 +56,7 @@ export const montecarloChunk: Handlers['montecarloChunk'] = ({ points, chunkInde
   return inside;
 };
 export const simulate: Handlers['simulate'] = ({ seconds, task }) => simulateCpu(seconds, task);
-export const countwords: Handlers['countwords'] = ({ data }) => countWords(data);
+export const countwords: Handlers['countwords'] = ({ data }) => countWordsPacked(data);
 export const compute: Handlers['compute'] = ({ number }) => number * number;
 
 const HANDLERS: Handlers = { fibonacci, reverse, montecarlo, montecarloChunk, simulate, countwords, compute };
