@@ -1,14 +1,16 @@
 /**
  * Which code points are word characters (SPEC §4: `[\p{L}\p{M}\p{N}]`), as a lookup built
- * from that very regex when the module loads, so it follows the runtime's Unicode version
- * and can never drift from the rule: a bitset over the BMP, and sorted ranges above it
- * (built on first use: most texts never need them).
+ * from that very regex, so it follows the runtime's Unicode version and can never drift
+ * from the rule: a bitset over the BMP, and sorted ranges above it. Each is built on first
+ * use (ASCII never needs them) and the regex is dropped afterwards.
  */
 
-const WORD_RUNS = /[\p{L}\p{M}\p{N}]+/gu;
+function wordRuns(): RegExp {
+  return /[\p{L}\p{M}\p{N}]+/gu;
+}
 
-/** One bit per BMP code point. */
-const BMP = buildBmp();
+/** One bit per BMP code point; null until first needed. */
+let bmp: Uint32Array | null = null;
 
 /** [start, end) pairs of word-character runs above U+FFFF; null until first needed. */
 let astral: Int32Array | null = null;
@@ -20,26 +22,36 @@ function buildBmp(): Uint32Array {
   for (let cp = 0; cp < 0x10000; cp++) units[cp] = cp >= 0xd800 && cp <= 0xdfff ? 0x20 : cp;
   const text = Buffer.from(units.buffer).toString('utf16le');
   const bits = new Uint32Array(0x10000 >>> 5);
-  WORD_RUNS.lastIndex = 0;
-  for (let m = WORD_RUNS.exec(text); m !== null; m = WORD_RUNS.exec(text)) {
+  const re = wordRuns();
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     for (let cp = m.index; cp < m.index + m[0].length; cp++) bits[cp >>> 5] |= 1 << (cp & 31);
   }
   return bits;
 }
 
+/** Code points per piece of the astral scan: a small string (heap, not external memory) each. */
+const ASTRAL_PIECE = 0x8000;
+
 function buildAstral(): Int32Array {
-  // Every code point above the BMP, each a surrogate pair: UTF-16 index i is U+10000 + i/2.
-  const count = 0x110000 - 0x10000;
-  const units = new Uint16Array(count * 2);
-  for (let k = 0; k < count; k++) {
-    units[2 * k] = 0xd800 + (k >>> 10);
-    units[2 * k + 1] = 0xdc00 + (k & 0x3ff);
-  }
-  const text = Buffer.from(units.buffer).toString('utf16le');
   const ranges: number[] = [];
-  WORD_RUNS.lastIndex = 0;
-  for (let m = WORD_RUNS.exec(text); m !== null; m = WORD_RUNS.exec(text)) {
-    ranges.push(0x10000 + m.index / 2, 0x10000 + (m.index + m[0].length) / 2);
+  const units = new Uint16Array(ASTRAL_PIECE * 2);
+  const re = wordRuns();
+  for (let base = 0x10000; base < 0x110000; base += ASTRAL_PIECE) {
+    // Each code point a surrogate pair: UTF-16 index i is code point base + i/2.
+    for (let k = 0; k < ASTRAL_PIECE; k++) {
+      const v = base + k - 0x10000;
+      units[2 * k] = 0xd800 + (v >>> 10);
+      units[2 * k + 1] = 0xdc00 + (v & 0x3ff);
+    }
+    const text = Buffer.from(units.buffer).toString('utf16le');
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const start = base + m.index / 2;
+      const end = start + m[0].length / 2;
+      // A run that continues across pieces extends the previous range.
+      if (ranges.length > 0 && ranges[ranges.length - 1] === start) ranges[ranges.length - 1] = end;
+      else ranges.push(start, end);
+    }
   }
   return Int32Array.from(ranges);
 }
@@ -59,6 +71,9 @@ function isAstralWord(cp: number): boolean {
 
 /** Whether `cp` (a Unicode scalar value) is a letter, mark or number. */
 export function isWordCodePoint(cp: number): boolean {
-  if (cp < 0x10000) return ((BMP[cp >>> 5] >>> (cp & 31)) & 1) === 1;
+  if (cp < 0x10000) {
+    bmp ??= buildBmp();
+    return ((bmp[cp >>> 5] >>> (cp & 31)) & 1) === 1;
+  }
   return isAstralWord(cp);
 }

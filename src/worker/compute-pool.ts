@@ -233,7 +233,8 @@ export async function countWordsStream(
   pool: ComputePool,
   options: CountWordsStreamOptions = {},
 ): Promise<WordCounts> {
-  const chunker = new WordChunker({ targetBytes: options.batchBytes ?? 1024 * 1024 });
+  const batchBytes = options.batchBytes ?? 1024 * 1024;
+  const chunker = new WordChunker({ targetBytes: batchBytes });
   const limit = positiveInt('maxInFlight', options.maxInFlight ?? pool.stats().threads, 1);
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(options.signal?.reason);
@@ -242,19 +243,27 @@ export async function countWordsStream(
   const inFlight = new Set<Promise<void>>();
   let failure: { err: unknown } | undefined;
 
+  // Batch memory goes to a thread and comes back with its counts: at most `limit` buffers
+  // of `batchBytes` exist for the whole body (a longer batch, one word past the target, gets
+  // its own and is not kept).
+  const spare: ArrayBuffer[] = [];
+  const take = (batch: Buffer): Uint8Array => {
+    const memory = batch.length <= batchBytes ? (spare.pop() ?? new ArrayBuffer(batchBytes)) : new ArrayBuffer(batch.length);
+    const data = new Uint8Array(memory, 0, batch.length);
+    data.set(batch);
+    return data;
+  };
+
   const submit = async (batch: Buffer): Promise<void> => {
     while (inFlight.size >= limit) await Promise.race(inFlight);
     if (failure !== undefined) return;
-    // A batch that owns its whole ArrayBuffer is moved to the thread as it is; anything
-    // else (a view into a pooled or larger buffer) is copied first, since moving would
-    // detach memory that others still use.
-    const owns = batch.byteOffset === 0 && batch.buffer.byteLength === batch.byteLength;
-    const data = owns ? new Uint8Array(batch.buffer as ArrayBuffer, 0, batch.byteLength) : new Uint8Array(batch);
+    const data = take(batch);
     const p: Promise<void> = pool
-      .run('countwords', { data }, { signal: stop.signal, transfer: [data.buffer] })
+      .run('countwords', { data }, { signal: stop.signal, transfer: [data.buffer as ArrayBuffer] })
       .then(
-        (counts) => {
+        ({ counts, data: back }) => {
           mergeInto(total, counts);
+          if (back.buffer.byteLength === batchBytes) spare.push(back.buffer as ArrayBuffer);
         },
         (err: unknown) => {
           failure ??= { err };

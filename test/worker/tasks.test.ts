@@ -5,6 +5,7 @@ import { reverseGraphemes } from '../../src/worker/tasks/reverse-graphemes.js';
 import { montecarlo, montecarloChunk, montecarloPlan, montecarloChunkCount, montecarloChunkPoints } from '../../src/jobs/montecarlo.js';
 import { normalizeSeed, chunkState } from '../../src/jobs/seeded-random.js';
 import { simulateCpu } from '../../src/worker/tasks/simulate-cpu.js';
+import { transferableSymbol, valueSymbol } from 'piscina';
 import * as entry from '../../src/worker/tasks/entry.js';
 
 function slowFib(n: number): string {
@@ -105,7 +106,12 @@ test('task entry: one named export per task', () => {
   assert.equal(entry.compute({ number: 12 }), 144);
   assert.equal(entry.montecarloChunk({ points: 100_000, chunkIndex: 0, seed: 'dhttp' }), 78546);
   assert.equal(entry.montecarlo({ points: 100_000, chunkSize: 100_000, seed: 'dhttp' }), 78546);
-  const packed = entry.countwords({ data: Buffer.from("It's it's ÉTÉ été") });
-  assert.deepEqual({ words: packed.words, counts: [...packed.counts] }, { words: "it's été été", counts: [2, 1, 1] });
+  // A movable for piscina: the value, and the buffers it transfers (the batch and the counts).
+  const data = new Uint8Array(Buffer.from("It's it's ÉTÉ été"));
+  const moved = entry.countwords({ data }) as unknown as Record<symbol, unknown>;
+  const { counts, data: back } = moved[valueSymbol] as entry.CountedBatch;
+  assert.deepEqual({ words: counts.words, counts: [...counts.counts] }, { words: "it's été été", counts: [2, 1, 1] });
+  assert.equal(back, data);
+  assert.deepEqual(moved[transferableSymbol], [data.buffer, counts.counts.buffer]);
   assert.ok(entry.simulate({ seconds: 0, task: 't' }) >= 0);
 });

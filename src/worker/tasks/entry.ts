@@ -4,6 +4,7 @@
  */
 import { setPriority } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { fibonacci as fib } from './fibonacci.js';
 import { reverseGraphemes } from './reverse-graphemes.js';
 import { montecarlo as mcJob, montecarloChunk as mcChunk } from '../../jobs/montecarlo.js';
@@ -24,6 +25,16 @@ if (!isMainThread && process.platform === 'linux') {
   }
 }
 
+/**
+ * A counted word batch. The batch's memory is moved back to the caller for its next batch:
+ * counting makes so little garbage that the thread's collector rarely runs, and a fresh
+ * buffer per batch would pile up as external memory until it did.
+ */
+export interface CountedBatch {
+  readonly counts: PackedCounts;
+  readonly data: Uint8Array;
+}
+
 /** Every task: its argument object and its result. */
 export interface TaskMap {
   fibonacci: { args: { n: number }; result: string };
@@ -35,8 +46,8 @@ export interface TaskMap {
   montecarloChunk: { args: { points: number; chunkIndex: number; seed?: string; count?: number }; result: number };
   /** Returns elapsed milliseconds. */
   simulate: { args: { seconds: number; task: string }; result: number };
-  /** `data` is one chunk cut at word boundaries (or a whole body); packed counts clone cheaply. */
-  countwords: { args: { data: Uint8Array }; result: PackedCounts };
+  /** `data` is one chunk cut at word boundaries (or a whole body); it comes back with the counts. */
+  countwords: { args: { data: Uint8Array }; result: CountedBatch };
   /** POST /api/v1/compute/intensive: number². */
   compute: { args: { number: number }; result: number };
 }
@@ -56,7 +67,14 @@ export const montecarloChunk: Handlers['montecarloChunk'] = ({ points, chunkInde
   return inside;
 };
 export const simulate: Handlers['simulate'] = ({ seconds, task }) => simulateCpu(seconds, task);
-export const countwords: Handlers['countwords'] = ({ data }) => countWordsPacked(data);
+export const countwords: Handlers['countwords'] = ({ data }) => {
+  const result: CountedBatch = { counts: countWordsPacked(data), data };
+  // Handed to piscina as a movable: its value is sent with both buffers in the transfer list.
+  return move({
+    [transferableSymbol]: [data.buffer, result.counts.counts.buffer],
+    [valueSymbol]: result,
+  }) as unknown as CountedBatch;
+};
 export const compute: Handlers['compute'] = ({ number }) => number * number;
 
 const HANDLERS: Handlers = { fibonacci, reverse, montecarlo, montecarloChunk, simulate, countwords, compute };
