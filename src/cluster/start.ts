@@ -126,7 +126,7 @@ function flush(logger: Logger): Promise<void> {
 }
 
 export async function startCluster(config: ClusterConfig, options: ClusterOptions = {}): Promise<ClusterHandle> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel, base: { role: 'cluster' } });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, base: { role: 'cluster' }, maxPendingBytes: config.logBuffer });
   const output = options.output ?? PASS_THROUGH;
   const dispatcher = await startDispatcher(config, { logger });
   const upstreams = dispatcher.upstreams;
@@ -180,7 +180,7 @@ export async function startCluster(config: ClusterConfig, options: ClusterOption
  * A second signal during the drain stops waiting: children are killed and the exit is 1.
  */
 export async function runCluster(config: ClusterConfig): Promise<number> {
-  const logger = createLogger({ level: config.logLevel, base: { role: 'cluster' } });
+  const logger = createLogger({ level: config.logLevel, base: { role: 'cluster' }, maxPendingBytes: config.logBuffer });
   const cluster = await startCluster(config, { logger });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

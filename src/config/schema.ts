@@ -215,6 +215,28 @@ export const OPTIONS: readonly OptionSpec[] = Object.freeze([
     commands: SERVERS,
     help: 'pino log level.',
   },
+  {
+    key: 'logBuffer',
+    flag: 'log-buffer',
+    type: 'size',
+    default: 4 * MiB,
+    min: 64 * KiB,
+    max: GiB,
+    group: 'engine',
+    commands: SERVERS,
+    help: 'Log bytes held while stdout does not take them (a slow or stuck reader); later lines are dropped, counted and reported.',
+  },
+  {
+    key: 'accessLogFieldMax',
+    flag: 'access-log-field-max',
+    type: 'int',
+    default: 512,
+    min: 16,
+    max: 64 * KiB,
+    group: 'engine',
+    commands: SERVERS,
+    help: 'Longest query, target or user agent written in an access-log line, in characters; longer ones are cut and end with "…".',
+  },
 
   // ── worker ─────────────────────────────────────────────────────────────────────────
   {

@@ -37,6 +37,10 @@ export interface EngineConfig {
   readonly shutdownTimeout: number;
   /** @default 'info' */
   readonly logLevel: LogLevel;
+  /** @default 4194304 (4MiB) */
+  readonly logBuffer: number;
+  /** @default 512 */
+  readonly accessLogFieldMax: number;
 }
 
 /** Options a worker and the dispatcher both use for rate limiting and jobs. */

@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../common/logger.js';
 import { startDispatcher } from './app.js';
 
 export async function runDispatcher(config: DispatcherConfig): Promise<void> {
-  const logger = createLogger({ level: config.logLevel, base: { role: 'dispatcher' } });
+  const logger = createLogger({ level: config.logLevel, base: { role: 'dispatcher' }, maxPendingBytes: config.logBuffer });
   const dispatcher = await startDispatcher(config, { logger });
   announce(logger, dispatcher.url, config);
 

@@ -46,6 +46,8 @@ const ENGINE_KEYS = {
   maxConnections: true,
   shutdownTimeout: true,
   logLevel: true,
+  logBuffer: true,
+  accessLogFieldMax: true,
 } as const;
 const SHARED_KEYS = { dataDir: true, rateLimit: true, rateBurst: true, maxCountwordsBytes: true, montecarloChunk: true } as const;
 const POOL_KEYS = { www: true, threads: true, queueSize: true, taskTimeout: true, staticCacheBytes: true } as const;
