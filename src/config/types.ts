@@ -146,6 +146,12 @@ export interface BenchConfig {
   readonly header: readonly string[];
   /** @default 10000 (10s) */
   readonly timeout: number;
+  /** @default 1 */
+  readonly threads: number;
+  /** Requests/s over all connections; 0 = closed loop. @default 0 */
+  readonly rate: number;
+  /** @default 1 */
+  readonly pipeline: number;
   /** @default false */
   readonly json: boolean;
 }

@@ -97,6 +97,9 @@ const BENCH_KEYS = {
   body: true,
   header: true,
   timeout: true,
+  threads: true,
+  rate: true,
+  pipeline: true,
   json: true,
 } as const satisfies Record<keyof BenchConfig, true>;
 // The reverse direction: no key the interfaces lack.
