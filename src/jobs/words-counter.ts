@@ -9,13 +9,20 @@
  * `toLowerCase()` and never normalised.
  */
 import { isWordCodePoint } from './words-classes.js';
-import { FOLD, HASH_PRIME, HASH_SEED, type PackedCounts, WordTable } from './words-table.js';
+import { FOLD, type PackedCounts, WordTable } from './words-table.js';
 import type { WordCounts } from './words.js';
 
 /** ASCII letters and digits to their folded byte; every other byte to 0. */
 const ASCII_WORD = new Uint8Array(256);
 for (let b = 0; b < 128; b++) if (/[A-Za-z0-9]/.test(String.fromCharCode(b))) ASCII_WORD[b] = FOLD[b];
 
+/**
+ * FNV-1a over a word's folded bytes: the hash every WordTable key carries (equal keys, equal
+ * hashes, wherever they were counted). Local constants: imported bindings cost a check per
+ * use in a hot loop.
+ */
+const HASH_SEED = 0x811c9dc5 | 0;
+const HASH_PRIME = 0x01000193;
 const APOSTROPHE = 0x27;
 const RIGHT_QUOTE = 0x2019;
 const CP_MASK = 0x1fffff;
@@ -150,14 +157,6 @@ function scan(buf: Uint8Array, table: WordTable, final: boolean): number {
   return n;
 }
 
-/** Adds packed counts into a Map (duplicate entries add up). */
-function unpack(packed: PackedCounts, into: WordCounts = new Map()): WordCounts {
-  if (packed.counts.length === 0) return into;
-  const words = packed.words.split(' ');
-  for (let k = 0; k < words.length; k++) into.set(words[k], (into.get(words[k]) ?? 0) + packed.counts[k]);
-  return into;
-}
-
 /**
  * Counts words in UTF-8 bytes pushed in any split: inside a UTF-8 sequence, inside a word,
  * or between a word and its apostrophe. The token that touches the end of a push is kept
@@ -178,18 +177,14 @@ export class WordCounter {
     this.#carry = stop < buf.length ? Uint8Array.prototype.slice.call(buf, stop) : null;
   }
 
-  /** Counts the held-back token; the counter is spent afterwards. */
-  endPacked(): PackedCounts {
+  /** Counts the held-back token and returns the counts; the counter is spent afterwards. */
+  end(): WordCounts {
     if (!this.#ended) {
       this.#ended = true;
       if (this.#carry !== null) scan(this.#carry, this.#table, true);
       this.#carry = null;
     }
-    return this.#table.pack();
-  }
-
-  end(): WordCounts {
-    return unpack(this.endPacked());
+    return this.#table.toMap();
   }
 }
 
@@ -197,8 +192,8 @@ let shared: WordTable | undefined;
 
 /**
  * Counts the words of one complete UTF-8 text in the packed form a compute thread sends
- * back (one string and one typed array: cheap to clone, unlike a Map). Reuses one table
- * per thread.
+ * back (typed arrays: moved, not cloned, and added up by the main thread's own table
+ * without a string per word). Reuses one table per thread.
  */
 export function countWordsPacked(bytes: Uint8Array): PackedCounts {
   shared ??= new WordTable();
@@ -209,5 +204,7 @@ export function countWordsPacked(bytes: Uint8Array): PackedCounts {
 
 /** Counts the words of one complete UTF-8 text. */
 export function countWords(bytes: Uint8Array): WordCounts {
-  return unpack(countWordsPacked(bytes));
+  const counter = new WordCounter();
+  counter.push(bytes);
+  return counter.end();
 }

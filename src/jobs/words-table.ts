@@ -1,42 +1,46 @@
 /**
  * The counting half of the byte-level word counter: an open-addressing hash table keyed by
- * a word's UTF-8 bytes with ASCII letters folded to lower case, so a word costs a hash
- * probe and a byte compare, and a string is made once per distinct word, not per occurrence.
+ * a word's UTF-8 bytes with ASCII letters folded to lower case, so an occurrence costs a
+ * hash probe and a byte compare and makes no string. A compute thread packs its table as
+ * bytes (pack), the main thread adds those into its own table (addPacked) and makes one
+ * string per distinct word of the whole text, once, at the end (toMap).
  */
+import type { WordCounts } from './words.js';
 
 /** A-Z to a-z; every other byte to itself. Keys are stored folded. */
 export const FOLD = new Uint8Array(256);
 for (let b = 0; b < 256; b++) FOLD[b] = b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
 
-/** FNV-1a over the folded bytes; the scanner computes it as it reads a word. */
-export const HASH_SEED = 0x811c9dc5 | 0;
-export const HASH_PRIME = 0x01000193;
-
 /**
- * Word counts as a compute thread returns them: every distinct word once, joined by a
- * space (no word contains one), with its count at the same position in `counts`. Two
- * entries may be the same word when spellings differ in non-ASCII case ("ÉTÉ", "été").
+ * Counts as a compute thread sends them: each distinct key (a word with its ASCII letters
+ * folded to lower case) as UTF-8 bytes followed by a space (no word holds one), with its
+ * hash and its count at the same position.
  */
 export interface PackedCounts {
-  readonly words: string;
-  readonly counts: Uint32Array;
+  readonly words: Uint8Array;
+  readonly hashes: Int32Array;
+  readonly counts: Float64Array;
 }
 
 const INITIAL_SLOTS = 1024;
 const INITIAL_ARENA = 16 * 1024;
 /** A table grown past these by one huge batch is shrunk again on reset. */
-const KEEP_SLOTS = 64 * 1024;
+const KEEP_SLOTS = 128 * 1024;
 const KEEP_ARENA = 1024 * 1024;
+/** Entry fields in #entries: where the key starts in the arena, its length, its hash, whether it has a byte ≥ 0x80. */
+const START = 0;
+const LENGTH = 1;
+const HASH = 2;
+const WIDE = 3;
+const STRIDE = 4;
 
 export class WordTable {
-  /** Entry index + 1 per slot; 0 is empty. */
-  #slots = new Int32Array(INITIAL_SLOTS);
-  #hashes = new Int32Array(INITIAL_SLOTS / 2);
-  #starts = new Int32Array(INITIAL_SLOTS / 2);
-  #lengths = new Int32Array(INITIAL_SLOTS / 2);
-  #counts = new Uint32Array(INITIAL_SLOTS / 2);
+  /** Pairs per slot: the key's hash, then its entry index + 1 (0: empty). One cache line per probe. */
+  #slots = new Int32Array(INITIAL_SLOTS * 2);
+  #entries = new Int32Array((INITIAL_SLOTS / 2) * STRIDE);
+  #counts = new Float64Array(INITIAL_SLOTS / 2);
   #size = 0;
-  /** Every key's folded bytes, each followed by a space: decoded at once, it is the packed word list. */
+  /** Every key's folded bytes, each followed by a space. */
   #arena = Buffer.allocUnsafe(INITIAL_ARENA);
   #used = 0;
 
@@ -44,63 +48,103 @@ export class WordTable {
     return this.#size;
   }
 
-  /** Counts one occurrence of the word `buf[start, end)`, whose folded bytes hash to `hash`. */
-  add(buf: Uint8Array, start: number, end: number, hash: number): void {
-    const len = end - start;
+  /** Counts `count` occurrences of the word `buf[start, end)`, whose folded bytes hash to `hash`. */
+  add(buf: Uint8Array, start: number, end: number, hash: number, count = 1): void {
+    // Kept small so that it inlines into the scanner's loop; a new word takes #insert.
     const slots = this.#slots;
-    const mask = slots.length - 1;
+    const mask = (slots.length >>> 1) - 1;
     let slot = mix(hash) & mask;
     for (;;) {
-      const e = slots[slot];
-      if (e === 0) break;
-      const k = e - 1;
-      if (this.#hashes[k] === hash && this.#lengths[k] === len && this.#equals(this.#starts[k], buf, start, len)) {
-        this.#counts[k]++;
+      const e = slots[2 * slot + 1];
+      if (e === 0) {
+        this.#insert(slot, buf, start, end, hash, count);
+        return;
+      }
+      if (slots[2 * slot] === hash && this.#equals(e - 1, buf, start, end)) {
+        this.#counts[e - 1] += count;
         return;
       }
       slot = (slot + 1) & mask;
     }
+  }
+
+  #insert(slot: number, buf: Uint8Array, start: number, end: number, hash: number, count: number): void {
+    const len = end - start;
     const k = this.#size;
-    if (k === this.#hashes.length) this.#growEntries();
-    const at = this.#store(buf, start, len);
-    this.#hashes[k] = hash;
-    this.#starts[k] = at;
-    this.#lengths[k] = len;
-    this.#counts[k] = 1;
-    slots[slot] = k + 1;
+    if (k === this.#counts.length) this.#growEntries();
+    const at = k * STRIDE;
+    this.#entries[at + START] = this.#store(buf, start, len);
+    this.#entries[at + LENGTH] = len;
+    this.#entries[at + HASH] = hash;
+    let wide = 0;
+    for (let j = start; j < end; j++) if (buf[j] >= 0x80) wide = 1;
+    this.#entries[at + WIDE] = wide;
+    this.#counts[k] = count;
+    const slots = this.#slots;
+    slots[2 * slot] = hash;
+    slots[2 * slot + 1] = k + 1;
     this.#size = k + 1;
-    if (this.#size * 2 > slots.length) this.#rehash(slots.length * 2);
+    if (this.#size * 4 > slots.length) this.#rehash(slots.length);
+  }
+
+  /** Adds a thread's packed counts. */
+  addPacked(p: PackedCounts): void {
+    const words = p.words;
+    let start = 0;
+    for (let k = 0; k < p.counts.length; k++) {
+      const end = words.indexOf(0x20, start);
+      this.add(words, start, end, p.hashes[k], p.counts[k]);
+      start = end + 1;
+    }
   }
 
   /**
-   * The counts so far. Lower-casing the joined list equals lower-casing each word: the only
-   * context-dependent mapping of toLowerCase() (final sigma) looks no further than the
-   * letters and case-ignorable characters around it, and a space is neither.
+   * The counts as bytes (a copy: the table is reused). Keys are not lower-cased here: the
+   * receiving table's toMap() does it once per distinct word of the whole text.
    */
   pack(): PackedCounts {
-    const words = this.#used === 0 ? '' : this.#arena.toString('utf8', 0, this.#used - 1).toLowerCase();
-    return { words, counts: this.#counts.slice(0, this.#size) };
+    const n = this.#size;
+    const hashes = new Int32Array(n);
+    for (let k = 0; k < n; k++) hashes[k] = this.#entries[k * STRIDE + HASH];
+    const words = new Uint8Array(this.#used);
+    words.set(this.#arena.subarray(0, this.#used));
+    return { words, hashes, counts: this.#counts.slice(0, n) };
+  }
+
+  /** Word → count, lower-cased: one string per distinct word. */
+  toMap(): WordCounts {
+    const out: WordCounts = new Map();
+    if (this.#size === 0) return out;
+    const words = this.#arena.toString('utf8', 0, this.#used - 1).split(' ');
+    for (let k = 0; k < words.length; k++) {
+      // Only a key with non-ASCII bytes can still hold upper case (ASCII is folded).
+      const word = this.#entries[k * STRIDE + WIDE] === 1 ? words[k].toLowerCase() : words[k];
+      out.set(word, (out.get(word) ?? 0) + this.#counts[k]);
+    }
+    return out;
   }
 
   /** Empties the table for the next batch, keeping its memory unless one batch blew it up. */
   reset(): void {
     this.#size = 0;
     this.#used = 0;
-    if (this.#slots.length > KEEP_SLOTS) {
-      this.#slots = new Int32Array(INITIAL_SLOTS);
-      this.#hashes = new Int32Array(INITIAL_SLOTS / 2);
-      this.#starts = new Int32Array(INITIAL_SLOTS / 2);
-      this.#lengths = new Int32Array(INITIAL_SLOTS / 2);
-      this.#counts = new Uint32Array(INITIAL_SLOTS / 2);
+    if (this.#slots.length > KEEP_SLOTS * 2) {
+      this.#slots = new Int32Array(INITIAL_SLOTS * 2);
+      this.#entries = new Int32Array((INITIAL_SLOTS / 2) * STRIDE);
+      this.#counts = new Float64Array(INITIAL_SLOTS / 2);
     } else {
       this.#slots.fill(0);
     }
     if (this.#arena.length > KEEP_ARENA) this.#arena = Buffer.allocUnsafe(INITIAL_ARENA);
   }
 
-  #equals(at: number, buf: Uint8Array, start: number, len: number): boolean {
+  /** Whether entry k's key is the word `buf[start, end)`. */
+  #equals(k: number, buf: Uint8Array, start: number, end: number): boolean {
+    const entries = this.#entries;
+    if (entries[k * STRIDE + LENGTH] !== end - start) return false;
     const arena = this.#arena;
-    for (let j = 0; j < len; j++) if (arena[at + j] !== FOLD[buf[start + j]]) return false;
+    let at = entries[k * STRIDE + START];
+    for (let j = start; j < end; j++, at++) if (arena[at] !== FOLD[buf[j]]) return false;
     return true;
   }
 
@@ -119,25 +163,24 @@ export class WordTable {
   }
 
   #growEntries(): void {
-    const n = this.#hashes.length * 2;
-    const grow = <T extends Int32Array | Uint32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.#hashes = grow(this.#hashes, (m) => new Int32Array(m));
-    this.#starts = grow(this.#starts, (m) => new Int32Array(m));
-    this.#lengths = grow(this.#lengths, (m) => new Int32Array(m));
-    this.#counts = grow(this.#counts, (m) => new Uint32Array(m));
+    const entries = new Int32Array(this.#entries.length * 2);
+    entries.set(this.#entries);
+    this.#entries = entries;
+    const counts = new Float64Array(this.#counts.length * 2);
+    counts.set(this.#counts);
+    this.#counts = counts;
   }
 
   #rehash(capacity: number): void {
-    const slots = new Int32Array(capacity);
+    const old = this.#slots;
+    const slots = new Int32Array(capacity * 2);
     const mask = capacity - 1;
-    for (let k = 0; k < this.#size; k++) {
-      let slot = mix(this.#hashes[k]) & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = k + 1;
+    for (let s = 0; s < old.length; s += 2) {
+      if (old[s + 1] === 0) continue;
+      let slot = mix(old[s]) & mask;
+      while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      slots[2 * slot] = old[s];
+      slots[2 * slot + 1] = old[s + 1];
     }
     this.#slots = slots;
   }

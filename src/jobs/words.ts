@@ -3,46 +3,18 @@
  * (counting) and the dispatcher (merging, formatting). The counter itself is
  * words-counter.ts.
  */
-import type { PackedCounts } from './words-table.js';
 
-/** Word counts as they travel between threads (structured clone keeps a Map). */
+/** Word → count. */
 export type WordCounts = Map<string, number>;
 
-/**
- * V8 keeps strings of 13+ chars cut out of a larger string as slices that pin the whole
- * parent text; a map that lives across many merges must not keep every source text alive.
- */
-const SLICE_MIN_LENGTH = 13;
-
-function detach(s: string): string {
-  return s.length < SLICE_MIN_LENGTH ? s : Buffer.from(s, 'utf8').toString('utf8');
-}
-
-/**
- * Adds `source` into `target`: a Map, a parsed JSON object from a worker, or the packed
- * counts of a compute thread.
- */
-export function mergeInto(target: WordCounts, source: WordCounts | PackedCounts | Readonly<Record<string, number>>): WordCounts {
+/** Adds `source` into `target` (a Map from a thread, or a parsed JSON object from a worker). */
+export function mergeInto(target: WordCounts, source: WordCounts | Readonly<Record<string, number>>): WordCounts {
   if (source instanceof Map) {
     for (const [word, count] of source) target.set(word, (target.get(word) ?? 0) + count);
-  } else if (isPacked(source)) {
-    if (source.counts.length === 0) return target;
-    const words = source.words.split(' ');
-    const counts = source.counts;
-    for (let k = 0; k < words.length; k++) {
-      const word = words[k];
-      const prev = target.get(word);
-      if (prev === undefined) target.set(detach(word), counts[k]);
-      else target.set(word, prev + counts[k]);
-    }
   } else {
     for (const word of Object.keys(source)) target.set(word, (target.get(word) ?? 0) + source[word]);
   }
   return target;
-}
-
-function isPacked(source: PackedCounts | Readonly<Record<string, number>>): source is PackedCounts {
-  return source.counts instanceof Uint32Array && typeof source.words === 'string';
 }
 
 /**

@@ -12,7 +12,8 @@ import type { Readable } from 'node:stream';
 import { Piscina } from 'piscina';
 import { httpError } from '../common/errors.js';
 import { WordChunker } from '../jobs/word-chunker.js';
-import { mergeInto, type WordCounts } from '../jobs/words.js';
+import type { WordCounts } from '../jobs/words.js';
+import { WordTable } from '../jobs/words-table.js';
 import type { TaskArgs, TaskName, TaskResult } from './tasks/entry.js';
 
 /** Young-generation cap of a compute thread, in MiB (see the Piscina options below). */
@@ -225,7 +226,7 @@ export interface CountWordsStreamOptions {
 
 /**
  * Counts the words of a streamed body in the pool: the main thread only cuts batches at
- * word boundaries and merges maps. At most `maxInFlight` batches are out at once and the
+ * word boundaries and adds up the counts the threads send back. At most `maxInFlight` batches are out at once and the
  * body is not read meanwhile, so memory stays flat whatever the body's size.
  */
 export async function countWordsStream(
@@ -239,7 +240,8 @@ export async function countWordsStream(
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const total: WordCounts = new Map();
+  // The threads' counts are added up as bytes: a string per distinct word only at the end.
+  const total = new WordTable();
   const inFlight = new Set<Promise<void>>();
   let failure: { err: unknown } | undefined;
 
@@ -262,7 +264,7 @@ export async function countWordsStream(
       .run('countwords', { data }, { signal: stop.signal, transfer: [data.buffer as ArrayBuffer] })
       .then(
         ({ counts, data: back }) => {
-          mergeInto(total, counts);
+          total.addPacked(counts);
           if (back.buffer.byteLength === batchBytes) spare.push(back.buffer as ArrayBuffer);
         },
         (err: unknown) => {
@@ -291,5 +293,5 @@ export async function countWordsStream(
   }
   if (failure !== undefined) throw failure.err;
   if (options.signal?.aborted) throw cancelled(options.signal.reason);
-  return total;
+  return total.toMap();
 }

@@ -9,19 +9,20 @@ import fc from 'fast-check';
 import { WordChunker } from '../../src/jobs/word-chunker.js';
 import { isWordCodePoint } from '../../src/jobs/words-classes.js';
 import { WordCounter, countWords, countWordsPacked } from '../../src/jobs/words-counter.js';
-import { mergeInto, type WordCounts } from '../../src/jobs/words.js';
+import type { WordCounts } from '../../src/jobs/words.js';
+import { WordTable } from '../../src/jobs/words-table.js';
 import { referenceCountWords } from '../helpers/words-reference.js';
 
 const sorted = (m: WordCounts): Array<[string, number]> => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 
-/** The worker's path: chunker batches, each counted whole in packed form, merged. */
+/** The worker's path: chunker batches, each counted whole in packed form, added up as bytes. */
 function countBatched(bytes: Uint8Array, targetBytes: number): WordCounts {
   const chunker = new WordChunker({ targetBytes });
-  const total: WordCounts = new Map();
-  for (const batch of chunker.push(bytes)) mergeInto(total, countWordsPacked(batch));
+  const total = new WordTable();
+  for (const batch of chunker.push(bytes)) total.addPacked(countWordsPacked(batch));
   const last = chunker.end();
-  if (last !== null) mergeInto(total, countWordsPacked(last));
-  return total;
+  if (last !== null) total.addPacked(countWordsPacked(last));
+  return total.toMap();
 }
 
 function checkAllSplits(bytes: Buffer): void {
@@ -72,7 +73,10 @@ test('many distinct words (the table grows) and long words', () => {
   for (let i = 0; i < 20_000; i++) words.push(`w${i.toString(36)}Ä${i % 7 === 0 ? 'x'.repeat(i % 300) : ''}`);
   const bytes = Buffer.from(`${words.join(' ')} ${words.slice(0, 5000).join(' ').toUpperCase()}`);
   const got = countWords(bytes);
-  assert.deepEqual(sorted(got), sorted(referenceCountWords(bytes)));
+  const expected = sorted(referenceCountWords(bytes));
+  assert.deepEqual(sorted(got), expected);
+  // Batches that share words: counts added into words already in the total table.
+  assert.deepEqual(sorted(countBatched(bytes, 64 * 1024)), expected);
   // The shared table of countWordsPacked is reset between calls.
   assert.deepEqual(sorted(countWords(Buffer.from('only once'))), [
     ['once', 1],
@@ -81,6 +85,20 @@ test('many distinct words (the table grows) and long words', () => {
 });
 
 /** Groups of pieces, space-separated (the space itself is added below). */
+test('packed counts add up in the receiving table, whatever the case of non-ASCII spellings', () => {
+  const total = new WordTable();
+  for (let i = 0; i < 3; i++) total.addPacked(countWordsPacked(Buffer.from('The the café CAFÉ Café ΣΟΦΟΣ x')));
+  assert.deepEqual(sorted(total.toMap()), [
+    ['café', 9],
+    ['the', 6],
+    ['x', 3],
+    ['σοφος', 3],
+  ]);
+  const packed = countWordsPacked(Buffer.from('b a b'));
+  assert.deepEqual([Buffer.from(packed.words).toString(), [...packed.counts]], ['b a ', [2, 1]]);
+  assert.equal(new WordTable().toMap().size, 0);
+});
+
 const PIECES = [
   // letters of many scripts, with case
   'a Z é É ß ẞ ǅ Σ σ ς İ ı I ﬃ Ω Ж ж א ع क ก 中 語 한 ア ᏸ Ꭰ 𐐀 𝔘 𞤀 ǈ',

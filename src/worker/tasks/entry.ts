@@ -71,7 +71,7 @@ export const countwords: Handlers['countwords'] = ({ data }) => {
   const result: CountedBatch = { counts: countWordsPacked(data), data };
   // Handed to piscina as a movable: its value is sent with both buffers in the transfer list.
   return move({
-    [transferableSymbol]: [data.buffer, result.counts.counts.buffer],
+    [transferableSymbol]: [data.buffer, result.counts.words.buffer, result.counts.hashes.buffer, result.counts.counts.buffer],
     [valueSymbol]: result,
   }) as unknown as CountedBatch;
 };
