@@ -107,12 +107,13 @@ test('task entry: one named export per task', () => {
   assert.equal(entry.montecarloChunk({ points: 100_000, chunkIndex: 0, seed: 'dhttp' }), 78546);
   assert.equal(entry.montecarlo({ points: 100_000, chunkSize: 100_000, seed: 'dhttp' }), 78546);
   // A movable for piscina: the value, and the buffers it transfers (the batch and the counts).
+  // Keys come with ASCII folded only; the receiving table lower-cases the rest.
   const data = new Uint8Array(Buffer.from("It's it's ÉTÉ été"));
   const moved = entry.countwords({ data }) as unknown as Record<symbol, unknown>;
   const { counts, data: back } = moved[valueSymbol] as entry.CountedBatch;
   assert.deepEqual(
     { words: Buffer.from(counts.words).toString(), counts: [...counts.counts] },
-    { words: "it's ÉTÉ été ", counts: [2, 1, 1] },
+    { words: "it's ÉtÉ été ", counts: [2, 1, 1] },
   );
   assert.equal(back, data);
   assert.deepEqual(moved[transferableSymbol], [data.buffer, counts.words.buffer, counts.hashes.buffer, counts.counts.buffer]);
