@@ -74,29 +74,50 @@ export class BenchConnection {
   readonly #target: BenchTarget;
   readonly #control: BenchControl;
   readonly #pipeline: number;
-  readonly #pacing: Pacing | null;
+  #pacing: Pacing | null = null;
   /** `pipeline` copies of the request back to back: n requests are one subarray, one write. */
   readonly #requests: Buffer;
   readonly #inFlight: InFlight[] = [];
   /** Requests a `Connection: close` answer left unanswered: the server never read them; sent again. */
   readonly #resend: InFlight[] = [];
   #socket: Socket | null = null;
-  #nextAt: number;
+  #nextAt = 0;
   #stopped = false;
   #finished = false;
   #timer: NodeJS.Timeout | null = null;
+  /** Settles open(): the socket connected, or failed. */
+  #opened: (() => void) | null = null;
 
-  constructor(target: BenchTarget, control: BenchControl, pipeline = 1, pacing: Pacing | null = null) {
+  constructor(target: BenchTarget, control: BenchControl, pipeline = 1) {
     this.#target = target;
     this.#control = control;
     this.#pipeline = pipeline;
-    this.#pacing = pacing;
-    this.#nextAt = pacing?.firstAt ?? 0;
     this.#requests = pipeline === 1 ? target.request : Buffer.concat(Array.from({ length: pipeline }, () => target.request));
   }
 
-  start(): void {
+  /**
+   * Connects ahead of the first request, so that neither a latency nor a schedule counts the
+   * handshake. Resolves once connected or failed (a failure shows when a request is sent).
+   */
+  open(): Promise<void> {
+    if (this.#socket !== null) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#opened = resolve;
+      this.#connect().once('connect', () => this.#settleOpen());
+    });
+  }
+
+  /** Starts sending: closed loop, or on the schedule `pacing` gives. */
+  start(pacing: Pacing | null = null): void {
+    this.#pacing = pacing;
+    this.#nextAt = pacing?.firstAt ?? 0;
     this.#fill();
+  }
+
+  #settleOpen(): void {
+    const opened = this.#opened;
+    this.#opened = null;
+    opened?.();
   }
 
   /** Abandons whatever is in flight (it is not counted). */
@@ -221,6 +242,7 @@ export class BenchConnection {
   }
 
   #drop(): void {
+    this.#settleOpen();
     const socket = this.#socket;
     this.#socket = null;
     if (socket === null) return;

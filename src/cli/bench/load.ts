@@ -144,16 +144,23 @@ export async function runLoad(share: LoadShare, options: LoadOptions = {}): Prom
     },
   };
 
+  const connections = Array.from({ length: share.connections }, () => new BenchConnection(share.target, control, share.pipeline));
+  // Connected first (bounded by the request timeout), as wrk does: the clock starts once
+  // the connections are up, so no schedule starts behind by a handshake.
+  let opening: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(connections.map((c) => c.open())),
+    new Promise<void>((resolve) => {
+      opening = setTimeout(resolve, share.timeoutMs);
+    }),
+  ]);
+  clearTimeout(opening);
   const start = performance.now();
   // Constant rate: each connection paces an equal part of the share, their schedules
   // staggered evenly so the requests of the share are spread over each interval.
   const intervalMs = share.rate > 0 ? (1000 * share.connections) / share.rate : 0;
   const pacing = (i: number): Pacing | null =>
     share.rate > 0 ? { firstAt: start + (intervalMs * i) / share.connections, intervalMs } : null;
-  const connections = Array.from(
-    { length: share.connections },
-    (_, i) => new BenchConnection(share.target, control, share.pipeline, pacing(i)),
-  );
 
   function stop(): void {
     if (phase === 'stopped') return;
@@ -185,7 +192,7 @@ export async function runLoad(share: LoadShare, options: LoadOptions = {}): Prom
   if (onProgress !== undefined) {
     timers.push(setInterval(() => onProgress({ measuring: phase === 'measure', done: responses + failures, errors: failures }), 1000));
   }
-  for (const c of connections) c.start();
+  connections.forEach((c, i) => c.start(pacing(i)));
   if (options.signal?.aborted === true) stop();
   await ran;
   options.signal?.removeEventListener('abort', onAbort);
