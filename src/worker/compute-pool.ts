@@ -22,7 +22,7 @@ const YOUNG_GENERATION_MB = 2;
  * Old-generation cap of a compute thread, in MiB. No task keeps much (the largest is a
  * 256 KiB word-count batch's map, a few MiB), but without a cap V8 lets a thread's old space
  * grow with garbage long before it collects: a 200 MB /countwords peaked at 151 MB of worker
- * RSS uncapped, 142 MB with 32 MiB (docs/benchmarks.md). A task that did need more would fail
+ * RSS uncapped, 142 MB with 32 MiB (bench/results/history.md). A task that did need more would fail
  * alone (its thread ends with ERR_WORKER_OUT_OF_MEMORY and is replaced), not the process.
  */
 const OLD_GENERATION_MB = 32;
@@ -120,7 +120,7 @@ export class ComputePool {
       // A small heap per thread: word-count batches make megabytes of short-lived strings, and
       // V8's defaults (16 MiB semi-spaces, an old space sized for the machine) let each thread's
       // RSS balloon with garbage before it collects. Measured on POST /countwords of 200 MB:
-      // see docs/benchmarks.md.
+      // see bench/results/history.md.
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB },
     });
     // piscina re-emits thread errors as 'error' events, which would crash the process unheard.
