@@ -147,7 +147,7 @@ for (const target of ['node-http', 'dhttp-worker']) {
   const m = median(ratios);
   row(
     '4',
-    `\`dhttp bench -t 2\` vs \`wrk -t 2\` on ${target} (c=50, both on one pinned core)`,
+    `\`dhttp bench -t 2\` vs \`wrk -t 2\` on ${target} (c=50, server on CPU 0, load generators unpinned)`,
     ratios.length === 0 ? 'not run' : `${x(m)} of wrk's req/s (rounds ${x(Math.min(...ratios))}–${x(Math.max(...ratios))})`,
     'within 10 %',
     ratios.length === 0 ? undefined : Math.abs(m - 1) <= 0.1,

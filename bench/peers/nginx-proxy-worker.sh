@@ -14,6 +14,9 @@ if [[ "${UPSTREAM:-tcp}" == unix ]]; then
   node dist/src/cli/main.js worker --host 127.0.0.1 --port 0 --unix-socket "$SOCK" --threads 1 --log-level "${LOG_LEVEL:-warn}" >/dev/null &
   WPID=$!
   for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+  # nginx started as root serves from an unprivileged user (www-data), which must reach the socket.
+  chmod 755 "$DIR"
+  chmod 666 "$SOCK"
   sed -e "s#@PORT@#$PORT#g" -e "s#server 127.0.0.1:@UPSTREAM@;#server unix:$SOCK;#" -e "s#@DIR@#$DIR#g" \
     ../shared/bench/peers/nginx-proxy.conf.tmpl >"$DIR/nginx.conf"
 else
