@@ -2,7 +2,7 @@
  * Loopback TCP vs a Unix-domain socket for the dispatcher→worker hop: two processes
  * pinned to one core (as bench/dispatcher.sh pins the cluster) bounce 200-byte messages
  * over 20 connections; prints round trips per second and the client's CPU per message.
- * The estimate behind "a Unix socket for dhttp start's local workers" in docs/benchmarks.md.
+ * The estimate behind "a Unix socket for dhttp start's local workers" in bench/results/history.md.
  *
  *   npx tsc -p . && node dist/bench/socket-pingpong.js [--messages 200000]
  */

@@ -118,6 +118,9 @@ export async function zeroLoss(options: ZeroLossOptions = {}): Promise<ZeroLossR
       method: 'GET',
       body: undefined,
       header: [],
+      threads: 1,
+      rate: 0,
+      pipeline: 1,
       timeout: 10_000,
       json: true,
     });

@@ -1,6 +1,6 @@
 // A peer for comparison, not a usable proxy: minimal-relay.mjs with the requests that arrive in
 // the same event-loop turn written to one upstream connection together (HTTP/1.1 pipelining),
-// their answers matched in order - what pipelining alone gives a minimal relay (docs/benchmarks.md).
+// their answers matched in order - what pipelining alone gives a minimal relay (bench/results/history.md).
 // Usage: node bench/peers/minimal-pipelined.mjs PORT SOCKET   (DEPTH=32: requests per write)
 import net from 'node:net';
 import { parseHead } from '../../dist/src/codec/request-head.js';

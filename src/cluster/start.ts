@@ -131,7 +131,7 @@ function flush(logger: Logger): Promise<void> {
 }
 
 export async function startCluster(config: ClusterConfig, options: ClusterOptions = {}): Promise<ClusterHandle> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel, base: { role: 'cluster' } });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, base: { role: 'cluster' }, maxPendingBytes: config.logBuffer });
   const output = options.output ?? PASS_THROUGH;
   // A taken port or a foreign host: one line naming the address, exit 1.
   const dispatcher = await startDispatcher(config, { logger }).catch((err: unknown) => {
@@ -197,7 +197,7 @@ export async function startCluster(config: ClusterConfig, options: ClusterOption
  * workers (each child runs in its own process group, see worker-process.ts).
  */
 export async function runCluster(config: ClusterConfig): Promise<number> {
-  const logger = createLogger({ level: config.logLevel, base: { role: 'cluster' } });
+  const logger = createLogger({ level: config.logLevel, base: { role: 'cluster' }, maxPendingBytes: config.logBuffer });
   const cluster = await startCluster(config, { logger });
   if (cluster.server.scheme === 'https') reloadTlsOnSighup(() => cluster.server.reloadTls(), logger);
   let signals = 0;

@@ -141,7 +141,7 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = Object.
   },
   bench: {
     name: 'bench',
-    summary: 'Closed-loop HTTP/1.1 load generator with keep-alive connections.',
+    summary: 'HTTP/1.1 load generator: keep-alive connections over -t threads, closed loop or constant --rate, optional --pipeline.',
     positionals: [{ key: 'url', name: 'URL', help: 'http:// URL to load.' }],
     examples: [
       { line: 'dhttp bench http://127.0.0.1:8080/ping -c 100 -d 10s', does: '100 connections for 10 seconds.' },

@@ -51,6 +51,10 @@ export interface EngineConfig {
   readonly tlsMinVersion: TlsVersion;
   /** Plain-HTTP port answering 308 to HTTPS; 0 = off. @default 0 */
   readonly redirectHttp: number;
+  /** @default 4194304 (4MiB) */
+  readonly logBuffer: number;
+  /** @default 512 */
+  readonly accessLogFieldMax: number;
 }
 
 /** Options a worker and the dispatcher both use for rate limiting and jobs. */
@@ -194,6 +198,12 @@ export interface BenchConfig {
   readonly header: readonly string[];
   /** @default 10000 (10s) */
   readonly timeout: number;
+  /** @default 1 */
+  readonly threads: number;
+  /** Requests/s over all connections; 0 = closed loop. @default 0 */
+  readonly rate: number;
+  /** @default 1 */
+  readonly pipeline: number;
   /** @default false */
   readonly json: boolean;
 }

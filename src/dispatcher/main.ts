@@ -10,7 +10,7 @@ import { reloadTlsOnSighup } from '../server/tls-reload.js';
 import { startDispatcher } from './app.js';
 
 export async function runDispatcher(config: DispatcherConfig): Promise<void> {
-  const logger = createLogger({ level: config.logLevel, base: { role: 'dispatcher' } });
+  const logger = createLogger({ level: config.logLevel, base: { role: 'dispatcher' }, maxPendingBytes: config.logBuffer });
   // A taken port or a foreign host: one line naming the address, exit 1.
   const dispatcher = await startDispatcher(config, { logger }).catch((err: unknown) => {
     throw listenFailure(err, 'dispatcher', config.host, config.port);

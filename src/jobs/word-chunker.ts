@@ -10,6 +10,8 @@
  * positions a whole-stream decoder passes through.
  */
 
+import { isWordCodePoint } from './words-classes.js';
+
 /** A stream cutter; the dispatcher and the worker's stream helper depend on this shape only. */
 export interface Chunker {
   /** Takes the next bytes; returns the chunks that are complete. */
@@ -36,15 +38,9 @@ for (let b = 0; b < 128; b++) {
   ASCII_WORDISH[b] = /[A-Za-z0-9']/.test(c) ? 1 : 0;
 }
 
-/** Lazily filled per code point: 0 unknown, 1 word char or apostrophe, 2 separator. */
-let cpClass: Uint8Array | undefined;
-const WORDISH_CP = /^[\p{L}\p{M}\p{N}\u2019]$/u;
-
+/** Neither a word character nor the apostrophe `’`. */
 function isSeparatorCp(cp: number): boolean {
-  cpClass ??= new Uint8Array(0x110000);
-  let cls = cpClass[cp];
-  if (cls === 0) cpClass[cp] = cls = WORDISH_CP.test(String.fromCodePoint(cp)) ? 1 : 2;
-  return cls === 2;
+  return cp !== 0x2019 && !isWordCodePoint(cp);
 }
 
 export class WordChunker implements Chunker {

@@ -120,7 +120,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
 
   const limiter = config.rateLimit > 0 ? new RateLimiter({ ratePerSec: config.rateLimit, burst: config.rateBurst }) : undefined;
   const log = logger.child({ component: 'http' });
-  const accessLog = createAccessLog(log);
+  const accessLog = createAccessLog(log, { maxField: config.accessLogFieldMax });
 
   /** Errors lose the headers a handler set (the engine starts error responses clean). */
   const decorate = (err: unknown, req: HttpRequest, async: boolean): unknown => {
@@ -182,11 +182,31 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     metrics.http.observe(routeLabel(req, status), status, ms);
     if (status >= 500) {
       log.error(
-        { id: req.id, method: req.method, path: req.path, status, bytes: res.bytesWritten, ms: Math.round(ms * 1000) / 1000 },
+        {
+          id: req.id,
+          client: req.remoteAddress,
+          method: req.method,
+          path: req.path,
+          query: req.rawQuery.slice(0, config.accessLogFieldMax),
+          status,
+          bytes: res.bytesWritten,
+          ms: Math.round(ms * 1000) / 1000,
+          ua: (req.headers.get('user-agent') ?? '').slice(0, config.accessLogFieldMax),
+        },
         'request',
       );
     } else if (accessLog !== null) {
-      accessLog({ id: req.id, method: req.method, path: req.path, status, bytes: res.bytesWritten, ms });
+      accessLog({
+        id: req.id,
+        client: req.remoteAddress,
+        method: req.method,
+        path: req.path,
+        query: req.rawQuery,
+        status,
+        bytes: res.bytesWritten,
+        ms,
+        userAgent: req.headers.get('user-agent'),
+      });
     }
   }
 

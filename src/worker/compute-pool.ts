@@ -12,7 +12,8 @@ import type { Readable } from 'node:stream';
 import { Piscina } from 'piscina';
 import { httpError } from '../common/errors.js';
 import { WordChunker } from '../jobs/word-chunker.js';
-import { mergeInto, type WordCounts } from '../jobs/words.js';
+import type { WordCounts } from '../jobs/words.js';
+import { WordTable } from '../jobs/words-table.js';
 import type { TaskArgs, TaskName, TaskResult } from './tasks/entry.js';
 
 /** Young-generation cap of a compute thread, in MiB (see the Piscina options below). */
@@ -21,7 +22,7 @@ const YOUNG_GENERATION_MB = 2;
  * Old-generation cap of a compute thread, in MiB. No task keeps much (the largest is a
  * 256 KiB word-count batch's map, a few MiB), but without a cap V8 lets a thread's old space
  * grow with garbage long before it collects: a 200 MB /countwords peaked at 151 MB of worker
- * RSS uncapped, 142 MB with 32 MiB (docs/benchmarks.md). A task that did need more would fail
+ * RSS uncapped, 142 MB with 32 MiB (bench/results/history.md). A task that did need more would fail
  * alone (its thread ends with ERR_WORKER_OUT_OF_MEMORY and is replaced), not the process.
  */
 const OLD_GENERATION_MB = 32;
@@ -119,7 +120,7 @@ export class ComputePool {
       // A small heap per thread: word-count batches make megabytes of short-lived strings, and
       // V8's defaults (16 MiB semi-spaces, an old space sized for the machine) let each thread's
       // RSS balloon with garbage before it collects. Measured on POST /countwords of 200 MB:
-      // see docs/benchmarks.md.
+      // see bench/results/history.md.
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB },
     });
     // piscina re-emits thread errors as 'error' events, which would crash the process unheard.
@@ -225,7 +226,7 @@ export interface CountWordsStreamOptions {
 
 /**
  * Counts the words of a streamed body in the pool: the main thread only cuts batches at
- * word boundaries and merges maps. At most `maxInFlight` batches are out at once and the
+ * word boundaries and adds up the counts the threads send back. At most `maxInFlight` batches are out at once and the
  * body is not read meanwhile, so memory stays flat whatever the body's size.
  */
 export async function countWordsStream(
@@ -233,28 +234,38 @@ export async function countWordsStream(
   pool: ComputePool,
   options: CountWordsStreamOptions = {},
 ): Promise<WordCounts> {
-  const chunker = new WordChunker({ targetBytes: options.batchBytes ?? 1024 * 1024 });
+  const batchBytes = options.batchBytes ?? 1024 * 1024;
+  const chunker = new WordChunker({ targetBytes: batchBytes });
   const limit = positiveInt('maxInFlight', options.maxInFlight ?? pool.stats().threads, 1);
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const total: WordCounts = new Map();
+  // The threads' counts are added up as bytes: a string per distinct word only at the end.
+  const total = new WordTable();
   const inFlight = new Set<Promise<void>>();
   let failure: { err: unknown } | undefined;
+
+  // Batch memory goes to a thread and comes back with its counts: at most `limit` buffers
+  // of `batchBytes` exist for the whole body (a longer batch, one word past the target, gets
+  // its own and is not kept).
+  const spare: ArrayBuffer[] = [];
+  const take = (batch: Buffer): Uint8Array => {
+    const memory = batch.length <= batchBytes ? (spare.pop() ?? new ArrayBuffer(batchBytes)) : new ArrayBuffer(batch.length);
+    const data = new Uint8Array(memory, 0, batch.length);
+    data.set(batch);
+    return data;
+  };
 
   const submit = async (batch: Buffer): Promise<void> => {
     while (inFlight.size >= limit) await Promise.race(inFlight);
     if (failure !== undefined) return;
-    // A batch that owns its whole ArrayBuffer is moved to the thread as it is; anything
-    // else (a view into a pooled or larger buffer) is copied first, since moving would
-    // detach memory that others still use.
-    const owns = batch.byteOffset === 0 && batch.buffer.byteLength === batch.byteLength;
-    const data = owns ? new Uint8Array(batch.buffer as ArrayBuffer, 0, batch.byteLength) : new Uint8Array(batch);
+    const data = take(batch);
     const p: Promise<void> = pool
-      .run('countwords', { data }, { signal: stop.signal, transfer: [data.buffer] })
+      .run('countwords', { data }, { signal: stop.signal, transfer: [data.buffer as ArrayBuffer] })
       .then(
-        (counts) => {
-          mergeInto(total, counts);
+        ({ counts, data: back }) => {
+          total.addPacked(counts);
+          if (back.buffer.byteLength === batchBytes) spare.push(back.buffer as ArrayBuffer);
         },
         (err: unknown) => {
           failure ??= { err };
@@ -282,5 +293,5 @@ export async function countWordsStream(
   }
   if (failure !== undefined) throw failure.err;
   if (options.signal?.aborted) throw cancelled(options.signal.reason);
-  return total;
+  return total.toMap();
 }

@@ -15,7 +15,7 @@ import { Registration } from './register.js';
 
 export async function runWorker(config: WorkerConfig): Promise<void> {
   const id = workerIdOf(config);
-  const logger = createLogger({ level: config.logLevel, base: { role: 'worker', worker: id } });
+  const logger = createLogger({ level: config.logLevel, base: { role: 'worker', worker: id }, maxPendingBytes: config.logBuffer });
   const app = createWorkerApp(config, logger);
   // Before listening: temp files of writes a crash interrupted (never a live writer's, see
   // temp-files.ts). It never throws, so a bad data dir cannot keep the worker from starting.

@@ -54,6 +54,8 @@ const ENGINE_KEYS = {
   tlsKey: true,
   tlsMinVersion: true,
   redirectHttp: true,
+  logBuffer: true,
+  accessLogFieldMax: true,
 } as const;
 const SHARED_KEYS = {
   dataDir: true,
@@ -133,6 +135,9 @@ const BENCH_KEYS = {
   body: true,
   header: true,
   timeout: true,
+  threads: true,
+  rate: true,
+  pipeline: true,
   json: true,
 } as const satisfies Record<keyof BenchConfig, true>;
 // The reverse direction: no key the interfaces lack.

@@ -11,12 +11,18 @@ import { createLogger } from '../../src/common/logger.js';
 test('the async logger writes a line within its 100 ms batch, and an idle logger never writes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dhttp-logger-'));
   const file = join(dir, 'log.jsonl');
-  // pino's destination (sonic-boom) writes through fs.write: count its calls for this file.
+  // The log destination writes through fs.writeSync (fs.write too, should it ever go
+  // asynchronous): count the calls of both.
   const realWrite = fs.write;
+  const realWriteSync = fs.writeSync;
   let writes = 0;
   (fs as { write: unknown }).write = function (this: unknown, ...args: unknown[]) {
     writes++;
     return (realWrite as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  (fs as { writeSync: unknown }).writeSync = function (this: unknown, ...args: unknown[]) {
+    writes++;
+    return (realWriteSync as (...a: unknown[]) => unknown).apply(this, args);
   };
   try {
     const logger = createLogger({ dest: file, level: 'info' });
@@ -36,6 +42,7 @@ test('the async logger writes a line within its 100 ms batch, and an idle logger
     assert.equal(writes, 1, 'no writes after the batch went out');
   } finally {
     (fs as { write: unknown }).write = realWrite;
+    (fs as { writeSync: unknown }).writeSync = realWriteSync;
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { WordChunker } from '../../src/jobs/word-chunker.js';
-import { WordCounter, countWords, mergeInto, type WordCounts } from '../../src/jobs/words.js';
+import { WordCounter, countWords } from '../../src/jobs/words-counter.js';
+import { mergeInto, type WordCounts } from '../../src/jobs/words.js';
 
 /**
  * Independent reference for SPEC §4: decode the whole input at once, then walk it code

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WordCounter, countWords, mergeInto, countsToJson, topK, compareCodePoints, sortWords } from '../../src/jobs/words.js';
+import { WordCounter, countWords } from '../../src/jobs/words-counter.js';
+import { mergeInto, countsToJson, topK, compareCodePoints, sortWords } from '../../src/jobs/words.js';
 
 const count = (s: string): Record<string, number> => Object.fromEntries(countWords(Buffer.from(s)));
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { ComputePool, countWordsStream } from '../../src/worker/compute-pool.js';
 import { HttpError } from '../../src/common/errors.js';
-import { countWords } from '../../src/jobs/words.js';
+import { countWords } from '../../src/jobs/words-counter.js';
+import { WordTable } from '../../src/jobs/words-table.js';
 import { montecarloChunk } from '../../src/jobs/montecarlo.js';
 
 const isCode =
@@ -29,7 +30,9 @@ test('runs every task in real threads', async () => {
     assert.equal(await pool.run('montecarloChunk', { points: 20_000, chunkIndex: 7, seed: 's' }), montecarloChunk(20_000, 's', 7));
     assert.equal(await pool.run('montecarlo', { points: 100_000, chunkSize: 100_000, seed: 'dhttp' }), 78546);
     const counts = await pool.run('countwords', { data: Buffer.from("Don't DON'T stop") });
-    assert.deepEqual(Object.fromEntries(counts), { "don't": 2, stop: 1 });
+    const table = new WordTable();
+    table.addPacked(counts.counts);
+    assert.deepEqual(Object.fromEntries(table.toMap()), { "don't": 2, stop: 1 });
     const all = await Promise.all(Array.from({ length: 6 }, (_, n) => pool.run('fibonacci', { n })));
     assert.deepEqual(all, ['0', '1', '1', '2', '3', '5']);
     assert.deepEqual(pool.stats(), { threads: 2, active: 0, queued: 0, completed: 12 });
@@ -151,6 +154,40 @@ test('countWordsStream counts a multi-MB body in the pool, a few batches at a ti
     assert.deepEqual(fromReadable, countWords(body));
     assert.deepEqual(await countWordsStream(Readable.from([]), pool), new Map());
   } finally {
+    await pool.close({ force: true });
+  }
+});
+
+test('countWordsStream reuses the memory of batches the threads hand back', async () => {
+  const pool = new ComputePool({ threads: 2 });
+  // Counts the batch buffers made (transferred memory comes back as a new ArrayBuffer object
+  // over the same memory, so identity cannot tell; allocations can).
+  const Real = globalThis.ArrayBuffer;
+  const made: number[] = [];
+  globalThis.ArrayBuffer = new Proxy(Real, {
+    construct(target, args: [number]) {
+      made.push(args[0]);
+      return Reflect.construct(target, args);
+    },
+  });
+  let batches = 0;
+  const run = pool.run.bind(pool);
+  pool.run = ((task, args, opts) => {
+    if (task === 'countwords') batches++;
+    return run(task, args, opts);
+  }) as typeof pool.run;
+  try {
+    const body = Buffer.concat([sampleBody(1024 * 1024), Buffer.from(` ${'x'.repeat(40_000)} end`)]);
+    const counts = await countWordsStream(Readable.from([body]), pool, { batchBytes: 16 * 1024 });
+    globalThis.ArrayBuffer = Real;
+    assert.deepEqual(counts, countWords(body));
+    assert.ok(batches >= 60, `${batches} batches`);
+    // Two threads: two batch buffers in turn, plus one of its own for the batch that one
+    // long word made larger than the target.
+    assert.equal(made.filter((n) => n === 16 * 1024).length, 2, `buffers made: ${made.join(', ')}`);
+    assert.equal(made.filter((n) => n > 16 * 1024).length, 1);
+  } finally {
+    globalThis.ArrayBuffer = Real;
     await pool.close({ force: true });
   }
 });

@@ -5,6 +5,7 @@ import { reverseGraphemes } from '../../src/worker/tasks/reverse-graphemes.js';
 import { montecarlo, montecarloChunk, montecarloPlan, montecarloChunkCount, montecarloChunkPoints } from '../../src/jobs/montecarlo.js';
 import { normalizeSeed, chunkState } from '../../src/jobs/seeded-random.js';
 import { simulateCpu } from '../../src/worker/tasks/simulate-cpu.js';
+import { transferableSymbol, valueSymbol } from 'piscina';
 import * as entry from '../../src/worker/tasks/entry.js';
 
 function slowFib(n: number): string {
@@ -105,6 +106,16 @@ test('task entry: one named export per task', () => {
   assert.equal(entry.compute({ number: 12 }), 144);
   assert.equal(entry.montecarloChunk({ points: 100_000, chunkIndex: 0, seed: 'dhttp' }), 78546);
   assert.equal(entry.montecarlo({ points: 100_000, chunkSize: 100_000, seed: 'dhttp' }), 78546);
-  assert.deepEqual(Object.fromEntries(entry.countwords({ data: Buffer.from("It's it's") })), { "it's": 2 });
+  // A movable for piscina: the value, and the buffers it transfers (the batch and the counts).
+  // Keys come with ASCII folded only; the receiving table lower-cases the rest.
+  const data = new Uint8Array(Buffer.from("It's it's ÉTÉ été"));
+  const moved = entry.countwords({ data }) as unknown as Record<symbol, unknown>;
+  const { counts, data: back } = moved[valueSymbol] as entry.CountedBatch;
+  assert.deepEqual(
+    { words: Buffer.from(counts.words).toString(), counts: [...counts.counts] },
+    { words: "it's ÉtÉ été ", counts: [2, 1, 1] },
+  );
+  assert.equal(back, data);
+  assert.deepEqual(moved[transferableSymbol], [data.buffer, counts.words.buffer, counts.hashes.buffer, counts.counts.buffer]);
   assert.ok(entry.simulate({ seconds: 0, task: 't' }) >= 0);
 });

@@ -1,13 +1,17 @@
 /**
- * `dhttp bench`: a closed-loop HTTP/1.1 load generator. Each of -c connections keeps one
- * request in flight over raw keep-alive sockets with request bytes built once, which is
- * what lets one Node process drive a fast server without becoming the bottleneck.
+ * `dhttp bench`: an HTTP/1.1 load generator over raw keep-alive sockets with request bytes
+ * built once. -c connections, spread over -t threads (each its own event loop: one tops
+ * out well below what a fast server answers), each keeping --pipeline requests in flight
+ * (closed loop) or pacing its part of --rate (constant rate, latency from each request's
+ * intended start). The threads' histograms and counts merge exactly (merge.ts).
  */
 import { readFile } from 'node:fs/promises';
-import { performance } from 'node:perf_hooks';
-import { build } from 'hdr-histogram-js';
-import { BenchConnection, type BenchControl, type BenchTarget } from './connection.js';
-import { type BenchResult, type ErrorKind, summarize, toJson, toText } from './report.js';
+import { Worker } from 'node:worker_threads';
+import type { BenchTarget } from './connection.js';
+import { type LoadProgress, type LoadResult, type LoadShare, runLoad } from './load.js';
+import { mergeLoads } from './merge.js';
+import { type BenchResult, toJson, toText } from './report.js';
+import type { ThreadMessage } from './thread.js';
 import { ConfigError } from '../../config/errors.js';
 import type { BenchConfig } from '../../config/types.js';
 import { formatDuration } from '../../config/units.js';
@@ -49,129 +53,103 @@ export async function buildTarget(config: BenchConfig): Promise<BenchTarget> {
   });
 }
 
-function increment(rec: Record<string, number>, key: string): void {
-  rec[key] = (rec[key] ?? 0) + 1;
+/** Splits `total` into `parts` whole shares that add up to it exactly. */
+function split(total: number, parts: number, i: number): number {
+  return Math.floor(total / parts) + (i < total % parts ? 1 : 0);
 }
+
+/**
+ * The thread's entry: compiled, thread.js beside this file. Under tsx a worker cannot start
+ * from (or import()) a .ts file, but require() goes through tsx's hooks, so a one-line
+ * JavaScript entry requires it.
+ */
+const THREAD_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL(
+      `data:text/javascript,${encodeURIComponent(`import { createRequire } from 'node:module'; createRequire(${JSON.stringify(import.meta.url)})('./thread.ts');`)}`,
+    )
+  : new URL('./thread.js', import.meta.url);
 
 /** Runs the load and returns what was measured. Never throws for server misbehaviour. */
 export async function bench(config: BenchConfig, options: BenchOptions = {}): Promise<BenchResult> {
   const target = await buildTarget(config);
-  const histogram = build({ numberOfSignificantValueDigits: 3 });
-  const statuses: Record<string, number> = {};
-  const byStatus: Record<string, number> = {};
-  const byKind: Record<string, number> = {};
-  let phase: 'warmup' | 'measure' | 'stopped' = config.warmup > 0 ? 'warmup' : 'measure';
-  let issued = 0;
-  let responses = 0;
-  let failures = 0;
-  let bytesRead = 0;
-  let measureStart = performance.now();
-  let measureEnd = measureStart;
-  let finished = 0;
-  const timers: NodeJS.Timeout[] = [];
-  let resolveRun: () => void = () => {};
-  const ran = new Promise<void>((r) => (resolveRun = r));
-
-  const control: BenchControl = {
-    get measuring() {
-      return phase === 'measure';
-    },
-    claim() {
-      if (phase === 'stopped') return false;
-      if (phase === 'warmup') return true;
-      if (config.requests > 0 && issued >= config.requests) return false;
-      issued++;
-      return true;
-    },
-    response(status, latencyUs, measured) {
-      if (!measured || phase === 'stopped') return;
-      responses++;
-      histogram.recordValue(latencyUs);
-      increment(statuses, String(status));
-      if (status >= 400) increment(byStatus, String(status));
-      measureEnd = performance.now();
-    },
-    error(kind: ErrorKind, measured) {
-      if (!measured || phase === 'stopped') return;
-      failures++;
-      increment(byKind, kind);
-      measureEnd = performance.now();
-    },
-    bytes(n) {
-      if (phase === 'measure') bytesRead += n;
-    },
-    done() {
-      if (++finished === connections.length) stop();
-    },
-  };
-
-  const connections = Array.from({ length: config.connections }, () => new BenchConnection(target, control));
-  function stop(): void {
-    if (phase === 'stopped') return;
-    if (phase === 'measure' && config.requests === 0) measureEnd = performance.now();
-    phase = 'stopped';
-    for (const t of timers) clearTimeout(t);
-    for (const c of connections) c.stop();
-    resolveRun();
-  }
-  function beginMeasure(): void {
-    phase = 'measure';
-    measureStart = measureEnd = performance.now();
-    if (config.duration > 0) timers.push(setTimeout(stop, config.duration));
-  }
-
-  const onAbort = (): void => stop();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (phase === 'warmup') timers.push(setTimeout(beginMeasure, config.warmup));
-  else beginMeasure();
-
-  const checkEvery = Math.max(10, Math.min(250, Math.floor(config.timeout / 4)));
-  timers.push(
-    setInterval(() => {
-      const now = performance.now();
-      for (const c of connections) c.checkTimeout(now, config.timeout);
-    }, checkEvery),
-  );
+  const threads = Math.min(config.threads, config.connections);
+  const shares: LoadShare[] = Array.from({ length: threads }, (_, i) => {
+    const connections = split(config.connections, threads, i);
+    return {
+      target,
+      connections,
+      requests: config.requests > 0 ? split(config.requests, threads, i) : 0,
+      durationMs: config.duration,
+      warmupMs: config.warmup,
+      timeoutMs: config.timeout,
+      // Each share paces its part of the rate, in proportion to its connections.
+      rate: config.rate > 0 ? (config.rate * connections) / config.connections : 0,
+      pipeline: config.pipeline,
+    };
+  });
   const progress = options.progress ?? null;
-  if (progress !== null) {
-    let last = 0;
-    timers.push(
-      setInterval(() => {
-        if (phase !== 'measure') {
-          progress.write('  warming up…\n');
-          return;
-        }
-        const done = responses + failures;
-        const secs = Math.round((performance.now() - measureStart) / 1000);
-        progress.write(
-          `  ${secs}s  ${done - last} req/s  ${done} requests  ${failures + Object.values(byStatus).reduce((a, b) => a + b, 0)} errors\n`,
-        );
-        last = done;
-      }, 1000),
-    );
-  }
-  for (const c of connections) c.start();
-  if (options.signal?.aborted === true) stop();
-  await ran;
-  options.signal?.removeEventListener('abort', onAbort);
-
-  const durationMs = Math.max(measureEnd - measureStart, 0);
-  const httpErrors = Object.values(byStatus).reduce((a, b) => a + b, 0);
-  const result: BenchResult = {
-    url: config.url,
-    method: config.method,
-    connections: config.connections,
-    durationMs,
-    requests: responses + failures,
-    responses,
-    requestsPerSecond: durationMs > 0 ? ((responses + failures) * 1000) / durationMs : 0,
-    bytesRead,
-    latencyUs: summarize(histogram),
-    statuses: Object.freeze(statuses),
-    errors: Object.freeze({ total: failures + httpErrors, byStatus: Object.freeze(byStatus), byKind: Object.freeze(byKind) }),
+  const reported: LoadProgress[] = shares.map(() => ({ measuring: false, done: 0, errors: 0 }));
+  let last = 0;
+  let ticks = 0;
+  const report = (): void => {
+    if (progress === null) return;
+    if (!reported.every((p) => p.measuring)) {
+      progress.write('  warming up…\n');
+      return;
+    }
+    const done = reported.reduce((a, p) => a + p.done, 0);
+    const errors = reported.reduce((a, p) => a + p.errors, 0);
+    progress.write(`  ${++ticks}s  ${done - last} req/s  ${done} requests  ${errors} transport errors\n`);
+    last = done;
   };
-  histogram.destroy();
-  return Object.freeze(result);
+  let loads: LoadResult[];
+  if (threads === 1) {
+    const onProgress = (p: LoadProgress): void => {
+      reported[0] = p;
+      report();
+    };
+    loads = [await runLoad(shares[0], { signal: options.signal, onProgress })];
+  } else {
+    // The threads report once a second each; the line goes out on this thread's own beat.
+    const timer = progress === null ? undefined : setInterval(report, 1000);
+    try {
+      loads = await Promise.all(shares.map((share, i) => runThread(share, options.signal, (p) => (reported[i] = p))));
+    } finally {
+      clearInterval(timer);
+    }
+  }
+  return mergeLoads(
+    {
+      url: config.url,
+      method: config.method,
+      connections: config.connections,
+      threads,
+      pipeline: config.pipeline,
+      rate: config.rate > 0 ? config.rate : null,
+    },
+    loads,
+  );
+}
+
+/** One share on its own thread (its own event loop, its own connections). */
+function runThread(share: LoadShare, signal: AbortSignal | undefined, onProgress: (p: LoadProgress) => void): Promise<LoadResult> {
+  const worker = new Worker(THREAD_ENTRY, { workerData: share });
+  const onAbort = (): void => worker.postMessage('stop');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted === true) onAbort();
+  return new Promise<LoadResult>((resolve, reject) => {
+    let result: LoadResult | undefined;
+    worker.on('message', (m: ThreadMessage) => {
+      if (m.type === 'progress') onProgress(m);
+      else result = m.result;
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (result !== undefined) resolve(result);
+      else reject(new Error(`bench thread exited with code ${code} and no result`));
+    });
+  });
 }
 
 export interface BenchIo {

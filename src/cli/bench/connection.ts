@@ -1,7 +1,14 @@
 /**
- * One closed-loop keep-alive connection of `dhttp bench`: send the prebuilt request, wait
- * for the whole response, send the next. A connection that breaks is replaced on the next
- * request, so a flaky server costs errors, never stalls the run.
+ * One keep-alive connection of `dhttp bench`, with up to `pipeline` requests in flight,
+ * answered in order. Closed loop: every answer frees a slot for the next request, and the
+ * requests an event-loop turn frees leave in one write. Constant rate: the connection has
+ * its own schedule of intended starts; a request leaves at its start, or at once when the
+ * connection is late (a slow answer, a full pipeline), and its latency counts from that
+ * intended start - so a server that stalls shows in the latency of every request the stall
+ * delayed, not of one per connection (wrk2's correction for coordinated omission).
+ *
+ * A connection that breaks is replaced for the next request, so a flaky server costs
+ * errors, never stalls the run. Responses are read through parser.ts only.
  */
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -20,12 +27,25 @@ export interface BenchTarget {
 export interface BenchControl {
   /** Reserves the next request; false means this connection is finished. */
   claim(): boolean;
-  /** Whether a request sent now counts. */
-  readonly measuring: boolean;
-  response(status: number, latencyUs: number, measured: boolean): void;
-  error(kind: ErrorKind, measured: boolean): void;
+  /** performance.now() from which requests count (by intended start); Infinity while warming up. */
+  readonly measureFrom: number;
+  response(status: number, latencyUs: number, measured: boolean, now: number): void;
+  error(kind: ErrorKind, measured: boolean, now: number): void;
   bytes(n: number): void;
   done(connection: BenchConnection): void;
+}
+
+/** A constant-rate connection's schedule, in performance.now() milliseconds. */
+export interface Pacing {
+  readonly firstAt: number;
+  readonly intervalMs: number;
+}
+
+interface InFlight {
+  /** Where latency counts from: the intended start (constant rate) or the send time. */
+  origin: number;
+  sentAt: number;
+  measured: boolean;
 }
 
 /**
@@ -53,53 +73,114 @@ function noop(): void {}
 export class BenchConnection {
   readonly #target: BenchTarget;
   readonly #control: BenchControl;
+  readonly #pipeline: number;
+  #pacing: Pacing | null = null;
+  /** `pipeline` copies of the request back to back: n requests are one subarray, one write. */
+  readonly #requests: Buffer;
+  readonly #inFlight: InFlight[] = [];
+  /** Requests a `Connection: close` answer left unanswered: the server never read them; sent again. */
+  readonly #resend: InFlight[] = [];
   #socket: Socket | null = null;
-  #parser: ResponseParser | null = null;
-  /** performance.now() of the request in flight, or -1 when none is. */
-  #sentAt = -1;
-  #measured = false;
+  #nextAt = 0;
   #stopped = false;
-  #pause: NodeJS.Timeout | null = null;
+  #finished = false;
+  #timer: NodeJS.Timeout | null = null;
+  /** Settles open(): the socket connected, or failed. */
+  #opened: (() => void) | null = null;
 
-  constructor(target: BenchTarget, control: BenchControl) {
+  constructor(target: BenchTarget, control: BenchControl, pipeline = 1) {
     this.#target = target;
     this.#control = control;
+    this.#pipeline = pipeline;
+    this.#requests = pipeline === 1 ? target.request : Buffer.concat(Array.from({ length: pipeline }, () => target.request));
   }
 
-  start(): void {
-    this.#next();
+  /**
+   * Connects ahead of the first request, so that neither a latency nor a schedule counts the
+   * handshake. Resolves once connected or failed (a failure shows when a request is sent).
+   */
+  open(): Promise<void> {
+    if (this.#socket !== null) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#opened = resolve;
+      this.#connect().once('connect', () => this.#settleOpen());
+    });
+  }
+
+  /** Starts sending: closed loop, or on the schedule `pacing` gives. */
+  start(pacing: Pacing | null = null): void {
+    this.#pacing = pacing;
+    this.#nextAt = pacing?.firstAt ?? 0;
+    this.#fill();
+  }
+
+  #settleOpen(): void {
+    const opened = this.#opened;
+    this.#opened = null;
+    opened?.();
   }
 
   /** Abandons whatever is in flight (it is not counted). */
   stop(): void {
     this.#stopped = true;
-    if (this.#pause !== null) clearTimeout(this.#pause);
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
     this.#drop();
   }
 
   checkTimeout(now: number, timeoutMs: number): void {
-    if (this.#sentAt >= 0 && now - this.#sentAt > timeoutMs) this.#fail('timeout');
+    const oldest = this.#inFlight[0];
+    if (oldest !== undefined && now - oldest.sentAt > timeoutMs) this.#fail('timeout');
   }
 
-  #next(): void {
-    this.#pause = null;
-    if (this.#stopped) return;
-    if (!this.#control.claim()) {
-      this.stop();
-      this.#control.done(this);
-      return;
+  /** Sends what the pipeline, the schedule and the request budget allow, in one write. */
+  #fill(): void {
+    if (this.#stopped || this.#timer !== null) return;
+    const now = performance.now();
+    const inFlight = this.#inFlight;
+    let n = 0;
+    while (this.#resend.length > 0 && inFlight.length < this.#pipeline) {
+      const r = this.#resend.shift() as InFlight;
+      r.sentAt = now;
+      if (this.#pacing === null) r.origin = now;
+      inFlight.push(r);
+      n++;
     }
+    while (inFlight.length < this.#pipeline) {
+      const origin = this.#pacing === null ? now : this.#nextAt;
+      if (origin > now) {
+        this.#timer = setTimeout(() => {
+          this.#timer = null;
+          this.#fill();
+        }, origin - now);
+        break;
+      }
+      if (!this.#control.claim()) {
+        if (inFlight.length === 0 && n === 0) this.#finish();
+        break;
+      }
+      if (this.#pacing !== null) this.#nextAt += this.#pacing.intervalMs;
+      inFlight.push({ origin, sentAt: now, measured: origin >= this.#control.measureFrom });
+      n++;
+    }
+    if (n === 0) return;
     const socket = this.#socket ?? this.#connect();
-    (this.#parser as ResponseParser).noBody = this.#target.noBody;
-    this.#measured = this.#control.measuring;
-    this.#sentAt = performance.now();
-    socket.write(this.#target.request);
+    const len = this.#target.request.length;
+    socket.write(n === 1 ? this.#target.request : this.#requests.subarray(0, n * len));
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.stop();
+    this.#control.done(this);
   }
 
   #connect(): Socket {
     const socket = connect({ host: this.#target.host, port: this.#target.port });
     socket.setNoDelay(true);
-    const parser = new ResponseParser((r) => this.#onResponse(socket, r));
+    const parser = new ResponseParser((r) => this.#onResponse(socket, parser, r));
+    parser.noBody = this.#target.noBody;
     socket.on('data', (chunk: Buffer) => {
       if (this.#socket !== socket) return;
       this.#control.bytes(chunk.length);
@@ -107,7 +188,9 @@ export class BenchConnection {
         parser.execute(chunk);
       } catch {
         if (this.#socket === socket) this.#fail('invalid_response');
+        return;
       }
+      this.#fill();
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (this.#socket === socket) this.#fail(kindOf(err));
@@ -115,41 +198,53 @@ export class BenchConnection {
     socket.on('close', () => {
       if (this.#socket !== socket) return;
       // A response without length ends here; anything else in flight was cut off.
-      if (parser.end()) return;
-      if (this.#sentAt >= 0) this.#fail('closed');
+      if (parser.end()) {
+        this.#fill();
+        return;
+      }
+      if (this.#inFlight.length > 0) this.#fail('closed');
       else this.#drop();
     });
     this.#socket = socket;
-    this.#parser = parser;
     return socket;
   }
 
-  #onResponse(socket: Socket, r: ParsedResponse): void {
+  #onResponse(socket: Socket, parser: ResponseParser, r: ParsedResponse): void {
     if (this.#socket !== socket) return;
-    if (this.#sentAt < 0) {
+    const request = this.#inFlight.shift();
+    if (request === undefined) {
       this.#fail('invalid_response'); // a response nobody asked for
       return;
     }
-    const latencyUs = Math.max(1, Math.round((performance.now() - this.#sentAt) * 1000));
-    this.#sentAt = -1;
-    this.#control.response(r.status, latencyUs, this.#measured);
-    if (!r.keepAlive) this.#drop();
-    this.#next();
+    const now = performance.now();
+    this.#control.response(r.status, Math.max(1, Math.round((now - request.origin) * 1000)), request.measured, now);
+    parser.noBody = this.#target.noBody;
+    if (!r.keepAlive) {
+      // The server stops reading after an answer that closes: what was pipelined behind it
+      // was never processed and goes out again on the next connection.
+      this.#resend.push(...this.#inFlight.splice(0));
+      this.#drop();
+    }
   }
 
+  /** Every request in flight on the connection fails with `kind`. */
   #fail(kind: ErrorKind): void {
-    const inFlight = this.#sentAt >= 0;
-    this.#sentAt = -1;
+    const failed = this.#inFlight.splice(0);
     this.#drop();
-    if (!inFlight || this.#stopped) return;
-    this.#control.error(kind, this.#measured);
-    this.#pause = setTimeout(() => this.#next(), ERROR_PAUSE_MS);
+    if (this.#stopped) return;
+    const now = performance.now();
+    for (const r of failed) this.#control.error(kind, r.measured, now);
+    if (failed.length === 0 || this.#timer !== null) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#fill();
+    }, ERROR_PAUSE_MS);
   }
 
   #drop(): void {
+    this.#settleOpen();
     const socket = this.#socket;
     this.#socket = null;
-    this.#parser = null;
     if (socket === null) return;
     socket.removeAllListeners();
     socket.on('error', noop); // a late error on a socket we gave up must not crash the run

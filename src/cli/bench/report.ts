@@ -18,10 +18,25 @@ export interface LatencySummary {
   readonly max: number;
 }
 
+/** One second of the measured time, all threads together. */
+export interface SecondSummary {
+  /** 1 for the first second. */
+  readonly second: number;
+  /** Responses plus transport errors completed in this second. */
+  readonly requests: number;
+  readonly errors: number;
+  readonly latencyUs: { readonly p50: number; readonly p99: number; readonly max: number };
+}
+
 export interface BenchResult {
   readonly url: string;
   readonly method: string;
   readonly connections: number;
+  readonly threads: number;
+  /** Requests in flight per connection. */
+  readonly pipeline: number;
+  /** The constant rate asked for (req/s, all threads); null for a closed loop. */
+  readonly rate: number | null;
   /** Measured time (warm-up excluded), ms. */
   readonly durationMs: number;
   /** Responses plus transport errors in the measured time. */
@@ -29,7 +44,10 @@ export interface BenchResult {
   readonly responses: number;
   readonly requestsPerSecond: number;
   readonly bytesRead: number;
-  /** Microseconds, over every response (error statuses included). */
+  /**
+   * Microseconds, over every response (error statuses included); with a rate, from each
+   * request's intended start.
+   */
   readonly latencyUs: LatencySummary;
   /** Every status seen, by code. */
   readonly statuses: Readonly<Record<string, number>>;
@@ -39,22 +57,24 @@ export interface BenchResult {
     readonly byStatus: Readonly<Record<string, number>>;
     readonly byKind: Readonly<Record<string, number>>;
   };
+  readonly series: readonly SecondSummary[];
 }
 
-export function summarize(h: Histogram): LatencySummary {
+/** `min` and `max` are the exact extremes when known (a merged histogram keeps bucket bounds only). */
+export function summarize(h: Histogram, min = h.minNonZeroValue, max = h.maxValue): LatencySummary {
   if (h.totalCount === 0) return Object.freeze({ min: 0, mean: 0, stdev: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
   // Percentiles come back as the top of their bucket, which can exceed the largest value
   // actually recorded; a p99 above max would only confuse.
-  const at = (p: number): number => Math.min(h.getValueAtPercentile(p), h.maxValue);
+  const at = (p: number): number => Math.min(h.getValueAtPercentile(p), max);
   return Object.freeze({
-    min: h.minNonZeroValue,
+    min,
     mean: Math.round(h.mean),
     stdev: Math.round(h.stdDeviation),
     p50: at(50),
     p90: at(90),
     p99: at(99),
     p999: at(99.9),
-    max: h.maxValue,
+    max,
   });
 }
 
@@ -63,6 +83,9 @@ export function toJson(r: BenchResult): string {
     url: r.url,
     method: r.method,
     connections: r.connections,
+    threads: r.threads,
+    pipeline: r.pipeline,
+    rate: r.rate,
     duration_ms: Math.round(r.durationMs * 1000) / 1000,
     requests: r.requests,
     responses: r.responses,
@@ -71,6 +94,7 @@ export function toJson(r: BenchResult): string {
     latency_us: r.latencyUs,
     statuses: r.statuses,
     errors: { total: r.errors.total, by_status: r.errors.byStatus, by_kind: r.errors.byKind },
+    series: r.series.map((s) => ({ second: s.second, requests: s.requests, errors: s.errors, latency_us: s.latencyUs })),
   });
 }
 
@@ -95,8 +119,14 @@ function counts(rec: Readonly<Record<string, number>>): string {
 export function toText(r: BenchResult): string {
   const l = r.latencyUs;
   const secs = r.durationMs / 1000;
+  const shape = [
+    `${r.connections} connections`,
+    r.threads > 1 ? `${r.threads} threads` : '',
+    r.pipeline > 1 ? `pipeline ${r.pipeline}` : '',
+    r.rate !== null ? `rate ${r.rate} req/s (latency from each request's intended start)` : '',
+  ].filter((x) => x !== '');
   return [
-    `${r.method} ${r.url}, ${r.connections} connections`,
+    `${r.method} ${r.url}, ${shape.join(', ')}`,
     `  requests  ${r.requests} in ${secs.toFixed(2)}s, ${r.requestsPerSecond.toFixed(1)} req/s, ${bytes(r.bytesRead)} read`,
     `  latency   p50 ${us(l.p50)}  p90 ${us(l.p90)}  p99 ${us(l.p99)}  max ${us(l.max)}  (mean ${us(l.mean)} ± ${us(l.stdev)})`,
     `  statuses  ${counts(r.statuses)}`,

@@ -1,6 +1,6 @@
 /** Options of the table: engine limits: every server process. */
 import type { OptionSpec } from '../schema.js';
-import { DAY, HOUR, KiB, LOG_LEVELS, MiB, SECOND, SERVERS, TLS_VERSIONS, TiB } from './shared.js';
+import { DAY, GiB, HOUR, KiB, LOG_LEVELS, MiB, SECOND, SERVERS, TLS_VERSIONS, TiB } from './shared.js';
 
 export const ENGINE_OPTIONS = [
   {
@@ -156,6 +156,28 @@ export const ENGINE_OPTIONS = [
     group: 'logging',
     commands: SERVERS,
     help: 'pino log level.',
+  },
+  {
+    key: 'logBuffer',
+    flag: 'log-buffer',
+    type: 'size',
+    default: 4 * MiB,
+    min: 64 * KiB,
+    max: GiB,
+    group: 'logging',
+    commands: SERVERS,
+    help: 'Log bytes held while stdout does not take them (a slow or stuck reader); later lines are dropped, counted and reported.',
+  },
+  {
+    key: 'accessLogFieldMax',
+    flag: 'access-log-field-max',
+    type: 'int',
+    default: 512,
+    min: 16,
+    max: 64 * KiB,
+    group: 'logging',
+    commands: SERVERS,
+    help: 'Longest query, target or user agent written in an access-log line, in characters; longer ones are cut and end with "…".',
   },
   {
     key: 'tlsCert',

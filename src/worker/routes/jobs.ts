@@ -64,7 +64,7 @@ async function montecarlo(ctx: WorkerContext, req: HttpRequest, res: HttpRespons
 
 async function countwords(ctx: WorkerContext, req: HttpRequest, res: HttpResponse, source: Readable): Promise<void> {
   const top = req.query.has('top') ? intParam(req, 'top', TOP_K) : undefined;
-  // 256 KiB batches keep each thread's working set small (RSS of a 200 MB upload: docs/benchmarks.md).
+  // 256 KiB batches keep each thread's working set small (RSS of a 200 MB upload: bench/results/history.md).
   const counts = await countWordsStream(source, ctx.pool, { signal: req.signal, batchBytes: 256 * 1024 });
   if (top === undefined) await ctx.compression.send(req, res, 200, countsToJson(counts), JSON_TYPE);
   else await ctx.compression.json(req, res, 200, topK(counts, top));

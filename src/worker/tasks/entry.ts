@@ -4,11 +4,13 @@
  */
 import { setPriority } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { fibonacci as fib } from './fibonacci.js';
 import { reverseGraphemes } from './reverse-graphemes.js';
 import { montecarlo as mcJob, montecarloChunk as mcChunk } from '../../jobs/montecarlo.js';
 import { simulateCpu } from './simulate-cpu.js';
-import { countWords, type WordCounts } from '../../jobs/words.js';
+import { countWordsPacked } from '../../jobs/words-counter.js';
+import type { PackedCounts } from '../../jobs/words-table.js';
 
 // Compute threads yield the CPU to the event loop: on Linux nice is per thread, and
 // setPriority(10) from inside a thread lowers that thread only, so /ping and I/O on the
@@ -23,6 +25,16 @@ if (!isMainThread && process.platform === 'linux') {
   }
 }
 
+/**
+ * A counted word batch. The batch's memory is moved back to the caller for its next batch:
+ * counting makes so little garbage that the thread's collector rarely runs, and a fresh
+ * buffer per batch would pile up as external memory until it did.
+ */
+export interface CountedBatch {
+  readonly counts: PackedCounts;
+  readonly data: Uint8Array;
+}
+
 /** Every task: its argument object and its result. */
 export interface TaskMap {
   fibonacci: { args: { n: number }; result: string };
@@ -34,8 +46,8 @@ export interface TaskMap {
   montecarloChunk: { args: { points: number; chunkIndex: number; seed?: string; count?: number }; result: number };
   /** Returns elapsed milliseconds. */
   simulate: { args: { seconds: number; task: string }; result: number };
-  /** `data` is one chunk cut at word boundaries (or a whole body). */
-  countwords: { args: { data: Uint8Array }; result: WordCounts };
+  /** `data` is one chunk cut at word boundaries (or a whole body); it comes back with the counts. */
+  countwords: { args: { data: Uint8Array }; result: CountedBatch };
   /** POST /api/v1/compute/intensive: number². */
   compute: { args: { number: number }; result: number };
 }
@@ -55,7 +67,14 @@ export const montecarloChunk: Handlers['montecarloChunk'] = ({ points, chunkInde
   return inside;
 };
 export const simulate: Handlers['simulate'] = ({ seconds, task }) => simulateCpu(seconds, task);
-export const countwords: Handlers['countwords'] = ({ data }) => countWords(data);
+export const countwords: Handlers['countwords'] = ({ data }) => {
+  const result: CountedBatch = { counts: countWordsPacked(data), data };
+  // Handed to piscina as a movable: its value is sent with both buffers in the transfer list.
+  return move({
+    [transferableSymbol]: [data.buffer, result.counts.words.buffer, result.counts.hashes.buffer, result.counts.counts.buffer],
+    [valueSymbol]: result,
+  }) as unknown as CountedBatch;
+};
 export const compute: Handlers['compute'] = ({ number }) => number * number;
 
 const HANDLERS: Handlers = { fibonacci, reverse, montecarlo, montecarloChunk, simulate, countwords, compute };

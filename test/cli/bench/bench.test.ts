@@ -180,6 +180,9 @@ describe('dhttp bench', () => {
       'url',
       'method',
       'connections',
+      'threads',
+      'pipeline',
+      'rate',
       'duration_ms',
       'requests',
       'responses',
@@ -188,6 +191,7 @@ describe('dhttp bench', () => {
       'latency_us',
       'statuses',
       'errors',
+      'series',
     ]);
     assert.deepEqual(Object.keys(json.latency_us as object), ['min', 'mean', 'stdev', 'p50', 'p90', 'p99', 'p999', 'max']);
     assert.deepEqual(json.errors, { total: 4, by_status: { '500': 4 }, by_kind: {} });

@@ -1,0 +1,210 @@
+/**
+ * The SPEC §4 word rule applied to UTF-8 bytes directly: ASCII is classified by table,
+ * only bytes ≥ 0x80 are decoded (as the WHATWG decoder does, so invalid input splits words
+ * exactly where a decoded text would have U+FFFD), and words go into a byte-keyed table
+ * (words-table.ts). No string is made per occurrence; one is made per distinct word.
+ *
+ * A word is a maximal run of `[\p{L}\p{M}\p{N}]`, joined across a single inner apostrophe
+ * (`'` U+0027 or `’` U+2019) that is followed by more such characters, lower-cased with
+ * `toLowerCase()` and never normalised.
+ */
+import { isWordCodePoint } from './words-classes.js';
+import { FOLD, type PackedCounts, WordTable } from './words-table.js';
+import type { WordCounts } from './words.js';
+
+/** ASCII letters and digits to their folded byte; every other byte to 0. */
+const ASCII_WORD = new Uint8Array(256);
+for (let b = 0; b < 128; b++) if (/[A-Za-z0-9]/.test(String.fromCharCode(b))) ASCII_WORD[b] = FOLD[b];
+
+/**
+ * FNV-1a over a word's folded bytes: the hash every WordTable key carries (equal keys, equal
+ * hashes, wherever they were counted). Local constants: imported bindings cost a check per
+ * use in a hot loop.
+ */
+const HASH_SEED = 0x811c9dc5 | 0;
+const HASH_PRIME = 0x01000193;
+const APOSTROPHE = 0x27;
+const RIGHT_QUOTE = 0x2019;
+const CP_MASK = 0x1fffff;
+/** decode(): the bytes end inside a sequence that is valid so far. */
+const INCOMPLETE = -16;
+/** wordAt(): no word character starts there. */
+const NO = 0;
+const YES = 1;
+
+/**
+ * The code point at `i` (whose byte is ≥ 0x80) as `(length << 24) | cp`; or, when the
+ * bytes there are not valid UTF-8, minus the number of bytes the WHATWG decoder turns into
+ * one U+FFFD (the lead byte and the continuations that were still valid); or INCOMPLETE.
+ */
+function decode(buf: Uint8Array, i: number, n: number): number {
+  const b = buf[i];
+  let need: number;
+  let cp: number;
+  let lo = 0x80;
+  let hi = 0xbf;
+  if (b >= 0xc2 && b <= 0xdf) {
+    need = 1;
+    cp = b & 0x1f;
+  } else if (b >= 0xe0 && b <= 0xef) {
+    need = 2;
+    cp = b & 0x0f;
+    if (b === 0xe0) lo = 0xa0;
+    else if (b === 0xed) hi = 0x9f;
+  } else if (b >= 0xf0 && b <= 0xf4) {
+    need = 3;
+    cp = b & 0x07;
+    if (b === 0xf0) lo = 0x90;
+    else if (b === 0xf4) hi = 0x8f;
+  } else {
+    return -1;
+  }
+  let p = i + 1;
+  while (need > 0) {
+    if (p >= n) return INCOMPLETE;
+    const c = buf[p];
+    if (c < lo || c > hi) return i - p;
+    cp = (cp << 6) | (c & 0x3f);
+    lo = 0x80;
+    hi = 0xbf;
+    p++;
+    need--;
+  }
+  return ((p - i) << 24) | cp;
+}
+
+/** Whether a word character starts at `j`: YES, NO, or INCOMPLETE when the bytes run out first. */
+function wordAt(buf: Uint8Array, j: number, n: number): number {
+  if (j >= n) return INCOMPLETE;
+  const b = buf[j];
+  if (b < 0x80) return ASCII_WORD[b] !== 0 ? YES : NO;
+  const d = decode(buf, j, n);
+  if (d === INCOMPLETE) return INCOMPLETE;
+  return d > 0 && isWordCodePoint(d & CP_MASK) ? YES : NO;
+}
+
+/**
+ * Counts the words of `buf` into `table`. Returns where it stopped: `buf.length`, or, unless
+ * `final`, the start of a word or sequence that the next bytes may continue.
+ */
+function scan(buf: Uint8Array, table: WordTable, final: boolean): number {
+  const n = buf.length;
+  let i = 0;
+  while (i < n) {
+    const b = buf[i];
+    if (b < 0x80) {
+      if (ASCII_WORD[b] === 0) {
+        i++;
+        continue;
+      }
+    } else {
+      const d = decode(buf, i, n);
+      // A sequence cut off by the end of the input decodes to one U+FFFD: a separator.
+      if (d === INCOMPLETE) return final ? n : i;
+      if (d < 0) {
+        i -= d;
+        continue;
+      }
+      if (!isWordCodePoint(d & CP_MASK)) {
+        i += d >>> 24;
+        continue;
+      }
+    }
+    const start = i;
+    let h = HASH_SEED;
+    for (;;) {
+      if (i >= n) {
+        if (!final) return start;
+        break;
+      }
+      const c = buf[i];
+      const f = ASCII_WORD[c];
+      if (f !== 0) {
+        h = Math.imul(h ^ f, HASH_PRIME);
+        i++;
+        continue;
+      }
+      let len: number;
+      if (c < 0x80) {
+        if (c !== APOSTROPHE) break;
+        len = 1;
+      } else {
+        const d = decode(buf, i, n);
+        if (d === INCOMPLETE) {
+          if (!final) return start;
+          break;
+        }
+        if (d < 0) break;
+        const cp = d & CP_MASK;
+        len = d >>> 24;
+        if (!isWordCodePoint(cp)) {
+          if (cp !== RIGHT_QUOTE) break;
+        } else {
+          for (let k = i; k < i + len; k++) h = Math.imul(h ^ buf[k], HASH_PRIME);
+          i += len;
+          continue;
+        }
+      }
+      // An apostrophe: part of the word only when a word character follows it.
+      const next = wordAt(buf, i + len, n);
+      if (next === INCOMPLETE && !final) return start;
+      if (next !== YES) break;
+      for (let k = i; k < i + len; k++) h = Math.imul(h ^ buf[k], HASH_PRIME);
+      i += len;
+    }
+    table.add(buf, start, i, h);
+  }
+  return n;
+}
+
+/**
+ * Counts words in UTF-8 bytes pushed in any split: inside a UTF-8 sequence, inside a word,
+ * or between a word and its apostrophe. The token that touches the end of a push is kept
+ * (as bytes) until the next push or `end()` shows whether it goes on.
+ */
+export class WordCounter {
+  readonly #table = new WordTable();
+  #carry: Uint8Array | null = null;
+  #ended = false;
+
+  push(chunk: Uint8Array): void {
+    if (this.#ended) throw new Error('WordCounter: push() after end()');
+    if (chunk.length === 0) return;
+    const carry = this.#carry;
+    const buf = carry === null ? chunk : Buffer.concat([carry, chunk]);
+    const stop = scan(buf, this.#table, false);
+    // Copied: the caller may reuse the chunk's memory.
+    this.#carry = stop < buf.length ? Uint8Array.prototype.slice.call(buf, stop) : null;
+  }
+
+  /** Counts the held-back token and returns the counts; the counter is spent afterwards. */
+  end(): WordCounts {
+    if (!this.#ended) {
+      this.#ended = true;
+      if (this.#carry !== null) scan(this.#carry, this.#table, true);
+      this.#carry = null;
+    }
+    return this.#table.toMap();
+  }
+}
+
+let shared: WordTable | undefined;
+
+/**
+ * Counts the words of one complete UTF-8 text in the packed form a compute thread sends
+ * back (typed arrays: moved, not cloned, and added up by the main thread's own table
+ * without a string per word). Reuses one table per thread.
+ */
+export function countWordsPacked(bytes: Uint8Array): PackedCounts {
+  shared ??= new WordTable();
+  shared.reset();
+  scan(bytes, shared, true);
+  return shared.pack();
+}
+
+/** Counts the words of one complete UTF-8 text. */
+export function countWords(bytes: Uint8Array): WordCounts {
+  const counter = new WordCounter();
+  counter.push(bytes);
+  return counter.end();
+}

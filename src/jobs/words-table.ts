@@ -1,0 +1,194 @@
+/**
+ * The counting half of the byte-level word counter: an open-addressing hash table keyed by
+ * a word's UTF-8 bytes with ASCII letters folded to lower case, so an occurrence costs a
+ * hash probe and a byte compare and makes no string. A compute thread packs its table as
+ * bytes (pack), the main thread adds those into its own table (addPacked) and makes one
+ * string per distinct word of the whole text, once, at the end (toMap).
+ */
+import type { WordCounts } from './words.js';
+
+/** A-Z to a-z; every other byte to itself. Keys are stored folded. */
+export const FOLD = new Uint8Array(256);
+for (let b = 0; b < 256; b++) FOLD[b] = b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
+
+/**
+ * Counts as a compute thread sends them: each distinct key (a word with its ASCII letters
+ * folded to lower case) as UTF-8 bytes followed by a space (no word holds one), with its
+ * hash and its count at the same position.
+ */
+export interface PackedCounts {
+  readonly words: Uint8Array;
+  readonly hashes: Int32Array;
+  readonly counts: Float64Array;
+}
+
+const INITIAL_SLOTS = 1024;
+const INITIAL_ARENA = 16 * 1024;
+/** A table grown past these by one huge batch is shrunk again on reset. */
+const KEEP_SLOTS = 128 * 1024;
+const KEEP_ARENA = 1024 * 1024;
+/** Entry fields in #entries: where the key starts in the arena, its length, its hash, whether it has a byte ≥ 0x80. */
+const START = 0;
+const LENGTH = 1;
+const HASH = 2;
+const WIDE = 3;
+const STRIDE = 4;
+
+export class WordTable {
+  /** Pairs per slot: the key's hash, then its entry index + 1 (0: empty). One cache line per probe. */
+  #slots = new Int32Array(INITIAL_SLOTS * 2);
+  #entries = new Int32Array((INITIAL_SLOTS / 2) * STRIDE);
+  #counts = new Float64Array(INITIAL_SLOTS / 2);
+  #size = 0;
+  /** Every key's folded bytes, each followed by a space. */
+  #arena = Buffer.allocUnsafe(INITIAL_ARENA);
+  #used = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Counts `count` occurrences of the word `buf[start, end)`, whose folded bytes hash to `hash`. */
+  add(buf: Uint8Array, start: number, end: number, hash: number, count = 1): void {
+    // Kept small so that it inlines into the scanner's loop; a new word takes #insert.
+    const slots = this.#slots;
+    const mask = (slots.length >>> 1) - 1;
+    let slot = mix(hash) & mask;
+    for (;;) {
+      const e = slots[2 * slot + 1];
+      if (e === 0) {
+        this.#insert(slot, buf, start, end, hash, count);
+        return;
+      }
+      if (slots[2 * slot] === hash && this.#equals(e - 1, buf, start, end)) {
+        this.#counts[e - 1] += count;
+        return;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  #insert(slot: number, buf: Uint8Array, start: number, end: number, hash: number, count: number): void {
+    const len = end - start;
+    const k = this.#size;
+    if (k === this.#counts.length) this.#growEntries();
+    const at = k * STRIDE;
+    this.#entries[at + START] = this.#store(buf, start, len);
+    this.#entries[at + LENGTH] = len;
+    this.#entries[at + HASH] = hash;
+    let wide = 0;
+    for (let j = start; j < end; j++) if (buf[j] >= 0x80) wide = 1;
+    this.#entries[at + WIDE] = wide;
+    this.#counts[k] = count;
+    const slots = this.#slots;
+    slots[2 * slot] = hash;
+    slots[2 * slot + 1] = k + 1;
+    this.#size = k + 1;
+    if (this.#size * 4 > slots.length) this.#rehash(slots.length);
+  }
+
+  /** Adds a thread's packed counts. */
+  addPacked(p: PackedCounts): void {
+    const words = p.words;
+    let start = 0;
+    for (let k = 0; k < p.counts.length; k++) {
+      const end = words.indexOf(0x20, start);
+      this.add(words, start, end, p.hashes[k], p.counts[k]);
+      start = end + 1;
+    }
+  }
+
+  /**
+   * The counts as bytes (a copy: the table is reused). Keys are not lower-cased here: the
+   * receiving table's toMap() does it once per distinct word of the whole text.
+   */
+  pack(): PackedCounts {
+    const n = this.#size;
+    const hashes = new Int32Array(n);
+    for (let k = 0; k < n; k++) hashes[k] = this.#entries[k * STRIDE + HASH];
+    const words = new Uint8Array(this.#used);
+    words.set(this.#arena.subarray(0, this.#used));
+    return { words, hashes, counts: this.#counts.slice(0, n) };
+  }
+
+  /** Word → count, lower-cased: one string per distinct word. */
+  toMap(): WordCounts {
+    const out: WordCounts = new Map();
+    if (this.#size === 0) return out;
+    const words = this.#arena.toString('utf8', 0, this.#used - 1).split(' ');
+    for (let k = 0; k < words.length; k++) {
+      // Only a key with non-ASCII bytes can still hold upper case (ASCII is folded).
+      const word = this.#entries[k * STRIDE + WIDE] === 1 ? words[k].toLowerCase() : words[k];
+      out.set(word, (out.get(word) ?? 0) + this.#counts[k]);
+    }
+    return out;
+  }
+
+  /** Empties the table for the next batch, keeping its memory unless one batch blew it up. */
+  reset(): void {
+    this.#size = 0;
+    this.#used = 0;
+    if (this.#slots.length > KEEP_SLOTS * 2) {
+      this.#slots = new Int32Array(INITIAL_SLOTS * 2);
+      this.#entries = new Int32Array((INITIAL_SLOTS / 2) * STRIDE);
+      this.#counts = new Float64Array(INITIAL_SLOTS / 2);
+    } else {
+      this.#slots.fill(0);
+    }
+    if (this.#arena.length > KEEP_ARENA) this.#arena = Buffer.allocUnsafe(INITIAL_ARENA);
+  }
+
+  /** Whether entry k's key is the word `buf[start, end)`. */
+  #equals(k: number, buf: Uint8Array, start: number, end: number): boolean {
+    const entries = this.#entries;
+    if (entries[k * STRIDE + LENGTH] !== end - start) return false;
+    const arena = this.#arena;
+    let at = entries[k * STRIDE + START];
+    for (let j = start; j < end; j++, at++) if (arena[at] !== FOLD[buf[j]]) return false;
+    return true;
+  }
+
+  #store(buf: Uint8Array, start: number, len: number): number {
+    if (this.#used + len + 1 > this.#arena.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.#arena.length * 2, this.#used + len + 1));
+      this.#arena.copy(bigger, 0, 0, this.#used);
+      this.#arena = bigger;
+    }
+    const arena = this.#arena;
+    const at = this.#used;
+    for (let j = 0; j < len; j++) arena[at + j] = FOLD[buf[start + j]];
+    arena[at + len] = 0x20;
+    this.#used = at + len + 1;
+    return at;
+  }
+
+  #growEntries(): void {
+    const entries = new Int32Array(this.#entries.length * 2);
+    entries.set(this.#entries);
+    this.#entries = entries;
+    const counts = new Float64Array(this.#counts.length * 2);
+    counts.set(this.#counts);
+    this.#counts = counts;
+  }
+
+  #rehash(capacity: number): void {
+    const old = this.#slots;
+    const slots = new Int32Array(capacity * 2);
+    const mask = capacity - 1;
+    for (let s = 0; s < old.length; s += 2) {
+      if (old[s + 1] === 0) continue;
+      let slot = mix(old[s]) & mask;
+      while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      slots[2 * slot] = old[s];
+      slots[2 * slot + 1] = old[s + 1];
+    }
+    this.#slots = slots;
+  }
+}
+
+/** FNV-1a's low bits are weak; a final avalanche spreads the whole hash into them. */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x45d9f3b);
+  return h ^ (h >>> 16);
+}

@@ -1,0 +1,170 @@
+/**
+ * The byte-level counter against the regex counter it replaced (test/helpers/words-reference.ts):
+ * random Unicode and invalid UTF-8, whole, pushed in two pieces at every split point, and
+ * cut by the chunker into the batches the worker counts one by one.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { WordChunker } from '../../src/jobs/word-chunker.js';
+import { isWordCodePoint } from '../../src/jobs/words-classes.js';
+import { WordCounter, countWords, countWordsPacked } from '../../src/jobs/words-counter.js';
+import type { WordCounts } from '../../src/jobs/words.js';
+import { WordTable } from '../../src/jobs/words-table.js';
+import { referenceCountWords } from '../helpers/words-reference.js';
+
+const sorted = (m: WordCounts): Array<[string, number]> => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+/** The worker's path: chunker batches, each counted whole in packed form, added up as bytes. */
+function countBatched(bytes: Uint8Array, targetBytes: number): WordCounts {
+  const chunker = new WordChunker({ targetBytes });
+  const total = new WordTable();
+  for (const batch of chunker.push(bytes)) total.addPacked(countWordsPacked(batch));
+  const last = chunker.end();
+  if (last !== null) total.addPacked(countWordsPacked(last));
+  return total.toMap();
+}
+
+function checkAllSplits(bytes: Buffer): void {
+  const expected = sorted(referenceCountWords(bytes));
+  assert.deepEqual(sorted(countWords(bytes)), expected, 'whole');
+  for (let i = 0; i <= bytes.length; i++) {
+    const c = new WordCounter();
+    c.push(bytes.subarray(0, i));
+    c.push(bytes.subarray(i));
+    assert.deepEqual(sorted(c.end()), expected, `split at ${i}`);
+  }
+  for (const target of [1, 2, 5, 13]) assert.deepEqual(sorted(countBatched(bytes, target)), expected, `batches of ${target}`);
+}
+
+test('the membership test equals the regex on every code point', () => {
+  const re = /^[\p{L}\p{M}\p{N}]$/u;
+  for (let cp = 0; cp < 0x110000; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    if (isWordCodePoint(cp) !== re.test(String.fromCodePoint(cp))) assert.fail(`U+${cp.toString(16)}`);
+  }
+});
+
+test('hand-picked cases: apostrophes, case, final sigma, İ, marks, invalid UTF-8', () => {
+  for (const text of [
+    "Don't stop dogs' bones a''b 'tis rock’n’roll The the THE hello-world 42x 3.14",
+    "café cafe\u0301 ÉCOLE École école ΟΔΟΣ ΑΣ'.Β ΑΣ'Β ΑΣ’Σ İstanbul İİ ǅemal ß ẞ ﬃ µ",
+    '中文 日本語😀ok 👍🏽 👨‍👩‍👧 𝔘𝔫𝔦 ٣٤ x² Ⅻ ～😀 \u00a0y\u2003z\ufeffw',
+    "end' 'start ’q’ x’ ’",
+  ]) {
+    checkAllSplits(Buffer.from(text));
+  }
+  const invalid = Buffer.from([
+    0x61, 0xff, 0x62, 0xc3, 0x63, 0xe2, 0x80, 0x20, 0xed, 0xa0, 0x80, 0x41, 0xc0, 0xaf, 0x42, 0xe0, 0x80, 0xaf, 0x43, 0xf4, 0x90, 0x80,
+    0x80, 0x44, 0x27, 0xe2, 0x80, 0x45, 0xe2, 0x80, 0x99, 0xc3, 0xa9, 0xf0, 0x9f, 0x98,
+  ]);
+  checkAllSplits(invalid);
+});
+
+test('a word split over many pushes, and pushes of one byte', () => {
+  const bytes = Buffer.from(`${'Σ'.repeat(50)}’${'a'.repeat(40)} ${'é'.repeat(30)}`);
+  const c = new WordCounter();
+  for (const b of bytes) c.push(Uint8Array.of(b));
+  assert.deepEqual(sorted(c.end()), sorted(referenceCountWords(bytes)));
+});
+
+test('many distinct words (the table grows) and long words', () => {
+  const words: string[] = [];
+  for (let i = 0; i < 20_000; i++) words.push(`w${i.toString(36)}Ä${i % 7 === 0 ? 'x'.repeat(i % 300) : ''}`);
+  const bytes = Buffer.from(`${words.join(' ')} ${words.slice(0, 5000).join(' ').toUpperCase()}`);
+  const got = countWords(bytes);
+  const expected = sorted(referenceCountWords(bytes));
+  assert.deepEqual(sorted(got), expected);
+  // Batches that share words: counts added into words already in the total table.
+  assert.deepEqual(sorted(countBatched(bytes, 64 * 1024)), expected);
+  // The shared table of countWordsPacked is reset between calls.
+  assert.deepEqual(sorted(countWords(Buffer.from('only once'))), [
+    ['once', 1],
+    ['only', 1],
+  ]);
+});
+
+/** Groups of pieces, space-separated (the space itself is added below). */
+test('packed counts add up in the receiving table, whatever the case of non-ASCII spellings', () => {
+  const total = new WordTable();
+  for (let i = 0; i < 3; i++) total.addPacked(countWordsPacked(Buffer.from('The the café CAFÉ Café ΣΟΦΟΣ x')));
+  assert.deepEqual(sorted(total.toMap()), [
+    ['café', 9],
+    ['the', 6],
+    ['x', 3],
+    ['σοφος', 3],
+  ]);
+  const packed = countWordsPacked(Buffer.from('b a b'));
+  assert.deepEqual([Buffer.from(packed.words).toString(), [...packed.counts]], ['b a ', [2, 1]]);
+  assert.equal(new WordTable().toMap().size, 0);
+});
+
+const PIECES = [
+  // letters of many scripts, with case
+  'a Z é É ß ẞ ǅ Σ σ ς İ ı I ﬃ Ω Ж ж א ع क ก 中 語 한 ア ᏸ Ꭰ 𐐀 𝔘 𞤀 ǈ',
+  // marks and digits
+  '\u0301 \u0308 \u0307 \u0345 \u093f \u20dd 0 7 ٣ १ ² Ⅻ 𝟘',
+  // apostrophes (weighted up) and near misses
+  "' ' ' \u2019 \u2019 \u2018 \u02bc `",
+  // separators
+  '\n \t \u00a0 \u3000 . , - " 、 。 \u200d \ufeff \u00ad ～',
+  // emoji
+  '😀 👍🏽 👨‍👩‍👧 🇫🇷',
+]
+  .join(' ')
+  .split(' ')
+  .concat([' ', ' ']);
+const INVALID = [
+  [0xff],
+  [0xfe],
+  [0x80],
+  [0xbf],
+  [0xc3],
+  [0xc0, 0xaf],
+  [0xc1, 0xbf],
+  [0xe0, 0x80, 0xaf],
+  [0xe2, 0x80],
+  [0xe2],
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf],
+  [0xf0, 0x80, 0x80, 0xaf],
+  [0xf0, 0x9f, 0x98],
+  [0xf0, 0x9f],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf5, 0x80],
+  [0xe2, 0x80, 0x99].slice(0, 2),
+];
+
+const piece = fc.oneof(
+  { weight: 14, arbitrary: fc.constantFrom(...PIECES).map((s) => Buffer.from(s)) },
+  { weight: 3, arbitrary: fc.string({ unit: 'grapheme', maxLength: 3 }).map((s) => Buffer.from(s)) },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 3 }).map((s) => Buffer.from(s)) },
+  { weight: 2, arbitrary: fc.constantFrom(...INVALID).map((b) => Buffer.from(b)) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 4 }).map((b) => Buffer.from(b)) },
+);
+const input = fc.array(piece, { maxLength: 40 }).map((ps) => Buffer.concat(ps));
+
+test('property: equal to the reference, whole, at every split point and in chunker batches', () => {
+  fc.assert(
+    fc.property(input, (bytes) => {
+      checkAllSplits(bytes);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('property: random pushes of random sizes', () => {
+  fc.assert(
+    fc.property(input, fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 40 }), (bytes, sizes) => {
+      const c = new WordCounter();
+      let at = 0;
+      for (let k = 0; at < bytes.length; k++) {
+        const size = sizes[k % sizes.length];
+        c.push(bytes.subarray(at, at + size));
+        at += size;
+      }
+      assert.deepEqual(sorted(c.end()), sorted(referenceCountWords(bytes)));
+    }),
+    { numRuns: 1000 },
+  );
+});
