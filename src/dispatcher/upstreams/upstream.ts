@@ -98,7 +98,6 @@ export class Upstream {
   readonly transport: UpstreamTransport;
   readonly #notify: (event: UpstreamEvent, upstream: Upstream) => void;
   #idleWaiters: Array<() => void> = [];
-  #closed = false;
   /** Unavailable time of closed periods (ms), and the start (Date.now()) of the open one. */
   #downMs = 0;
   #downSince: number | null = null;

@@ -4,7 +4,7 @@ import type { RouteDef, RouteGroup } from '../context.js';
 import { ProcessUsage } from './process-usage.js';
 
 const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-/** /ping's body up to its one variable, the load: `{"status":"ok","load":N}` without a JSON.stringify per request. */
+/** /ping's body up to its load: the rest is spliced in, no JSON.stringify per request. */
 const PING_HEAD = '{"status":"ok","load":';
 
 export const statusRoutes: RouteGroup = (ctx): RouteDef[] => {
@@ -17,7 +17,7 @@ export const statusRoutes: RouteGroup = (ctx): RouteDef[] => {
       // The dispatcher's health check and load signal, benchmarked: built as a string, and
       // the CPU and memory figures are refreshed at most twice a second (process-usage.ts).
       // inFlight counts this very request, which is not load.
-      handler: (_req, res) => res.send(200, `{"status":"ok","load":${ctx.stats.inFlight - 1}${usage.jsonFields()}${started}`, JSON_TYPE),
+      handler: (_req, res) => res.send(200, `${PING_HEAD}${ctx.stats.inFlight - 1}${usage.jsonFields()}${started}`, JSON_TYPE),
       doc: {
         summary:
           'Health check: {"status":"ok","load":<requests in flight>,"cpu":<cores busy>,"rss":<resident bytes>,"started":<process start, unix ms>}.',
