@@ -20,6 +20,7 @@ import { startDispatcher } from '../dispatcher/app.js';
 import { MAX_SOCKET_PATH_BYTES } from '../config/addresses.js';
 import { listenFailure } from '../config/start-error.js';
 import type { UpstreamSet } from '../dispatcher/upstreams/upstream-set.js';
+import { createDispatcherAccessLog } from '../common/access-log.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { LIFELINE_ENV, lifelineImport } from './lifeline.js';
 import { Supervisor, type SupervisedWorker } from './supervisor.js';
@@ -134,7 +135,10 @@ export async function startCluster(config: ClusterConfig, options: ClusterOption
   const logger = options.logger ?? createLogger({ level: config.logLevel, base: { role: 'cluster' }, maxPendingBytes: config.logBuffer });
   const output = options.output ?? PASS_THROUGH;
   // A taken port or a foreign host: one line naming the address, exit 1.
-  const dispatcher = await startDispatcher(config, { logger }).catch((err: unknown) => {
+  const dispatcher = await startDispatcher(config, {
+    logger,
+    accessLog: createDispatcherAccessLog(logger, { maxField: config.accessLogFieldMax }),
+  }).catch((err: unknown) => {
     throw listenFailure(err, 'cluster', config.host, config.port);
   });
   const upstreams = dispatcher.upstreams;

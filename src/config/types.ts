@@ -39,6 +39,10 @@ export interface EngineConfig {
   readonly sendTimeout: number;
   /** @default 'info' */
   readonly logLevel: LogLevel;
+  /** @default 'on' */
+  readonly accessLog: 'on' | 'off';
+  /** In (0, 1]. @default 1 */
+  readonly accessLogSample: number;
   /** gzip/brotli of static files and JSON answers when Accept-Encoding allows. @default 'on' */
   readonly compress: 'on' | 'off';
   /** Bodies of at most this many bytes are never compressed. @default 1024 (1KiB) */

@@ -13,10 +13,12 @@ import type { DispatcherContext, JobRoutes } from './context.js';
 import { DnsDiscovery, StaticDiscovery, type Discovery, type Resolver } from './upstreams/discovery.js';
 import { Forwarder } from './proxy/forward.js';
 import { TunnelForwarder } from './proxy/tunnel.js';
+import { accessLogOf } from './proxy/access-log-hook.js';
 import { readUpstreamCa } from './upstreams/upstream-ca.js';
 import { HealthChecker } from './health/health.js';
 import { registerJobRoutes } from './jobs/index.js';
 import { JobBoard } from './jobs/job-registry.js';
+import type { DispatcherAccessLog } from '../common/access-log.js';
 import { NOOP_LOGGER, type EventLogger } from './logger.js';
 import { DispatcherMetrics } from './admin/metrics.js';
 import { describeError } from './proxy/retry.js';
@@ -42,6 +44,8 @@ export interface StartDispatcherOptions {
   resolver?: Resolver;
   /** The parallel-jobs routes (SPEC §4); null: none (jobs paths are then forwarded). @default registerJobRoutes */
   jobs?: JobRoutes | null;
+  /** Where each forwarded request's access-log line goes. @default none */
+  accessLog?: DispatcherAccessLog | null;
   /** Publish process metrics (CPU, memory, GC) on /metrics. @default true */
   defaultMetrics?: boolean;
 }
@@ -97,6 +101,7 @@ export async function startDispatcher(config: DispatcherConfig, options: StartDi
     body: { bufferBytes: config.proxyBuffer, deadlineMs: config.proxyBodyTimeout, minRate: config.proxyMinRate },
     retryAfterSeconds: 1,
     onAnswered: metrics.upstreamAnswered,
+    onFinished: accessLogOf(options.accessLog ?? null, config),
     logger,
   });
   metrics.registerForwarder(forwarder.counts);

@@ -5,6 +5,7 @@
  */
 import { listenFailure } from '../config/start-error.js';
 import type { DispatcherConfig } from '../config/types.js';
+import { createDispatcherAccessLog } from '../common/access-log.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { reloadTlsOnSighup } from '../server/tls-reload.js';
 import { startDispatcher } from './app.js';
@@ -12,7 +13,10 @@ import { startDispatcher } from './app.js';
 export async function runDispatcher(config: DispatcherConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, base: { role: 'dispatcher' }, maxPendingBytes: config.logBuffer });
   // A taken port or a foreign host: one line naming the address, exit 1.
-  const dispatcher = await startDispatcher(config, { logger }).catch((err: unknown) => {
+  const dispatcher = await startDispatcher(config, {
+    logger,
+    accessLog: createDispatcherAccessLog(logger, { maxField: config.accessLogFieldMax }),
+  }).catch((err: unknown) => {
     throw listenFailure(err, 'dispatcher', config.host, config.port);
   });
   announce(logger, dispatcher.url, config);

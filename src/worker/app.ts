@@ -120,7 +120,8 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
 
   const limiter = config.rateLimit > 0 ? new RateLimiter({ ratePerSec: config.rateLimit, burst: config.rateBurst }) : undefined;
   const log = logger.child({ component: 'http' });
-  const accessLog = createAccessLog(log, { maxField: config.accessLogFieldMax });
+  const accessLog = config.accessLog === 'on' ? createAccessLog(log, { maxField: config.accessLogFieldMax }) : null;
+  const sample = config.accessLogSample;
 
   /** Errors lose the headers a handler set (the engine starts error responses clean). */
   const decorate = (err: unknown, req: HttpRequest, async: boolean): unknown => {
@@ -195,7 +196,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
         },
         'request',
       );
-    } else if (accessLog !== null) {
+    } else if (accessLog !== null && (sample >= 1 || Math.random() < sample)) {
       accessLog({
         id: req.id,
         client: req.remoteAddress,

@@ -55,6 +55,8 @@ const ENGINE_KEYS = {
   tlsMinVersion: true,
   redirectHttp: true,
   logBuffer: true,
+  accessLog: true,
+  accessLogSample: true,
   accessLogFieldMax: true,
 } as const;
 const SHARED_KEYS = {

@@ -47,6 +47,8 @@ export class ForwardRun implements AttemptOwner {
   #last: Failure | undefined;
   #held = false;
   #resetSeen = false;
+  #attempts = 0;
+  #upstreamMs: number | null = null;
 
   constructor(core: ForwarderCore, req: HttpRequest, res: HttpResponse, resolve: () => void, reject: (err: unknown) => void) {
     this.#f = core;
@@ -91,6 +93,7 @@ export class ForwardRun implements AttemptOwner {
     const quick = body.kind === 'none' && req.httpMinor === 1 && this.#f.quick.isQuick(req.method, req.target, upstream.probeMs);
     this.#quick = quick;
     this.#f.counts.attempts++;
+    this.#attempts++;
     if (quick) this.#f.counts.pipelined++;
     const relay = new RelayHandler(req, this.#res, this);
     upstream.begin();
@@ -112,8 +115,8 @@ export class ForwardRun implements AttemptOwner {
     const body = this.#body;
     if (body.kind === 'none') this.#f.quick.record(req.method, req.target, performance.now() - relay.startedAt);
     upstream.end(true, relay.ttfbMs);
-    const bytesIn = body.kind === 'buffered' ? body.bytes.length : body.kind === 'streamed' ? body.sentBytes : 0;
-    this.#f.onAnswered(upstream, this.#res.status, relay.ttfbMs, bytesIn, this.#res.bytesWritten);
+    this.#upstreamMs = performance.now() - relay.startedAt;
+    this.#f.onAnswered(upstream, this.#res.status, relay.ttfbMs, this.#bytesIn(), this.#res.bytesWritten);
     this.#finish(undefined);
   }
 
@@ -235,7 +238,19 @@ export class ForwardRun implements AttemptOwner {
     return err;
   }
 
+  #bytesIn(): number {
+    const body = this.#body;
+    return body.kind === 'buffered' ? body.bytes.length : body.kind === 'streamed' ? body.sentBytes : 0;
+  }
+
   #finish(err: unknown): void {
+    this.#f.onFinished?.(this.#req, this.#res, {
+      worker: this.#upstream?.id ?? null,
+      retries: Math.max(0, this.#attempts - 1),
+      upstreamMs: this.#upstreamMs,
+      bytesIn: this.#bytesIn(),
+      errorStatus: err === undefined ? undefined : err instanceof HttpError ? err.status : 502,
+    });
     if (err === undefined) this.#resolve();
     else this.#reject(err);
   }

@@ -32,9 +32,25 @@ export interface ForwarderOptions extends RetryOptions {
   retryAfterSeconds?: number;
   /** An attempt's answer was relayed whole: for per-worker metrics. */
   onAnswered?: (upstream: Upstream, status: number, headMs: number, bytesIn: number, bytesOut: number) => void;
+  /** A request's forwarding ended, answered or not (for the access log). */
+  onFinished?: (req: HttpRequest, res: HttpResponse, outcome: ForwardOutcome) => void;
   logger?: EventLogger;
   /** For tests. @default performance.now */
   clock?: Clock;
+}
+
+/** How a request's forwarding went, for the access log. */
+export interface ForwardOutcome {
+  /** The worker that answered (or was tried last); null when none was. */
+  readonly worker: string | null;
+  /** Attempts after the first. */
+  readonly retries: number;
+  /** From the request going to the worker to the end of its answer; null without an answer. */
+  readonly upstreamMs: number | null;
+  /** Request body bytes taken from the client. */
+  readonly bytesIn: number;
+  /** The status of the error the run ended with (the engine answers it next); undefined when it relayed an answer. */
+  readonly errorStatus: number | undefined;
 }
 
 export const FORWARD_DEFAULTS = Object.freeze({ ...RETRY_DEFAULTS, upstreamTimeoutMs: 60_000, retryAfterSeconds: 1 });
@@ -51,6 +67,7 @@ export interface ForwarderCore {
   readonly log: EventLogger;
   readonly onConnectFailure: (upstream: Upstream, err: unknown) => void;
   readonly onAnswered: (upstream: Upstream, status: number, headMs: number, bytesIn: number, bytesOut: number) => void;
+  readonly onFinished: ((req: HttpRequest, res: HttpResponse, outcome: ForwardOutcome) => void) | undefined;
   takeBody(req: HttpRequest): Promise<ProxyBody>;
   newBudget(): RetryBudget;
 }
@@ -68,6 +85,7 @@ export class Forwarder implements ForwarderCore {
   readonly log: EventLogger;
   readonly onConnectFailure: (upstream: Upstream, err: unknown) => void;
   readonly onAnswered: (upstream: Upstream, status: number, headMs: number, bytesIn: number, bytesOut: number) => void;
+  readonly onFinished: ((req: HttpRequest, res: HttpResponse, outcome: ForwardOutcome) => void) | undefined;
   readonly #body: ProxyBodyOptions;
   readonly #clock: Clock | undefined;
 
@@ -84,6 +102,7 @@ export class Forwarder implements ForwarderCore {
     this.retryAfter = String(options.retryAfterSeconds ?? FORWARD_DEFAULTS.retryAfterSeconds);
     this.onConnectFailure = options.onConnectFailure ?? markConnectFailure;
     this.onAnswered = options.onAnswered ?? (() => {});
+    this.onFinished = options.onFinished;
     this.log = options.logger ?? NOOP_LOGGER;
     this.#clock = options.clock;
   }
