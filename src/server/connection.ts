@@ -22,6 +22,8 @@ export interface ConnectionHost {
   readonly options: EngineOptions;
   /** The `Keep-Alive: timeout=N` line for persistent responses ('' for none). */
   readonly keepAliveHint: string;
+  /** Field lines every response carries (HttpServerOptions.constantHeaders). */
+  readonly constantLines: string;
   readonly handler: Handler;
   readonly closing: boolean;
   bodyLimit(method: string, path: string): number;
@@ -44,6 +46,7 @@ export class Connection implements ResponseSink {
   readonly #host: ConnectionHost;
   readonly #opts: EngineOptions;
   readonly keepAliveHint: string;
+  readonly constantLines: string;
   readonly #input = new InputBuffer();
   /** Progress through a head that is still incomplete. */
   #scan = new HeadScan();
@@ -75,6 +78,7 @@ export class Connection implements ResponseSink {
     this.#host = host;
     this.#opts = host.options;
     this.keepAliveHint = host.keepAliveHint;
+    this.constantLines = host.constantLines;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('drain', () => {
       this.#blockedSince = 0;
@@ -492,6 +496,7 @@ export class Connection implements ResponseSink {
       socket: this.#socket,
       keepAliveFor: () => false,
       keepAliveHint: '',
+      constantLines: this.constantLines,
       output: (data) => this.output(data),
       outputLatin1: (text) => this.outputLatin1(text),
       responseFinished: () => this.#endSoon(),

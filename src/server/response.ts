@@ -21,6 +21,8 @@ export interface ResponseSink {
   keepAliveFor(status: number, closeDelimited: boolean): boolean;
   /** The `Keep-Alive: timeout=N` line of a persistent response ('' for none). */
   readonly keepAliveHint: string;
+  /** Field lines every response of this server carries (e.g. `X-Worker-Id: w1\r\n`), built once. */
+  readonly constantLines: string;
   /** Writes (or batches) response bytes in order; false = socket buffer full. */
   output(data: string | Buffer): boolean;
   /** Writes latin1 text (a byte per character) after anything queued; false = socket buffer full. */
@@ -173,7 +175,7 @@ export class Response implements HttpResponse {
     this.status = status;
     this.headersSent = true;
     const keep = this.#sink.keepAliveFor(status, closeDelimited);
-    const text = `${lines}${dateLine()}X-Request-Id: ${this.#requestId}\r\n${keep ? this.#sink.keepAliveHint : 'Connection: close\r\n'}\r\n`;
+    const text = `${lines}${this.#sink.constantLines}${dateLine()}X-Request-Id: ${this.#requestId}\r\n${keep ? this.#sink.keepAliveHint : 'Connection: close\r\n'}\r\n`;
     let ok: boolean;
     if (body === undefined || body.length === 0) ok = this.#sink.outputLatin1(text);
     else if (body.length <= SMALL_RELAYED) ok = this.#sink.outputLatin1(text + body.toString('latin1'));
@@ -275,7 +277,7 @@ export class Response implements HttpResponse {
       }
     }
     const keepAlive = this.#sink.keepAliveFor(st, closeDelimited);
-    h += `${extra}${dateLine()}X-Request-Id: ${this.#requestId}\r\n`;
+    h += `${extra}${this.#sink.constantLines}${dateLine()}X-Request-Id: ${this.#requestId}\r\n`;
     if (!keepAlive) h += 'Connection: close\r\n';
     else h += this.#httpMinor === 0 ? `Connection: keep-alive\r\n${this.#sink.keepAliveHint}` : this.#sink.keepAliveHint;
     return `${h}\r\n`;

@@ -39,6 +39,11 @@ export interface HttpServerOptions extends Partial<EngineOptions> {
   tls?: TlsSetup;
   /** With `tls`: also listen on this port (same host) and answer 308 to HTTPS. @default none */
   redirectHttpPort?: number;
+  /**
+   * Fields every response carries, set once (e.g. `{ 'X-Worker-Id': 'w1' }`): written into
+   * each head as prebuilt text, error answers of the engine included. @default none
+   */
+  constantHeaders?: Readonly<Record<string, string>>;
   /** Offered every `Connection: upgrade` request; may take the socket (see upgrade.ts). @default none */
   upgrade?: UpgradeHook;
 }
@@ -54,6 +59,7 @@ export { SocketPathError } from './unix-path.js';
 export class HttpServer implements ConnectionHost {
   readonly options: EngineOptions;
   readonly keepAliveHint: string;
+  readonly constantLines: string;
   readonly handler: Handler;
   /** The server's wrapper around the upgrade option (tracks what it takes). */
   readonly upgrade: UpgradeHook | undefined;
@@ -79,7 +85,8 @@ export class HttpServer implements ConnectionHost {
   #refused = 0;
 
   constructor(options: HttpServerOptions, handler: Handler) {
-    const { bodyLimit, onResponse, onError, tls, redirectHttpPort, upgrade, ...limits } = options;
+    const { bodyLimit, onResponse, onError, tls, redirectHttpPort, upgrade, constantHeaders, ...limits } = options;
+    this.constantLines = constantLinesOf(constantHeaders);
     this.options = Object.freeze({ ...ENGINE_DEFAULTS, ...stripUndefined(limits) });
     this.keepAliveHint = keepAliveHint(this.options.keepAliveTimeoutMs);
     this.handler = handler;
@@ -338,6 +345,16 @@ export function createHttpServer(options: HttpServerOptions, handler: Handler): 
  * reads it (undici, browsers) retires an idle connection before we close it, instead of
  * racing our close with its next request. Below one second there is no honest N: none.
  */
+/** `Name: value\r\n` per field, checked once: a name that is not a token or a value with CR, LF or NUL throws. */
+function constantLinesOf(headers: Readonly<Record<string, string>> | undefined): string {
+  let lines = '';
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) throw new TypeError(`invalid constant header ${JSON.stringify(name)}`);
+    lines += `${name}: ${value}\r\n`;
+  }
+  return lines;
+}
+
 export function keepAliveHint(keepAliveTimeoutMs: number): string {
   const seconds = Math.floor(keepAliveTimeoutMs / 1000);
   return seconds >= 1 ? `Keep-Alive: timeout=${seconds}\r\n` : '';

@@ -129,9 +129,9 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     // async handler can outlive its connection; req.signal costs an allocation, so sync
     // handlers never touch it.)
     if (async && req.signal.aborted) return err;
-    if (err instanceof HttpError) return new HttpError(err.code, err.message, { ...err.headers, 'X-Worker-Id': id });
+    if (err instanceof HttpError) return err;
     log.error({ err, id: req.id, method: req.method, path: req.path }, 'handler failed');
-    return httpError('INTERNAL', 'internal server error', { 'X-Worker-Id': id });
+    return httpError('INTERNAL', 'internal server error');
   };
 
   /** An async handler whose client left before its response: the engine reports no response for it. */
@@ -141,13 +141,11 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   };
 
   const handle: Handler = (req, res) => {
-    res.setHeader('X-Worker-Id', id);
     if (limiter !== undefined && !UNLIMITED.has(req.path)) {
       const took = limiter.take(clientKey(req));
       if (!took.ok) {
         throw httpError('RATE_LIMITED', `rate limit of ${config.rateLimit} requests/s (burst ${config.rateBurst}) exceeded`, {
           'Retry-After': String(took.retryAfterSec),
-          'X-Worker-Id': id,
         });
       }
     }
@@ -216,6 +214,8 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
       ...engineOptionsOf(config),
       ...listenerTls,
       upgrade: wsEcho.upgrade,
+      // On every answer, the engine's own errors included; built once.
+      constantHeaders: { 'X-Worker-Id': id },
       bodyLimit: (method, path) => router.bodyLimit(method, path),
       onResponse: (req, res) => record(req, res, res.status),
       onError: (err, req) => {

@@ -20,6 +20,7 @@ function recordingSink(): { sink: ResponseSink; writes: Array<{ data: string | B
     socket,
     keepAliveFor: () => true,
     keepAliveHint: '',
+    constantLines: '',
     output: (data) => {
       writes.push({ data, corked: corks > 0 });
       return true;
