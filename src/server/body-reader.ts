@@ -5,19 +5,18 @@
  * reads and drops what is left within a budget so the next request can be found.
  * The connection owns the socket; the reader asks it for what it needs via BodySink.
  */
+import type { Socket } from 'node:net';
 import { type HttpError, asHttpError, httpError } from '../common/errors.js';
 import { BodyDecoder, type BodyLimits, REQUEST_BODY_CODES } from '../codec/body-decoder.js';
 import type { Framing } from '../codec/framing.js';
 import { BodyStream } from './request.js';
 
 /** What a body reader needs from its connection. */
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
 export interface BodySink {
-  /** Stop reading the socket (the handler's stream is full). */
-  pause(): void;
-  /** Read the socket again. */
-  resume(): void;
-  /** Write "100 Continue" (the handler started reading). */
-  sendContinue(): void;
+  /** The connection's socket: paused while the handler's stream is full, `100 Continue` written to it. */
+  readonly socket: Socket;
   /** Bytes arrived or the handler pulled: the body timeout restarts. */
   progress(): void;
   /** A body being discarded is complete: the connection goes on with the next request. */
@@ -121,7 +120,7 @@ export class BodyReader {
     }
     if (!this.#consumer.push(data)) {
       this.#paused = true;
-      this.#sink.pause();
+      this.#sink.socket.pause();
     }
   }
 
@@ -136,12 +135,12 @@ export class BodyReader {
     if (this.#continuePending) {
       this.#continuePending = false;
       this.#sink.progress();
-      this.#sink.sendContinue();
+      if (!this.#sink.socket.destroyed) this.#sink.socket.write(CONTINUE);
     }
     if (this.#paused) {
       this.#paused = false;
       this.#sink.progress();
     }
-    this.#sink.resume();
+    if (this.#sink.socket.isPaused()) this.#sink.socket.resume();
   }
 }

@@ -9,11 +9,14 @@ import { HeadScan, type ParsedHead, parseHead } from '../codec/request-head.js';
 import { decodePath, parseTarget } from '../codec/target.js';
 import { asHttpError, HttpError, httpError } from '../common/errors.js';
 import { BodyReader } from './body-reader.js';
+import { keepsAlive, timeoutVerdict } from './connection-rules.js';
 import { InputBuffer } from './input-buffer.js';
 import type { EngineOptions } from './options.js';
 import { type BodyStream, Request } from './request.js';
 import { requestIdFor } from './request-id.js';
 import { Response, type ResponseSink } from './response.js';
+import { Output } from './output.js';
+import { runHandler } from './run-handler.js';
 import type { Handler } from './types.js';
 import { type UpgradeHook, upgradeRequestOf } from './upgrade.js';
 
@@ -36,11 +39,6 @@ export interface ConnectionHost {
   inFlight: number;
 }
 
-const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-
-/** How long a half-closed connection may linger before it is destroyed. */
-const CLOSE_GRACE_MS = 2000;
-
 export class Connection implements ResponseSink {
   readonly #socket: Socket;
   readonly #host: ConnectionHost;
@@ -51,9 +49,8 @@ export class Connection implements ResponseSink {
   /** Progress through a head that is still incomplete. */
   #scan = new HeadScan();
   #current: { req: Request; res: Response; framing: Framing } | null = null;
-  /** Response bytes produced while parsing one read, written with one syscall at its end. */
-  #out = '';
-  #batching = false;
+  /** Response bytes; those produced while parsing one read leave with one syscall at its end. */
+  readonly #output: Output;
   #body: BodyReader | null = null;
   #served = 0;
   #closeAfter = false;
@@ -70,8 +67,10 @@ export class Connection implements ResponseSink {
   #headStarted = 0;
   /** When we half-closed (0 = not yet). */
   #endingSince = 0;
-  /** Since when the client has not taken what we wrote (0 = it keeps up): the send timeout. */
-  #blockedSince = 0;
+  readonly #handlerHost = {
+    handlerFailed: (err: unknown, req: Request): void => this.#host.handlerFailed(err, req),
+    cut: (): void => this.#destroy(),
+  };
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.#socket = socket;
@@ -80,9 +79,7 @@ export class Connection implements ResponseSink {
     this.keepAliveHint = host.keepAliveHint;
     this.constantLines = host.constantLines;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('drain', () => {
-      this.#blockedSince = 0;
-    });
+    this.#output = new Output(socket);
     socket.on('error', () => {
       /* 'close' follows; nothing to answer */
     });
@@ -95,21 +92,11 @@ export class Connection implements ResponseSink {
   }
 
   output(data: string | Buffer): boolean {
-    const s = this.#socket;
-    if (s.destroyed) return false;
-    if (this.#batching && typeof data === 'string') {
-      this.#out += data;
-      return true;
-    }
-    if (this.#out !== '') this.#flush();
-    return this.#written(s.write(data));
+    return this.#output.write(data);
   }
 
   outputLatin1(text: string): boolean {
-    const s = this.#socket;
-    if (s.destroyed) return false;
-    if (this.#out !== '') this.#flush();
-    return this.#written(s.write(text, 'latin1'));
+    return this.#output.writeLatin1(text);
   }
 
   keepAliveFor(status: number, closeDelimited: boolean): boolean {
@@ -121,17 +108,6 @@ export class Connection implements ResponseSink {
     this.#finished();
   }
 
-  #written(ok: boolean): boolean {
-    if (!ok && this.#blockedSince === 0) this.#blockedSince = performance.now();
-    return ok;
-  }
-
-  #flush(): void {
-    const out = this.#out;
-    this.#out = '';
-    if (!this.#socket.destroyed) this.#written(this.#socket.write(out));
-  }
-
   get busy(): boolean {
     return this.#current !== null || this.#input.length > 0;
   }
@@ -139,33 +115,16 @@ export class Connection implements ResponseSink {
   /** Periodic check from the server's timer: header, body, send and keep-alive timeouts. */
   checkTimeouts(now: number): void {
     if (this.#closed) return;
-    const o = this.#opts;
-    // A client that takes none of our bytes for the send timeout is gone in all but name.
-    if (this.#blockedSince !== 0 && now - this.#blockedSince > o.sendTimeoutMs) {
-      this.#destroy();
-      return;
-    }
-    if (this.#endingSince !== 0) {
-      if (now - this.#endingSince > CLOSE_GRACE_MS) this.#destroy();
-      return;
-    }
     const b = this.#body;
-    if (b !== null && !b.done) {
-      const waitingForClient = b.waitingForClient && !this.#socket.isPaused();
-      if (waitingForClient && now - this.#since > o.bodyTimeoutMs) {
-        this.#fail(httpError('REQUEST_TIMEOUT', `no body bytes for ${o.bodyTimeoutMs} ms`));
-      }
-      return;
-    }
-    // The handler is working: not the client's fault.
-    if (this.#current !== null) return;
-    if (this.#input.length > 0) {
-      if (now - this.#headStarted > o.headerTimeoutMs) {
-        this.#fail(httpError('REQUEST_TIMEOUT', `request head not received within ${o.headerTimeoutMs} ms`));
-      }
-    } else if (now - this.#since > o.keepAliveTimeoutMs || this.#host.closing) {
-      this.#destroy();
-    }
+    const receivingBody = b !== null && !b.done;
+    const awaitingBody = receivingBody && b.waitingForClient && !this.#socket.isPaused();
+    const [blockedSince, endingSince, since, headStarted] = [this.#output.blockedSince, this.#endingSince, this.#since, this.#headStarted];
+    const state = { now, blockedSince, endingSince, receivingBody, awaitingBody, since, headStarted, closing: this.#host.closing };
+    const verdict = timeoutVerdict({ ...state, handling: this.#current !== null, headPending: this.#input.length > 0 }, this.#opts);
+    if (verdict === 'destroy') this.#destroy();
+    else if (verdict === 'body') this.#fail(httpError('REQUEST_TIMEOUT', `no body bytes for ${this.#opts.bodyTimeoutMs} ms`));
+    else if (verdict === 'head')
+      this.#fail(httpError('REQUEST_TIMEOUT', `request head not received within ${this.#opts.headerTimeoutMs} ms`));
   }
 
   /** Graceful shutdown: idle connections close now, busy ones after their response. */
@@ -236,7 +195,7 @@ export class Connection implements ResponseSink {
     this.#inLoop = true;
     this.#now = now;
     // Responses of requests handled synchronously in this pass go out in one write.
-    this.#batching = true;
+    this.#output.batching = true;
     try {
       while (this.#current === null && this.#input.length > 0 && !this.#closed && !this.#closeAfter) {
         if (this.#body !== null && !this.#body.done) break;
@@ -268,8 +227,8 @@ export class Connection implements ResponseSink {
       }
     } finally {
       this.#inLoop = false;
-      this.#batching = false;
-      if (this.#out !== '') this.#flush();
+      this.#output.batching = false;
+      this.#output.flush();
     }
     if (this.#current === null && this.#input.length === 0 && !this.#closed) {
       this.#since = now;
@@ -284,7 +243,16 @@ export class Connection implements ResponseSink {
     if (head.method === 'CONNECT') throw httpError('NOT_IMPLEMENTED', 'CONNECT is not supported');
     const t = parseTarget(head.method, head.target);
     const path = t.rawPath === '*' ? '*' : decodePath(t.rawPath);
-    if (framing.upgrade !== undefined && this.#host.upgrade !== undefined && this.#offerUpgrade(head, framing, path, rest)) return;
+    const hook = this.#host.upgrade;
+    if (framing.upgrade !== undefined && hook !== undefined) {
+      const req = upgradeRequestOf(head, framing, t, path, this.#socket, this.#now);
+      // Answers to earlier pipelined requests go out before the new protocol's first bytes.
+      this.#output.flush();
+      if (req !== undefined && hook(req, this.#socket, rest ?? Buffer.alloc(0))) {
+        this.#detach();
+        return;
+      }
+    }
     let stream: BodyStream | null = null;
     if (framing.body !== 'none') {
       // Only a request with a body needs its limit (a callback that may match routes).
@@ -294,68 +262,18 @@ export class Connection implements ResponseSink {
       }
       stream = this.#openBody(framing, limit);
     }
-    const req = new Request({
-      method: head.method,
-      target: head.target,
-      path,
-      rawPath: t.rawPath,
-      rawQuery: t.rawQuery,
-      httpMinor: head.httpMinor,
-      fields: head.fields,
-      head: head.text,
-      host: t.authority ?? framing.host,
-      socket: this.#socket,
-      id: requestIdFor(framing.requestId),
-      contentLength: framing.body === 'chunked' ? null : framing.contentLength,
-      body: stream,
-      startedAt: this.#now,
-    });
+    const req = new Request(head, framing, t, path, this.#socket, stream, this.#now);
     const res = new Response(this, req.method === 'HEAD', req.httpMinor, req.id);
     this.#current = { req, res, framing };
     this.#served++;
     this.#host.inFlight++;
-    this.#run(req, res, this.#host.handler);
-  }
-
-  /**
-   * Offers an upgrade request to the server's hook. When the hook takes the socket, this
-   * connection detaches: marked closed (its listeners, timeout checks and parsing loop
-   * become no-ops) and released from the server, which tracks the socket from now on.
-   */
-  #offerUpgrade(head: ParsedHead, framing: Framing, path: string, rest: Buffer | null): boolean {
-    const hook = this.#host.upgrade as UpgradeHook;
-    const req = upgradeRequestOf(
-      head,
-      framing,
-      parseTarget(head.method, head.target),
-      path,
-      requestIdFor(framing.requestId),
-      this.#socket,
-      this.#now,
-    );
-    if (req === undefined) return false;
-    // Answers to earlier pipelined requests go out before the new protocol's first bytes.
-    if (this.#out !== '') this.#flush();
-    if (!hook(req, this.#socket, rest ?? Buffer.alloc(0))) return false;
-    this.#closed = true;
-    this.#input.clear();
-    this.#host.released(this);
-    // Paused by pipelining backpressure: the taker's 'data' listener is attached by now.
-    if (this.#socket.isPaused()) this.#socket.resume();
-    return true;
+    runHandler(this.#host.handler, req, res, this.#handlerHost);
   }
 
   #openBody(framing: Framing, limit: number): BodyStream {
     this.#since = this.#now;
-    const s = this.#socket;
     const reader = new BodyReader(framing, limit, this.#opts, {
-      pause: () => s.pause(),
-      resume: () => {
-        if (s.isPaused()) s.resume();
-      },
-      sendContinue: () => {
-        if (!s.destroyed) s.write(CONTINUE);
-      },
+      socket: this.#socket,
       progress: () => {
         this.#since = performance.now();
       },
@@ -366,56 +284,11 @@ export class Connection implements ResponseSink {
     return reader.stream;
   }
 
-  #run(req: Request, res: Response, handler: Handler): void {
-    let result: undefined | Promise<void>;
-    try {
-      result = handler(req, res) as undefined | Promise<void>;
-    } catch (err) {
-      this.#handlerError(err, req, res);
-      return;
-    }
-    if (result !== undefined && typeof result.then === 'function') {
-      result.then(
-        () => this.#settled(req, res),
-        (err: unknown) => this.#handlerError(err, req, res),
-      );
-    } else {
-      this.#settled(req, res);
-    }
-  }
-
-  /** A handler returned: a response it left unstarted is a bug (500); a started one is ended. */
-  #settled(req: Request, res: Response): void {
-    if (res.finished) return;
-    if (res.headersSent) res.end();
-    else this.#handlerError(new Error(`handler for ${req.method} ${req.path} returned without responding`), req, res);
-  }
-
-  #handlerError(err: unknown, req: Request, res: Response): void {
-    if (res.finished) return;
-    const httpErr = asHttpError(err);
-    if (httpErr === undefined || httpErr.status >= 500) this.#host.handlerFailed(err, req);
-    if (res.headersSent) {
-      // Too late for an error response: cut the connection so the client sees a broken body.
-      res.abandon();
-      this.#destroy();
-      return;
-    }
-    res.sendError(httpErr ?? httpError('INTERNAL', 'internal server error'));
-  }
-
   #decideKeepAlive(framing: Framing, status: number, closeDelimited: boolean): boolean {
-    const o = this.#opts;
-    let keep = framing.keepAlive && !closeDelimited && !this.#closeAfter && !this.#host.closing;
-    if (o.maxRequestsPerConnection > 0 && this.#served >= o.maxRequestsPerConnection) keep = false;
     const b = this.#body;
-    if (keep && b !== null && !b.done) {
-      // An unread body must be read and dropped to find the next request. Do that only
-      // when it is small and the client will send it (not waiting for 100 Continue).
-      if (b.continuePending) keep = false;
-      else if (b.remaining > o.maxDiscardBytes) keep = false;
-    }
-    if (status === 408 || status === 413) keep = false;
+    const unreadBody = b !== null && !b.done ? b : undefined;
+    const closeAfter = this.#closeAfter || this.#host.closing;
+    const keep = keepsAlive({ framing, status, closeDelimited, closeAfter, served: this.#served, unreadBody }, this.#opts);
     if (!keep) this.#closeAfter = true;
     return keep;
   }
@@ -492,16 +365,9 @@ export class Connection implements ResponseSink {
       cur.res.sendError(e);
       return;
     }
-    const sink: ResponseSink = {
-      socket: this.#socket,
-      keepAliveFor: () => false,
-      keepAliveHint: '',
-      constantLines: this.constantLines,
-      output: (data) => this.output(data),
-      outputLatin1: (text) => this.outputLatin1(text),
-      responseFinished: () => this.#endSoon(),
-    };
-    new Response(sink, false, 1, requestIdFor(undefined)).sendError(e);
+    // No exchange to answer through: this connection is the sink (keepAliveFor says no: no current exchange).
+    new Response(this, false, 1, requestIdFor(undefined)).sendError(e);
+    this.#endSoon();
   }
 
   /**
@@ -511,9 +377,18 @@ export class Connection implements ResponseSink {
    */
   #endSoon(): void {
     if (this.#closed) return;
-    if (this.#out !== '') this.#flush();
+    this.#output.flush();
     if (this.#endingSince === 0) this.#endingSince = performance.now();
     if (!this.#socket.writableEnded) this.#socket.end();
+  }
+
+  /** An upgrade hook took the socket: no more parsing, timeouts or events here; the server tracks it. */
+  #detach(): void {
+    this.#closed = true;
+    this.#input.clear();
+    this.#host.released(this);
+    // Paused by pipelining backpressure: the taker's 'data' listener is attached by now.
+    if (this.#socket.isPaused()) this.#socket.resume();
   }
 
   #destroy(): void {

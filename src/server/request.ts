@@ -1,7 +1,11 @@
 /** The request object handed to handlers, and its body stream. */
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import type { Framing } from '../codec/framing.js';
+import type { ParsedHead } from '../codec/request-head.js';
+import type { Target } from '../codec/target.js';
 import { FieldList } from './field-list.js';
+import { requestIdFor } from './request-id.js';
 import { LightSignal, type AbortLike } from '../common/light-signal.js';
 import { hostnameOf } from '../codec/target.js';
 import type { HeaderMap, HttpRequest } from './types.js';
@@ -21,28 +25,6 @@ export class BodyStream extends Readable {
   override _read(): void {
     this.#pull();
   }
-}
-
-export interface RequestInit {
-  method: string;
-  target: string;
-  path: string;
-  rawPath: string;
-  rawQuery: string;
-  httpMinor: 0 | 1;
-  /** The parser's flat [name, value, …] field list. */
-  fields: string[];
-  /** The head as received (latin1), request line to the last field line's CRLF. */
-  head: string;
-  /** Host header value or an absolute-form target's authority ('' when absent). */
-  host: string;
-  /** Peer address is read from it on demand (getpeername is a syscall). */
-  socket: Socket;
-  id: string;
-  contentLength: number | null;
-  body: Readable | null;
-  /** performance.now() when the request arrived. */
-  startedAt: number;
 }
 
 export class Request implements HttpRequest {
@@ -70,22 +52,27 @@ export class Request implements HttpRequest {
   #light: LightSignal | undefined;
   #aborted = false;
 
-  constructor(init: RequestInit) {
-    this.method = init.method;
-    this.target = init.target;
-    this.path = init.path;
-    this.rawPath = init.rawPath;
-    this.rawQuery = init.rawQuery;
-    this.httpMinor = init.httpMinor;
-    this.#fields = init.fields;
-    this.rawHead = init.head;
-    this.#host = init.host;
-    this.#socket = init.socket;
-    this.id = init.id;
-    this.contentLength = init.contentLength;
-    this.hasBody = init.body !== null;
-    this.#body = init.body;
-    this.startedAt = init.startedAt;
+  /**
+   * The request of a parsed head: `path` is the target's decoded path; `socket` gives the
+   * peer's address on demand (getpeername is a syscall); `startedAt` is performance.now()
+   * when it arrived.
+   */
+  constructor(head: ParsedHead, framing: Framing, target: Target, path: string, socket: Socket, body: Readable | null, startedAt: number) {
+    this.method = head.method;
+    this.target = head.target;
+    this.path = path;
+    this.rawPath = target.rawPath;
+    this.rawQuery = target.rawQuery;
+    this.httpMinor = head.httpMinor;
+    this.#fields = head.fields;
+    this.rawHead = head.text;
+    this.#host = target.authority ?? framing.host;
+    this.#socket = socket;
+    this.id = requestIdFor(framing.requestId);
+    this.contentLength = framing.body === 'chunked' ? null : framing.contentLength;
+    this.hasBody = body !== null;
+    this.#body = body;
+    this.startedAt = startedAt;
   }
 
   get remoteAddress(): string {

@@ -349,7 +349,8 @@ export function createHttpServer(options: HttpServerOptions, handler: Handler): 
 function constantLinesOf(headers: Readonly<Record<string, string>> | undefined): string {
   let lines = '';
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) throw new TypeError(`invalid constant header ${JSON.stringify(name)}`);
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value))
+      throw new TypeError(`invalid constant header ${JSON.stringify(name)}`);
     lines += `${name}: ${value}\r\n`;
   }
   return lines;

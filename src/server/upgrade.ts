@@ -30,26 +30,10 @@ export function upgradeRequestOf(
   framing: Framing,
   target: Target,
   path: string,
-  id: string,
   socket: Socket,
   now: number,
 ): Request | undefined {
   // framing.upgrade: an Upgrade field that Connection names, on HTTP/1.1 (framing.ts).
   if (framing.upgrade === undefined || framing.upgrade === '' || framing.body !== 'none') return undefined;
-  return new Request({
-    method: head.method,
-    target: head.target,
-    path,
-    rawPath: target.rawPath,
-    rawQuery: target.rawQuery,
-    httpMinor: head.httpMinor,
-    fields: head.fields,
-    head: head.text,
-    host: target.authority ?? framing.host,
-    socket,
-    id,
-    contentLength: 0,
-    body: null,
-    startedAt: now,
-  });
+  return new Request(head, framing, target, path, socket, null, now);
 }
