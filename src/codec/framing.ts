@@ -154,6 +154,8 @@ export function responseFraming(text: string, offsets: readonly number[], method
     else if (nameIs(text, ns, ne, 'connection')) connection = connection === undefined ? value : `${connection},${value}`;
     else if (nameIs(text, ns, ne, 'keep-alive')) keepAliveField = value;
   }
+  // Refused even where no body follows (HEAD, 204, 304): the head goes on to a client as it came.
+  if (te !== undefined && cl !== undefined) throw protocolError('BAD_RESPONSE', 'both Transfer-Encoding and Content-Length');
   const tokens = connection === undefined ? undefined : listTokens(connection);
   let keepAlive = httpMinor === 1 && tokens?.includes('close') !== true;
   if (status < 200 || status === 204 || status === 304 || method === 'HEAD') {
@@ -163,7 +165,6 @@ export function responseFraming(text: string, offsets: readonly number[], method
     return { kind: 'none', length: 0, keepAlive, keepAliveField };
   }
   if (te !== undefined) {
-    if (cl !== undefined) throw protocolError('BAD_RESPONSE', 'both Transfer-Encoding and Content-Length');
     if (httpMinor === 0) throw protocolError('BAD_RESPONSE', 'Transfer-Encoding in an HTTP/1.0 response');
     const codings = listTokens(te);
     if (codings[codings.length - 1] === 'chunked') {
