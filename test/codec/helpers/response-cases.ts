@@ -266,6 +266,20 @@ export const MALFORMED_RESPONSES: readonly ResponseCase[] = [
   refused('DEL in a value', withField('X-A: a\x7fb')),
   refused('Content-Length and Transfer-Encoding', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'),
   refused('Transfer-Encoding and Content-Length', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n'),
+  refused(
+    'Content-Length and Transfer-Encoding on a HEAD answer',
+    'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n',
+    [],
+    'HEAD',
+  ),
+  refused(
+    'Content-Length and Transfer-Encoding on a 204',
+    'HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n',
+  ),
+  refused(
+    'Content-Length and Transfer-Encoding on a 304',
+    'HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n',
+  ),
   refused('Transfer-Encoding in HTTP/1.0', 'HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n'),
   refused('chunked applied twice', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n'),
   refused(

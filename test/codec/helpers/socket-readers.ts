@@ -273,10 +273,14 @@ function fetchVia(port: number, method: string, path: string, agent: http.Agent)
       res.on('data', (d: Buffer) => parts.push(d));
       res.on('end', () => done(true));
       res.on('aborted', () => done(false, 'aborted'));
-      res.on('error', (e) => done(false, e.message));
+      res.on('error', (e) =>
+        done(false, (e as { code?: string }).code?.startsWith('HPE_') ? `${(e as { code?: string }).code} ${e.message}` : e.message),
+      );
       res.on('close', () => done(res.complete));
     });
-    req.on('error', (e) => done(false, e.message));
+    req.on('error', (e) =>
+      done(false, (e as { code?: string }).code?.startsWith('HPE_') ? `${(e as { code?: string }).code} ${e.message}` : e.message),
+    );
     req.setTimeout(TIMEOUT_MS * 2, () => req.destroy(new Error('no answer from the relay')));
     req.end();
   });
@@ -311,7 +315,8 @@ export async function viaRelay(
       const r = await fetchVia(front.port, methods[i], `/run/${run.id}/${i}`, agent);
       if (r.status === 502 || !r.complete) {
         detail = `${r.status} ${r.error ?? ''} ${r.payload.slice(0, 200)}`;
-        outcome.refusal = 'refused';
+        // What the relay sent must parse: a client refusing it is no refusal of the relay's.
+        outcome.refusal = r.error?.startsWith('HPE_') === true ? `unparseable: ${r.error}` : 'refused';
         break;
       }
       outcome.answers.push({ status: r.status, payload: r.payload });
