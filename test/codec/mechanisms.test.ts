@@ -48,6 +48,7 @@ describe('chunk data must be followed by CRLF', () => {
 
     for (const [what, body] of [
       ['another byte instead of CR', '3\r\nabcX\r\n0\r\n\r\n'],
+      ['two other bytes instead of CRLF (the rest then parses)', '3\r\nabcXY0\r\n\r\n'],
       ['the next size at once', '3\r\nabc0\r\n\r\n'],
       ['LF without CR', '3\r\nabc\n0\r\n\r\n'],
       ['CR without LF', '3\r\nabc\rX0\r\n\r\n'],

@@ -160,6 +160,7 @@ export const MALFORMED_REQUESTS: readonly RequestCase[] = [
   ...[
     ['data not followed by CRLF', '3\r\nabcX\r\n0\r\n\r\n'],
     ['data followed straight by the next size', '3\r\nabc0\r\n\r\n'],
+    ['data followed by two bytes other than CRLF', '3\r\nabcXY0\r\n\r\n'],
     ['a non-hex size', 'g\r\nabc\r\n0\r\n\r\n'],
     ['a 0x prefix', '0x3\r\nabc\r\n0\r\n\r\n'],
     ['whitespace after the size', '3 \r\nabc\r\n0\r\n\r\n'],

@@ -318,6 +318,7 @@ export const MALFORMED_RESPONSES: readonly ResponseCase[] = [
   ...[
     ['data not followed by CRLF', '3\r\nabcX\r\n0\r\n\r\n'],
     ['data followed straight by the next size', '3\r\nabc0\r\n\r\n'],
+    ['data followed by two bytes other than CRLF', '3\r\nabcXY0\r\n\r\n'],
     ['data followed by a bare LF', '3\r\nabc\n0\r\n\r\n'],
     ['data followed by a bare CR', '3\r\nabc\r0\r\n\r\n'],
     ['data longer than its size', '2\r\nabc\r\n0\r\n\r\n'],
