@@ -231,6 +231,8 @@ export class ClientConnection {
   #completed(head: ResponseHead, more: boolean): boolean {
     const done = this.#queue.shift() as Exchange;
     this.#decoder = undefined;
+    // The head seen was this answer's: the exchanges behind it have seen none.
+    this.#headSeen = false;
     const keep = head.framing.keepAlive && !this.#writing && !this.#socket.destroyed;
     if (this.#queue.length > 0) {
       if (keep && !bodylessByRule(done.opts.method, head.status)) {
@@ -300,6 +302,7 @@ export class ClientConnection {
     decoder.end();
     this.#queue.shift();
     this.#decoder = undefined;
+    this.#headSeen = false;
     this.#failQueue(new UnansweredError('the worker closed the connection after an earlier answer, before reading this request', false));
   }
 
