@@ -129,12 +129,19 @@ export class ScriptedWorker {
   #accept(socket: Socket): void {
     this.#sockets.add(socket);
     socket.setNoDelay(true);
-    socket.on('error', () => {});
     let run: Run | undefined;
     let ended = false;
     let buf = '';
+    // The reader closing shows as an 'end', or as a reset when it had bytes unread.
+    let peerClosed = false;
+    const closedByPeer = (): void => {
+      if (peerClosed || ended) return;
+      peerClosed = true;
+      run?.peerClosed();
+    };
+    socket.on('error', closedByPeer);
     socket.on('end', () => {
-      if (!ended) run?.peerClosed();
+      closedByPeer();
       socket.end();
     });
     socket.on('close', () => this.#sockets.delete(socket));
