@@ -88,15 +88,19 @@ describe('request(): bounded reads of an endless answer', () => {
     const w = await rawWorker((socket) => {
       counter = endless(socket, 64 * 1024);
     });
-    const res = await request(poolFor(w.url), { ...GET, deadlineMs: 600, maxBytes: 1e12 });
-    await sleep(300);
-    const at300 = counter?.written() ?? 0;
-    await sleep(200);
-    const at500 = counter?.written() ?? 0;
-    t.diagnostic(`the worker wrote ${at500} bytes, then was held back`);
-    // Socket buffers on both sides and the body's high-water mark: a few MiB at most, and no growth.
-    assert.ok(at500 < 32 * 1024 * 1024, `${at500} bytes written to a reader that reads nothing`);
-    assert.equal(at500, at300, 'the worker is held back: nothing more was taken');
+    const res = await request(poolFor(w.url), { ...GET, deadlineMs: 1500, maxBytes: 1e12 });
+    // Sampled until the worker is held back (two equal samples 100 ms apart).
+    let last = -1;
+    let now = counter?.written() ?? 0;
+    for (let i = 0; i < 12 && now !== last; i++) {
+      await sleep(100);
+      last = now;
+      now = counter?.written() ?? 0;
+    }
+    t.diagnostic(`the worker wrote ${now} bytes, then was held back`);
+    assert.equal(now, last, 'the worker is held back: nothing more was taken');
+    // Socket buffers on both sides and the body's high-water mark: a few MiB at most.
+    assert.ok(now < 32 * 1024 * 1024, `${now} bytes written to a reader that reads nothing`);
     await assert.rejects(
       (async () => {
         for await (const _ of res.body) await sleep(50);
