@@ -316,8 +316,13 @@ export class Pool implements ConnectionOwner {
     for (const c of this.#idle.splice(0)) c.destroy();
     if (force) for (const c of this.#all) c.destroy();
     if (this.#count === 0) return Promise.resolve();
+    // A destroy() after a close() settles both.
+    const before = this.#onEmpty;
     return new Promise((resolve) => {
-      this.#onEmpty = resolve;
+      this.#onEmpty = () => {
+        before?.();
+        resolve();
+      };
     });
   }
 

@@ -131,7 +131,7 @@ export function requestFraming(head: ParsedHead): Framing {
  * The framing of a response to `method` with this status and these fields (offsets into
  * `text`, as scanFields gives them), RFC 9112 §6.3. Refused (BAD_RESPONSE): both
  * Content-Length and Transfer-Encoding, Transfer-Encoding in HTTP/1.0, an invalid or
- * conflicting Content-Length - answers a downstream client and we could disagree about.
+ * repeated Content-Length - answers a downstream client and we could disagree about.
  */
 export function responseFraming(text: string, offsets: readonly number[], method: string, status: number, httpMinor: 0 | 1): BodyFraming {
   let cl: string | undefined;
@@ -145,11 +145,17 @@ export function responseFraming(text: string, offsets: readonly number[], method
     const n = ne - ns;
     if (n !== 10 && n !== 14 && n !== 17) continue;
     const value = text.slice(offsets[i + 2], offsets[i + 3]);
-    if (nameIs(text, ns, ne, 'content-length')) cl = mergeContentLength(cl, value, 'BAD_RESPONSE');
-    else if (nameIs(text, ns, ne, 'transfer-encoding')) te = te === undefined ? value : `${te},${value}`;
+    if (nameIs(text, ns, ne, 'content-length')) {
+      // A relay passes the field on as it came, so it must be what downstream clients
+      // (llhttp) accept: one line, one value - a repeat, even of the same value, is refused.
+      if (cl !== undefined || value.includes(',')) throw protocolError('BAD_RESPONSE', 'Content-Length repeated');
+      cl = mergeContentLength(undefined, value, 'BAD_RESPONSE');
+    } else if (nameIs(text, ns, ne, 'transfer-encoding')) te = te === undefined ? value : `${te},${value}`;
     else if (nameIs(text, ns, ne, 'connection')) connection = connection === undefined ? value : `${connection},${value}`;
     else if (nameIs(text, ns, ne, 'keep-alive')) keepAliveField = value;
   }
+  // Refused even where no body follows (HEAD, 204, 304): the head goes on to a client as it came.
+  if (te !== undefined && cl !== undefined) throw protocolError('BAD_RESPONSE', 'both Transfer-Encoding and Content-Length');
   const tokens = connection === undefined ? undefined : listTokens(connection);
   let keepAlive = httpMinor === 1 && tokens?.includes('close') !== true;
   if (status < 200 || status === 204 || status === 304 || method === 'HEAD') {
@@ -159,7 +165,6 @@ export function responseFraming(text: string, offsets: readonly number[], method
     return { kind: 'none', length: 0, keepAlive, keepAliveField };
   }
   if (te !== undefined) {
-    if (cl !== undefined) throw protocolError('BAD_RESPONSE', 'both Transfer-Encoding and Content-Length');
     if (httpMinor === 0) throw protocolError('BAD_RESPONSE', 'Transfer-Encoding in an HTTP/1.0 response');
     const codings = listTokens(te);
     if (codings[codings.length - 1] === 'chunked') {

@@ -6,6 +6,7 @@
  * searched before; bytes that cannot start a status line fail at once.
  */
 import { BodyDecoder, type BodyLimits, RESPONSE_BODY_CODES } from './body-decoder.js';
+import { CR, LF } from './chars.js';
 import { protocolError } from './errors.js';
 import { parseResponseHead, RESPONSE_HEAD_LIMITS, type ResponseHead, type ResponseHeadLimits } from './response-head.js';
 
@@ -175,6 +176,7 @@ export class ResponseDecoder {
     }
     if (Number.isNaN(blank)) {
       if (before + buf.length - pos > this.#headLimits.maxHeadBytes) throw tooLarge(this.#headLimits);
+      this.#checkLineEnds(buf, pos);
       this.#pieces.push(buf.toString('latin1', pos));
       this.#pieceBytes += buf.length - pos;
       return buf.length;
@@ -218,6 +220,21 @@ export class ResponseDecoder {
     let out = '';
     for (let i = this.#pieces.length - 1; i >= 0 && out.length < n; i--) out = this.#pieces[i] + out;
     return out.slice(-n);
+  }
+
+  /**
+   * An incomplete head with a bare LF or CR can never end in CRLFCRLF: it fails now rather
+   * than keeping the exchange waiting for its timeout.
+   */
+  #checkLineEnds(buf: Buffer, pos: number): void {
+    for (let lf = buf.indexOf(LF, pos); lf !== -1; lf = buf.indexOf(LF, lf + 1)) {
+      const prev = lf > pos ? buf[lf - 1] : this.#tail(1).charCodeAt(0);
+      if (prev !== CR) throw protocolError('BAD_RESPONSE', 'a line of the response head does not end with CRLF');
+    }
+    for (let cr = buf.indexOf(CR, pos); cr !== -1 && cr + 1 < buf.length; cr = buf.indexOf(CR, cr + 1)) {
+      if (buf[cr + 1] !== LF) throw protocolError('BAD_RESPONSE', 'bare CR in the response head');
+    }
+    if (pos < buf.length && buf[pos] !== LF && this.#tail(1) === '\r') throw protocolError('BAD_RESPONSE', 'bare CR in the response head');
   }
 
   /** A response starts with "HTTP/1.": anything else fails now, not after a head's worth of bytes. */

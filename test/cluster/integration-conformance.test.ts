@@ -5,9 +5,10 @@
 import { it } from 'node:test';
 import { ClusterProcess } from '../../bench/cluster-process.js';
 import { waitActive } from '../../bench/zero-loss.js';
-import { assertConformance, conformanceSkip } from '../helpers/conformance.js';
+import { assertConformance, assertCorpusPresent, conformanceSkip } from '../helpers/conformance.js';
 
 it('conformance corpus through the dispatcher: N passed, 0 failed', { skip: conformanceSkip, timeout: 180_000 }, async (t) => {
+  assertCorpusPresent();
   const cluster = await ClusterProcess.start(2, { args: ['--threads', '1'] });
   t.after(() => cluster.stop());
   await waitActive(cluster.url, 2);

@@ -11,12 +11,27 @@ import { PROJECT_ROOT } from './processes.js';
 
 export const CONFORMANCE_RUNNER = fileURLToPath(new URL('../shared/conformance/run.mjs', PROJECT_ROOT));
 
-/** `false`, or why the corpus cannot run here (for `{ skip }`). */
-export const conformanceSkip: false | string = existsSync(CONFORMANCE_RUNNER) ? false : `no runner at ${CONFORMANCE_RUNNER}`;
+/**
+ * `false`, or why the corpus cannot run here (for `{ skip }`). In CI (`CI=true`) a missing
+ * corpus is never a reason to skip: the test runs and fails (assertCorpusPresent), so a
+ * checkout without it cannot pass for conforming.
+ */
+export function conformanceSkipFor(runner: string, env: NodeJS.ProcessEnv = process.env): false | string {
+  if (existsSync(runner) || env.CI === 'true') return false;
+  return `no runner at ${runner} (with CI=true this fails instead)`;
+}
+
+export const conformanceSkip: false | string = conformanceSkipFor(CONFORMANCE_RUNNER);
+
+/** Fails the test at once when the corpus is missing (it only runs then in CI: see conformanceSkipFor). */
+export function assertCorpusPresent(runner: string = CONFORMANCE_RUNNER): void {
+  assert.ok(existsSync(runner), `the shared conformance corpus is missing: no runner at ${runner}`);
+}
 
 /** With `tls`, the corpus is sent over TLS (the runner's --tls: any certificate accepted). */
 export async function assertConformance(t: TestContext, port: number, options: { tls?: boolean } = {}): Promise<void> {
   const args = [CONFORMANCE_RUNNER, `127.0.0.1:${port}`, ...(options.tls === true ? ['--tls'] : [])];
+  assertCorpusPresent();
   const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';

@@ -1,11 +1,12 @@
 /**
  * GET /montecarlo through the dispatcher onto real `dhttp worker` processes: with a seed
- * the answer is bit-identical for 1, 2 and 5 workers and equal to a one-thread reference.
+ * the answer is bit-identical for 1, 2 and 5 workers and equal to an independent
+ * reference computation (test/helpers/montecarlo-reference.ts, no code shared with src/).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { montecarlo } from '../../../src/jobs/montecarlo.js';
 import { call, errorOf } from '../../helpers/http.js';
+import { fnv1a, referenceInside, Xoshiro128StarStar } from '../../helpers/montecarlo-reference.js';
 import type { StartedProcess } from '../../helpers/processes.js';
 import { eventsWith, startJobsDispatcher, startWorkers, type JobsCluster } from '../helpers/jobs-cluster.js';
 
@@ -39,11 +40,28 @@ async function dispatcherOver(n: number): Promise<JobsCluster> {
   return c;
 }
 
+describe('the independent reference', () => {
+  test('its generator and hash give the published test vectors; its estimate is close to π', () => {
+    // xoshiro128** from the state {1, 2, 3, 4} (the reference C code's first outputs).
+    const g = new Xoshiro128StarStar([1, 2, 3, 4]);
+    assert.deepEqual(
+      Array.from({ length: 8 }, () => g.next()),
+      [11520, 0, 5927040, 70819200, 2031721883, 1637235492, 1287239034, 3734860849],
+    );
+    // FNV-1a 32 of "", "a" and "foobar" (the FNV authors' test suite).
+    assert.deepEqual([fnv1a(''), fnv1a('a'), fnv1a('foobar')], [0x811c9dc5, 0xe40c292c, 0xbf9cf968]);
+    const points = 400_000;
+    const pi = (4 * referenceInside(points, 50_000, 'reference')) / points;
+    // Four standard deviations of the estimate (σ ≈ 1.64/√n).
+    assert.ok(Math.abs(pi - Math.PI) < (4 * 1.64) / Math.sqrt(points), `π ≈ ${pi}`);
+  });
+});
+
 describe('GET /montecarlo', () => {
   test('consecutive chunks batched into one worker request give the same bits as one chunk per request', async () => {
     const chunk = 1000;
     const points = 2_000_500; // 2000 full chunks + one of 500 points: 2001 chunks
-    const inside = montecarlo(points, chunk, 'batch-7');
+    const inside = referenceInside(points, chunk, 'batch-7');
     for (const n of [1, 2]) {
       // Not in `clusters`: later tests pick dispatchers from it by position.
       const c = await startJobsDispatcher(workers.slice(0, n), ['--montecarlo-chunk', String(chunk)]);
@@ -66,8 +84,8 @@ describe('GET /montecarlo', () => {
     }
   });
 
-  test('with a seed: bit-identical on 1, 2 and 5 workers, equal to the one-thread reference', async () => {
-    const inside = montecarlo(POINTS, CHUNK, 'paper-42');
+  test('with a seed: bit-identical on 1, 2 and 5 workers, equal to the independent reference', async () => {
+    const inside = referenceInside(POINTS, CHUNK, 'paper-42');
     const expected = { pi: (4 * inside) / POINTS, total_points: POINTS, inside_count: inside, chunks: 31 };
     for (const n of [1, 2, 5]) {
       const c = await dispatcherOver(n);
@@ -96,7 +114,7 @@ describe('GET /montecarlo', () => {
     const a = (await call(`${c.url}/montecarlo?points=200000&seed=7`)).json as McAnswer;
     const b = (await call(`${c.url}/montecarlo?points=200000&seed=7`)).json as McAnswer;
     assert.equal(a.inside_count, b.inside_count);
-    assert.equal(a.inside_count, montecarlo(200_000, CHUNK, '7'));
+    assert.equal(a.inside_count, referenceInside(200_000, CHUNK, '7'));
     const u = (await call(`${c.url}/montecarlo?points=1000000`)).json as McAnswer;
     assert.ok(Math.abs(u.pi - Math.PI) < 0.02, `pi ≈ ${u.pi}`);
     assert.equal(u.chunks, 10);
