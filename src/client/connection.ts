@@ -244,13 +244,9 @@ export class ClientConnection {
   /** The current answer is complete. Returns whether reading goes on (with the next queued exchange). */
   #completed(head: ResponseHead, more: boolean): boolean {
     const done = this.#queue.shift() as Exchange;
-<<<<<<< HEAD
     this.#dropDecoder();
-=======
-    this.#decoder = undefined;
     // The head seen was this answer's: the exchanges behind it have seen none.
     this.#headSeen = false;
->>>>>>> h-contract
     const keep = head.framing.keepAlive && !this.#writing && !this.#socket.destroyed;
     if (this.#queue.length > 0) {
       if (keep && !bodylessByRule(done.opts.method, head.status)) {
@@ -319,12 +315,8 @@ export class ClientConnection {
     // was never read: handed back, and the connection goes.
     decoder.end();
     this.#queue.shift();
-<<<<<<< HEAD
     this.#dropDecoder();
-=======
-    this.#decoder = undefined;
     this.#headSeen = false;
->>>>>>> h-contract
     this.#failQueue(new UnansweredError('the worker closed the connection after an earlier answer, before reading this request', false));
   }
 
