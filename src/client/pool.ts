@@ -178,7 +178,8 @@ export class Pool implements ConnectionOwner {
       while (i < live.length && group.length < depth) {
         const p = live[i++];
         group.push(p);
-        if (p.req.opts.method === 'HEAD' || endsPipeline(p.req.head)) break;
+        // (The group's last request is never asked: nothing waits behind it anyway.)
+        if (i < live.length && group.length < depth && (p.req.opts.method === 'HEAD' || endsPipeline(p.req.head))) break;
       }
       this.#send(group);
     }
@@ -384,11 +385,18 @@ export class Pool implements ConnectionOwner {
 
 const NO_CONTROL: ExchangeControl = Object.freeze({ resume() {}, abort() {} });
 
-const CONDITIONAL = /\r\n(?:if-none-match|if-modified-since):/i;
+/** The two conditional field names, matched at a line's start (sticky, any case). */
+const CONDITIONAL = /(?:if-none-match|if-modified-since):/iy;
 
 /** A conditional request may be answered 304 (no body), which ends a pipeline. */
 function endsPipeline(head: string): boolean {
-  return CONDITIONAL.test(head);
+  // Line by line: only a line starting "if-" (any case) is matched against the names.
+  for (let i = head.indexOf('\n'); i !== -1 && i + 3 < head.length; i = head.indexOf('\n', i + 1)) {
+    if ((head.charCodeAt(i + 1) | 0x20) !== 0x69 || (head.charCodeAt(i + 2) | 0x20) !== 0x66 || head.charCodeAt(i + 3) !== 0x2d) continue;
+    CONDITIONAL.lastIndex = i + 1;
+    if (CONDITIONAL.test(head)) return true;
+  }
+  return false;
 }
 
 /** A timeout as a bound: 0 (none) is no bound at all. */

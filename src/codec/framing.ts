@@ -182,6 +182,8 @@ export function responseFraming(text: string, offsets: readonly number[], method
 
 /** Content-Length may repeat (as lines or a list) only with one value (RFC 9112 §6.3). */
 function mergeContentLength(prev: string | undefined, value: string, bad: ProtocolErrorCode): string {
+  // The common case - one value of digits without leading zeros - needs no split, trim or regex.
+  if (prev === undefined && isPlainLength(value)) return value;
   let result = prev;
   for (const part of value.split(',')) {
     const v = trimOws(part);
@@ -193,6 +195,16 @@ function mergeContentLength(prev: string | undefined, value: string, bad: Protoc
     result = norm;
   }
   return result as string;
+}
+
+function isPlainLength(v: string): boolean {
+  const n = v.length;
+  if (n === 0 || n > MAX_LENGTH_DIGITS || (n > 1 && v.charCodeAt(0) === 0x30)) return false;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /**

@@ -81,7 +81,7 @@ export class ResponseDecoder {
     this.#method = method;
     this.#upgrade = options.upgrade === true;
     this.#raw = options.raw === true;
-    this.#pieces = [];
+    if (this.#pieces.length > 0) this.#pieces = [];
     this.#pieceBytes = 0;
     this.#head = undefined;
     if (this.#body !== undefined) this.#spare = this.#body;
@@ -188,7 +188,7 @@ export class ResponseDecoder {
       const joined = this.#pieces.join('') + (blank + 2 > pos ? buf.toString('latin1', pos, blank + 2) : '');
       text = blank + 2 >= pos ? joined : joined.slice(0, joined.length - (pos - blank - 2));
     }
-    this.#pieces = [];
+    if (before > 0) this.#pieces = [];
     this.#pieceBytes = 0;
     if (text.length > this.#headLimits.maxHeadBytes) throw tooLarge(this.#headLimits);
     const head = parseResponseHead(text, this.#method, this.#upgrade, this.#headLimits);

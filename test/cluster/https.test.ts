@@ -113,7 +113,11 @@ describe('HTTPS through dhttp start', () => {
       { timeoutMs: 30_000 },
     );
     assert.match(cluster.url, /^https:\/\/127\.0\.0\.1:\d+$/);
-    await until(async () => (await request(cluster.port, certs.ca, '/ready')).status === 200, 'the cluster to be ready');
+    // /ready means one worker serves; the tests below count both.
+    await until(async () => {
+      const r = await request(cluster.port, certs.ca, '/workers');
+      return r.status === 200 && JSON.parse(r.body.toString()).filter((w: { Active: boolean }) => w.Active).length === 2;
+    }, 'both workers to be active');
   });
 
   after(async () => {
