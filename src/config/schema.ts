@@ -110,6 +110,10 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = Object.
         line: 'DHTTP_LOG_LEVEL=warn dhttp start --www ./site --rate-limit 100 --compress off',
         does: 'Serve ./site, 100 requests/s per client, quiet logs, no compression.',
       },
+      {
+        line: 'dhttp start --port 8443 --tls-cert /etc/dhttp/fullchain.pem --tls-key /etc/dhttp/key.pem --redirect-http 8080',
+        does: 'HTTPS on :8443 (its workers stay plain behind it), plain :8080 answering 308 to it; SIGHUP re-reads both files.',
+      },
     ],
   },
   worker: {
@@ -121,6 +125,10 @@ export const COMMAND_SPECS: Readonly<Record<CommandName, CommandSpec>> = Object.
       {
         line: 'dhttp worker --port 8081 --register http://10.0.0.1:8080 --advertise http://10.0.0.5:8081',
         does: 'Join a dispatcher on another host, telling it where this worker is reached.',
+      },
+      {
+        line: 'dhttp worker --port 8081 --ws-max-message 1MiB --ws-idle-timeout 60s',
+        does: 'WebSocket echo on ws://HOST:8081/ws/echo (also through a dispatcher): messages up to 1 MiB, idle ones closed after 60 s.',
       },
     ],
   },

@@ -55,10 +55,10 @@ describe('--help', () => {
     }
   });
 
-  it('ends with two examples per command, each one a valid command line', () => {
+  it('ends with at least two examples per command, each one a valid command line', () => {
     for (const command of COMMANDS) {
       const examples = COMMAND_SPECS[command].examples;
-      assert.equal(examples.length, 2, command);
+      assert.ok(examples.length >= 2, command);
       const help = commandHelp(command);
       const tail = help.slice(help.indexOf('\nExamples:\n'));
       for (const e of examples) {
