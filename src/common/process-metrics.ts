@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
+import { EVENT_LOOP_LAG_METRICS, registerEventLoopLag } from './event-loop-lag.js';
 
 const NOT_PROMTOOL_CLEAN = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
@@ -43,8 +44,11 @@ export interface ProcessMetricsOptions {
 
 export function registerProcessMetrics(registry: Registry, options: ProcessMetricsOptions = {}): void {
   if (options.defaults ?? true) {
-    collectDefaultMetrics({ register: registry });
-    for (const name of NOT_PROMTOOL_CLEAN) registry.removeSingleMetric(name);
+    // prom-client's own lag histogram is left unregistered (its metrics are replaced below,
+    // see event-loop-lag.ts); a coarse resolution keeps its sampling timer cheap meanwhile.
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
+    for (const name of [...NOT_PROMTOOL_CLEAN, ...EVENT_LOOP_LAG_METRICS]) registry.removeSingleMetric(name);
+    registerEventLoopLag(registry);
   }
   const info = new Gauge({
     name: 'dhttp_build_info',
