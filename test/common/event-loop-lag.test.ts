@@ -35,7 +35,7 @@ describe('event-loop lag gauges', () => {
     assert.ok(later.get('nodejs_eventloop_lag_max_seconds')! < 0.1, `max ${later.get('nodejs_eventloop_lag_max_seconds')}`);
   });
 
-  it('replace prom-client\'s own under the same names, once each', async () => {
+  it("replace prom-client's own under the same names, once each", async () => {
     const registry = new Registry();
     registerProcessMetrics(registry);
     const text = await registry.metrics();
