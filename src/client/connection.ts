@@ -16,6 +16,7 @@ import { ResponseDecoder } from '../codec/response-decoder.js';
 import type { ResponseHead } from '../codec/response-head.js';
 import { beforeResponseError, clientError, UnansweredError } from './errors.js';
 import type { ExchangeControl, ExchangeOptions, ResponseHandler } from './handler.js';
+import { idleLimitOf } from './keep-alive-hint.js';
 
 /** The pool's side of a connection. */
 export interface ConnectionOwner {
@@ -36,8 +37,6 @@ interface Exchange {
 }
 
 const NOOP_HANDLER: ResponseHandler = Object.freeze({ raw: true, onHead: () => true, onData: () => true, onError() {} });
-const HINT_MARGIN_MS = 1000;
-const TIMEOUT_PARAM = /(?:^|[\s,;])timeout\s*=\s*(\d{1,9})/i;
 
 export class ClientConnection {
   readonly #socket: Socket;
@@ -385,17 +384,3 @@ function drainedOrClosed(socket: Socket): Promise<void> {
     socket.on('close', done);
   });
 }
-
-/** `Keep-Alive: timeout=N, max=M` → N s less the margin (≤ 0: do not keep it idle at all). */
-export function idleLimitOf(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  // An upstream sends the same line every time: parse it once.
-  if (value === lastHint) return lastLimit;
-  const m = TIMEOUT_PARAM.exec(value);
-  const limit = m === null ? undefined : Number(m[1]) * 1000 - HINT_MARGIN_MS;
-  lastHint = value;
-  lastLimit = limit;
-  return limit;
-}
-let lastHint: string | undefined;
-let lastLimit: number | undefined;

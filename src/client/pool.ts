@@ -14,6 +14,7 @@ import { type ClientConnection as Conn, ClientConnection, type ConnectionOwner, 
 import { connectUpstream, type UpstreamTarget } from './connector.js';
 import { clientError } from './errors.js';
 import type { ExchangeControl, ExchangeOptions, ResponseHandler } from './handler.js';
+import { endsPipeline } from './pipeline-rules.js';
 
 export interface PoolOptions {
   /** Max open connections. @default 128 */
@@ -384,20 +385,6 @@ export class Pool implements ConnectionOwner {
 }
 
 const NO_CONTROL: ExchangeControl = Object.freeze({ resume() {}, abort() {} });
-
-/** The two conditional field names, matched at a line's start (sticky, any case). */
-const CONDITIONAL = /(?:if-none-match|if-modified-since):/iy;
-
-/** A conditional request may be answered 304 (no body), which ends a pipeline. */
-function endsPipeline(head: string): boolean {
-  // Line by line: only a line starting "if-" (any case) is matched against the names.
-  for (let i = head.indexOf('\n'); i !== -1 && i + 3 < head.length; i = head.indexOf('\n', i + 1)) {
-    if ((head.charCodeAt(i + 1) | 0x20) !== 0x69 || (head.charCodeAt(i + 2) | 0x20) !== 0x66 || head.charCodeAt(i + 3) !== 0x2d) continue;
-    CONDITIONAL.lastIndex = i + 1;
-    if (CONDITIONAL.test(head)) return true;
-  }
-  return false;
-}
 
 /** A timeout as a bound: 0 (none) is no bound at all. */
 function positive(ms: number): number {

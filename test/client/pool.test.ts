@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { idleLimitOf } from '../../src/client/connection.js';
+import { idleLimitOf } from '../../src/client/keep-alive-hint.js';
 import { request } from '../../src/client/request.js';
 import { classify } from '../../src/dispatcher/proxy/retry.js';
 import { closeAll, codeOf, deadAddress, httpWorker, OPTS, ok, poolFor, rawWorker, Sink, head as requestHead, until } from './helpers.js';
