@@ -8,12 +8,15 @@
 # samples in bench/polling.sh) fall on both sides of each pair.
 #
 #   npm run build && bash bench/polling-toggle.sh [SECONDS=60] [BLOCK=2]
+#
+# POLL_PATHS (default "/status /metrics") changes what is polled: "/ping /ping" is the
+# control, what the poller's own CPU on the load generator's core costs (two cores here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TOTAL=${1:-60}
 BLOCK=${2:-2}
 PORT=18155
-OUT=bench/results/$(date -u +%Y%m%dT%H%M%SZ)-polling-toggle.txt
+OUT=bench/results/$(date -u +%Y%m%dT%H%M%SZ)-polling-toggle${POLL_PATHS:+-control}.txt
 mkdir -p bench/results
 DIR=$(mktemp -d)
 setsid taskset -c 0 node dist/src/cli/main.js start --port "$PORT" --host 127.0.0.1 --workers 1 --threads 1 --log-level warn >/dev/null 2>&1 &
@@ -22,7 +25,7 @@ trap 'kill -- -$GROUP 2>/dev/null || true; kill $POLLER 2>/dev/null || true; rm 
 POLLER=""
 for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/ready" && break; sleep 0.1; done
 T0=$(node -e 'console.log(Date.now() + 300)')
-taskset -c 1 env T0="$T0" BLOCK="$BLOCK" PORT="$PORT" node -e '
+taskset -c 1 env T0="$T0" BLOCK="$BLOCK" PORT="$PORT" POLL_PATHS="${POLL_PATHS:-/status /metrics}" node -e '
   const http = require("node:http");
   const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
   const t0 = Number(process.env.T0), block = Number(process.env.BLOCK) * 1000;
@@ -30,7 +33,7 @@ taskset -c 1 env T0="$T0" BLOCK="$BLOCK" PORT="$PORT" node -e '
   setInterval(() => {
     const t = Date.now() - t0;
     if (t < 0 || Math.floor(t / block) % 2 === 0) return; // odd stretches are polled
-    for (const path of ["/status", "/metrics"])
+    for (const path of process.env.POLL_PATHS.split(" "))
       http.get({ host: "127.0.0.1", port: Number(process.env.PORT), path, agent }, (r) => { r.resume(); polls++; }).on("error", () => {});
   }, 100);
   process.on("SIGTERM", () => { console.error(`poller: ${polls} answers`); process.exit(0); });
