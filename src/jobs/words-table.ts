@@ -89,11 +89,13 @@ export class WordTable {
 
   /** Adds a thread's packed counts. */
   addPacked(p: PackedCounts): void {
-    const words = p.words;
+    const { words, hashes, counts } = p;
     let start = 0;
-    for (let k = 0; k < p.counts.length; k++) {
-      const end = words.indexOf(0x20, start);
-      this.add(words, start, end, p.hashes[k], p.counts[k]);
+    for (let k = 0; k < counts.length; k++) {
+      // A plain loop: keys are short, and indexOf's call costs more than the scan.
+      let end = start;
+      while (words[end] !== 0x20) end++;
+      this.add(words, start, end, hashes[k], counts[k]);
       start = end + 1;
     }
   }
