@@ -99,7 +99,12 @@ describe('two dispatchers over the same workers', { timeout: 120_000 }, () => {
       (r) => `answered ${r.status}`,
       (err: Error) => `failed: ${(err.cause as { code?: string } | undefined)?.code ?? err.message}`,
     );
-    await sleep(300);
+    // Killed while the job runs there (seen on its /status), not after it finished.
+    const deadline = Date.now() + 10_000;
+    while (((await (await fetch(`${d1.url}/status`)).json()) as { jobs: unknown[] }).jobs.length === 0) {
+      if (Date.now() > deadline) throw new Error('the job never showed as running on d1');
+      await sleep(5);
+    }
     const killedAt = Date.now();
     await d1.stop('SIGKILL');
     const jobOutcome = await onKilled;

@@ -47,9 +47,14 @@ test('requests in flight on a worker that went silent are retried once it is mar
   const silencedAt = Date.now();
   silent = true;
   const { records } = await running;
-  const down = d.lines
-    .map((l) => JSON.parse(l) as { event?: string; time?: string; address?: string })
-    .find((l) => l.event === 'upstream_down' && l.address === fakeUrl);
+  // On a loaded machine the health checks may need longer than the load ran: wait for them.
+  const downLine = (): { time?: string } | undefined =>
+    d.lines
+      .map((l) => JSON.parse(l) as { event?: string; time?: string; address?: string })
+      .find((l) => l.event === 'upstream_down' && l.address === fakeUrl);
+  const downDeadline = Date.now() + 15_000;
+  while (downLine() === undefined && Date.now() < downDeadline) await new Promise((r) => setTimeout(r, 50));
+  const down = downLine();
   assert.ok(down?.time !== undefined, 'the silent worker was marked down');
   const detectionMs = Date.parse(down.time) - silencedAt;
   const failed = records.filter((r) => r.status !== 200);
