@@ -17,6 +17,7 @@ import type { ResponseHead } from '../codec/response-head.js';
 import { beforeResponseError, clientError, UnansweredError } from './errors.js';
 import type { ExchangeControl, ExchangeOptions, ResponseHandler } from './handler.js';
 import { idleLimitOf } from './keep-alive-hint.js';
+import { drained } from '../common/drained.js';
 
 /** The pool's side of a connection. */
 export interface ConnectionOwner {
@@ -291,7 +292,7 @@ export class ClientConnection {
         } else {
           ok = socket.write(piece);
         }
-        if (!ok) await drainedOrClosed(socket);
+        if (!ok) await drained(socket);
       }
       if (!current()) return;
       if (chunked) socket.write('0\r\n\r\n', 'latin1');
@@ -369,18 +370,4 @@ export class ClientConnection {
 /** Answers that carry no body whatever their fields say (RFC 9112 §6.3): a pipeline stops there. */
 function bodylessByRule(method: string, status: number): boolean {
   return method === 'HEAD' || status === 204 || status === 304 || status < 200;
-}
-
-/** Resolves when the socket can take more writes, or is gone (so a pump never hangs). */
-function drainedOrClosed(socket: Socket): Promise<void> {
-  if (socket.destroyed || !socket.writableNeedDrain) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      resolve();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
-  });
 }

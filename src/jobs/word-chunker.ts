@@ -10,6 +10,7 @@
  * positions a whole-stream decoder passes through.
  */
 
+import { CP_MASK, decode, INCOMPLETE } from './utf8.js';
 import { isWordCodePoint } from './words-classes.js';
 
 /** A stream cutter; the dispatcher and the worker's stream helper depend on this shape only. */
@@ -109,46 +110,19 @@ export class WordChunker implements Chunker {
       if (b < 0x80) {
         separator = ASCII_WORDISH[b] === 0;
       } else {
-        let need: number;
-        let cp: number;
-        let lo = 0x80;
-        let hi = 0xbf;
-        if (b >= 0xc2 && b <= 0xdf) {
-          need = 1;
-          cp = b & 0x1f;
-        } else if (b >= 0xe0 && b <= 0xef) {
-          need = 2;
-          cp = b & 0x0f;
-          if (b === 0xe0) lo = 0xa0;
-          else if (b === 0xed) hi = 0x9f;
-        } else if (b >= 0xf0 && b <= 0xf4) {
-          need = 3;
-          cp = b & 0x07;
-          if (b === 0xf0) lo = 0x90;
-          else if (b === 0xf4) hi = 0x8f;
+        const r = decode(buf, start, n);
+        if (r === INCOMPLETE) {
+          this.#scanned = start;
+          return -1;
+        }
+        // Invalid bytes are one U+FFFD, a separator; the first byte that broke the sequence is read again.
+        if (r < 0) {
+          p = start - r;
+          separator = true;
         } else {
-          need = 0;
-          cp = 0xfffd;
+          p = start + (r >>> 24);
+          separator = isSeparatorCp(r & CP_MASK);
         }
-        let broken = false;
-        while (need > 0) {
-          if (p >= n) {
-            this.#scanned = start;
-            return -1;
-          }
-          const c = buf[p];
-          // A bad continuation ends the sequence as U+FFFD and is itself read again.
-          if (c < lo || c > hi) {
-            broken = true;
-            break;
-          }
-          cp = (cp << 6) | (c & 0x3f);
-          lo = 0x80;
-          hi = 0xbf;
-          p++;
-          need--;
-        }
-        separator = broken || isSeparatorCp(cp);
       }
       if (separator) {
         if (p <= target) best = p;

@@ -8,6 +8,7 @@
  * (`'` U+0027 or `’` U+2019) that is followed by more such characters, lower-cased with
  * `toLowerCase()` and never normalised.
  */
+import { CP_MASK, decode, INCOMPLETE } from './utf8.js';
 import { isWordCodePoint } from './words-classes.js';
 import { FOLD, type PackedCounts, WordTable } from './words-table.js';
 import type { WordCounts } from './words.js';
@@ -25,53 +26,9 @@ const HASH_SEED = 0x811c9dc5 | 0;
 const HASH_PRIME = 0x01000193;
 const APOSTROPHE = 0x27;
 const RIGHT_QUOTE = 0x2019;
-const CP_MASK = 0x1fffff;
-/** decode(): the bytes end inside a sequence that is valid so far. */
-const INCOMPLETE = -16;
 /** wordAt(): no word character starts there. */
 const NO = 0;
 const YES = 1;
-
-/**
- * The code point at `i` (whose byte is ≥ 0x80) as `(length << 24) | cp`; or, when the
- * bytes there are not valid UTF-8, minus the number of bytes the WHATWG decoder turns into
- * one U+FFFD (the lead byte and the continuations that were still valid); or INCOMPLETE.
- */
-function decode(buf: Uint8Array, i: number, n: number): number {
-  const b = buf[i];
-  let need: number;
-  let cp: number;
-  let lo = 0x80;
-  let hi = 0xbf;
-  if (b >= 0xc2 && b <= 0xdf) {
-    need = 1;
-    cp = b & 0x1f;
-  } else if (b >= 0xe0 && b <= 0xef) {
-    need = 2;
-    cp = b & 0x0f;
-    if (b === 0xe0) lo = 0xa0;
-    else if (b === 0xed) hi = 0x9f;
-  } else if (b >= 0xf0 && b <= 0xf4) {
-    need = 3;
-    cp = b & 0x07;
-    if (b === 0xf0) lo = 0x90;
-    else if (b === 0xf4) hi = 0x8f;
-  } else {
-    return -1;
-  }
-  let p = i + 1;
-  while (need > 0) {
-    if (p >= n) return INCOMPLETE;
-    const c = buf[p];
-    if (c < lo || c > hi) return i - p;
-    cp = (cp << 6) | (c & 0x3f);
-    lo = 0x80;
-    hi = 0xbf;
-    p++;
-    need--;
-  }
-  return ((p - i) << 24) | cp;
-}
 
 /** Whether a word character starts at `j`: YES, NO, or INCOMPLETE when the bytes run out first. */
 function wordAt(buf: Uint8Array, j: number, n: number): number {
