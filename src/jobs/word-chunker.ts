@@ -39,6 +39,32 @@ for (let b = 0; b < 128; b++) {
   ASCII_WORDISH[b] = /[A-Za-z0-9']/.test(c) ? 1 : 0;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The end of the first separator in `buf` (a decoder-initial start), or -(r + 1) when there
+ * is none, r being where decoding resumes (the start of a sequence cut by the end of `buf`).
+ */
+function firstSeparatorEnd(buf: Buffer): number {
+  const n = buf.length;
+  let p = 0;
+  while (p < n) {
+    const start = p;
+    const b = buf[p++];
+    if (b < 0x80) {
+      if (ASCII_WORDISH[b] === 0) return p;
+      continue;
+    }
+    const r = decode(buf, start, n);
+    if (r === INCOMPLETE) return -start - 1;
+    // Invalid bytes are one U+FFFD, a separator.
+    if (r < 0) return start - r;
+    p = start + (r >>> 24);
+    if (isSeparatorCp(r & CP_MASK)) return p;
+  }
+  return -n - 1;
+}
+
 /** Neither a word character nor the apostrophe `’`. */
 function isSeparatorCp(cp: number): boolean {
   return cp !== 0x2019 && !isWordCodePoint(cp);
@@ -50,6 +76,12 @@ export class WordChunker implements Chunker {
   #length = 0;
   /** Leading pending bytes known to hold no cut; always a decoder-initial position. */
   #scanned = 0;
+  /**
+   * Once #scanned is past the target, the pending bytes are one long word: they stay in
+   * #parts unjoined and each new piece is scanned on its own, after #undecided (the at most
+   * 3 bytes of a UTF-8 sequence it cut), so a word of n bytes costs O(n), not O(n²) copying.
+   */
+  #undecided: Buffer = EMPTY;
 
   constructor(options: WordChunkerOptions = {}) {
     const target = options.targetBytes ?? WORD_CHUNKER_DEFAULTS.targetBytes;
@@ -61,10 +93,12 @@ export class WordChunker implements Chunker {
 
   push(bytes: Uint8Array): Buffer[] {
     if (bytes.length === 0) return [];
-    this.#parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    this.#length += bytes.length;
+    const piece = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#parts.push(piece);
+    this.#length += piece.length;
     const out: Buffer[] = [];
     if (this.#length < this.#target) return out;
+    if (this.#scanned >= this.#target && this.#parts.length > 1 && !this.#cutInPiece(piece)) return out;
     let buf = this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, this.#length);
     while (buf.length >= this.#target) {
       const cut = this.#findCut(buf);
@@ -75,7 +109,23 @@ export class WordChunker implements Chunker {
     }
     this.#parts = buf.length > 0 ? [buf] : [];
     this.#length = buf.length;
+    this.#undecided = this.#scanned >= this.#target ? buf.subarray(this.#scanned) : EMPTY;
     return out;
+  }
+
+  /**
+   * Whether the new piece (after the undecided bytes) ends the long word. If it does not,
+   * #scanned moves to the piece's last decoder-initial position and nothing is joined.
+   */
+  #cutInPiece(piece: Buffer): boolean {
+    const window = this.#undecided.length === 0 ? piece : Buffer.concat([this.#undecided, piece]);
+    const base = this.#length - window.length;
+    const cut = firstSeparatorEnd(window);
+    if (cut >= 0) return true;
+    const resume = -cut - 1;
+    this.#scanned = base + resume;
+    this.#undecided = window.subarray(resume);
+    return false;
   }
 
   end(): Buffer | null {
@@ -83,6 +133,7 @@ export class WordChunker implements Chunker {
     this.#parts = [];
     this.#length = 0;
     this.#scanned = 0;
+    this.#undecided = EMPTY;
     return rest.length > 0 ? rest : null;
   }
 

@@ -124,6 +124,34 @@ test('a word far longer than the target grows one chunk until a boundary or the 
   assert.equal(rest.end(), null);
 });
 
+test('a long word arriving in pieces is joined once, not once per piece (linear copying)', () => {
+  // 'é' pieces of an odd size cut its 2-byte sequences, so the undecided bytes are carried too.
+  const word = Buffer.from('é'.repeat(4 * 1024 * 1024));
+  const concat = Buffer.concat;
+  let copied = 0;
+  Buffer.concat = (list: readonly Uint8Array[], total?: number): Buffer<ArrayBuffer> => {
+    const b = concat(list, total);
+    copied += b.length;
+    return b;
+  };
+  const chunks: Buffer[] = [];
+  try {
+    const chunker = new WordChunker({ targetBytes: 256 * 1024 });
+    chunks.push(...chunker.push(Buffer.from('start ')));
+    for (let o = 0; o < word.length; o += 65_537) chunks.push(...chunker.push(word.subarray(o, o + 65_537)));
+    chunks.push(...chunker.push(Buffer.from(' tail word')));
+    chunks.push(chunker.end() ?? Buffer.alloc(0));
+  } finally {
+    Buffer.concat = concat;
+  }
+  assert.deepEqual(
+    chunks.map((c) => c.length),
+    ['start '.length, word.length + 1, 'tail word'.length],
+  );
+  // Joining the pending bytes on every piece copies about n²/(2·piece) = 256 MiB here.
+  assert.ok(copied <= 2 * word.length, `${copied} bytes copied for a ${word.length}-byte word`);
+});
+
 test('rejects a bad targetBytes, naming the field', () => {
   assert.throws(() => new WordChunker({ targetBytes: 0 }), /targetBytes/);
 });
