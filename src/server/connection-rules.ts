@@ -10,8 +10,12 @@ export const CLOSE_GRACE_MS = 2000;
 
 export interface TimeoutState {
   readonly now: number;
-  /** Since when the client takes none of our bytes (0: it keeps up). */
-  readonly blockedSince: number;
+  readonly output: {
+    /** Since when the client takes none of our bytes (0: it keeps up). */
+    readonly blockedSince: number;
+    /** When the client last took everything we had written (0: never had to wait). */
+    readonly drainedAt: number;
+  };
   /** When we half-closed (0: not yet). */
   readonly endingSince: number;
   /** A body is being received and we are waiting for the client's bytes (not pausing it ourselves). */
@@ -26,6 +30,8 @@ export interface TimeoutState {
   readonly since: number;
   readonly headStarted: number;
   readonly closing: boolean;
+  /** No request has begun on the connection yet. */
+  readonly fresh: boolean;
 }
 
 /** What the sweep does: nothing, close at once, or answer 408 for a slow body or head. */
@@ -33,13 +39,24 @@ export type TimeoutVerdict = 'none' | 'destroy' | 'body' | 'head';
 
 export function timeoutVerdict(s: TimeoutState, o: EngineOptions): TimeoutVerdict {
   // A client that takes none of our bytes for the send timeout is gone in all but name.
-  if (s.blockedSince !== 0 && s.now - s.blockedSince > o.sendTimeoutMs) return 'destroy';
+  const { blockedSince, drainedAt } = s.output;
+  if (blockedSince !== 0 && s.now - blockedSince > o.sendTimeoutMs) return 'destroy';
   if (s.endingSince !== 0) return s.now - s.endingSince > CLOSE_GRACE_MS ? 'destroy' : 'none';
   if (s.receivingBody) return s.awaitingBody && s.now - s.since > o.bodyTimeoutMs ? 'body' : 'none';
   // The handler is working: not the client's fault.
   if (s.handling) return 'none';
   if (s.headPending) return s.now - s.headStarted > o.headerTimeoutMs ? 'head' : 'none';
-  return s.now - s.since > o.keepAliveTimeoutMs || s.closing ? 'destroy' : 'none';
+  if (s.closing) return 'destroy';
+  // Idle starts when the client has the whole answer, not when we queued it: a close on our
+  // clock would cut off a large answer the client is still reading, or meet its next request
+  // on the wire (the client's keep-alive clock starts when it has read the answer).
+  if (blockedSince !== 0) return 'none';
+  // A new connection waits for its first request as long as for a head (nginx's
+  // client_header_timeout, Node's headersTimeout): a client may connect ahead of its request
+  // (a browser's preconnect, a pool warming up), and the keep-alive timeout governs only the
+  // time between requests. Nothing was asked, so nothing is answered: a quiet close.
+  const limit = s.fresh ? o.headerTimeoutMs : o.keepAliveTimeoutMs;
+  return s.now - Math.max(s.since, drainedAt) > limit ? 'destroy' : 'none';
 }
 
 export interface PersistenceState {

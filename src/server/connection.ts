@@ -118,9 +118,9 @@ export class Connection implements ResponseSink {
     const b = this.#body;
     const receivingBody = b !== null && !b.done;
     const awaitingBody = receivingBody && b.waitingForClient && !this.#socket.isPaused();
-    const [blockedSince, endingSince, since, headStarted] = [this.#output.blockedSince, this.#endingSince, this.#since, this.#headStarted];
-    const state = { now, blockedSince, endingSince, receivingBody, awaitingBody, since, headStarted, closing: this.#host.closing };
-    const verdict = timeoutVerdict({ ...state, handling: this.#current !== null, headPending: this.#input.length > 0 }, this.#opts);
+    const clocks = { now, output: this.#output, endingSince: this.#endingSince, since: this.#since, headStarted: this.#headStarted };
+    const phase = { receivingBody, awaitingBody, handling: this.#current !== null, headPending: this.#input.length > 0 };
+    const verdict = timeoutVerdict({ ...clocks, ...phase, closing: this.#host.closing, fresh: this.#served === 0 }, this.#opts);
     if (verdict === 'destroy') this.#destroy();
     else if (verdict === 'body') this.#fail(httpError('REQUEST_TIMEOUT', `no body bytes for ${this.#opts.bodyTimeoutMs} ms`));
     else if (verdict === 'head')

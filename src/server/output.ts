@@ -13,11 +13,14 @@ export class Output {
   batching = false;
   /** Since when the client has not taken what we wrote (performance.now(); 0 = it keeps up). */
   blockedSince = 0;
+  /** When the client last took all that was waiting (performance.now(); 0 = it never had to). */
+  drainedAt = 0;
 
   constructor(socket: Socket) {
     this.#socket = socket;
     socket.on('drain', () => {
       this.blockedSince = 0;
+      this.drainedAt = performance.now();
     });
   }
 

@@ -103,10 +103,64 @@ describe('timeouts', () => {
     assert.ok(took >= 350 && took < 2000, `closed after ${took} ms`);
   });
 
+  test('a large answer read slowly is not cut off by keepAliveTimeout: idle starts once the client has it all', async () => {
+    const bytes = 32 * 1024 * 1024; // more than the kernel buffers hold: the server waits for the client
+    const sock = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => sock.once('connect', resolve));
+    const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+    sock.pause();
+    sock.write(`GET /big?bytes=${bytes} HTTP/1.1\r\n${H}\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // over 3 keep-alive timeouts without reading
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const ping = `GET /ping HTTP/1.1\r\n${H}Connection: close\r\n\r\n`;
+    sock.on('data', (c: Buffer) => {
+      chunks.push(c);
+      received += c.length;
+      // The whole first answer is in: the next request goes on the same connection at once.
+      if (received - c.length < bytes && received >= bytes) sock.write(ping);
+    });
+    sock.on('error', () => {});
+    sock.resume();
+    await closed;
+    const all = Buffer.concat(chunks);
+    const headEnd = all.indexOf('\r\n\r\n') + 4;
+    const body = all.subarray(headEnd, headEnd + bytes);
+    assert.equal(body.length, bytes, 'the whole first answer');
+    assert.equal(body.indexOf('y'), -1);
+    assert.match(
+      all.subarray(headEnd + bytes).toString('latin1'),
+      /^HTTP\/1\.1 200 /,
+      'the second request on the same connection is answered',
+    );
+  });
+
   test('under one second of keep-alive there is no Keep-Alive hint (no honest whole number)', async () => {
     const ex = await sendRaw(port, [`GET /ping HTTP/1.1\r\n${H}\r\n`], { timeoutMs: 3000 });
     assert.equal(ex.responses[0]?.headers.connection, undefined, 'a persistent response');
     assert.equal(ex.responses[0]?.headers['keep-alive'], undefined);
+  });
+});
+
+describe('a new connection waits for its first request up to headerTimeout, not keepAliveTimeout', () => {
+  let server: HttpServer;
+  let port: number;
+  before(async () => ({ server, port } = await startTestServer({ headerTimeoutMs: 1500, keepAliveTimeoutMs: 300 })));
+  after(() => server.close());
+
+  test('a request sent after more than keepAliveTimeout of silence is answered', async () => {
+    // The empty first part is the connect; the request follows after the pause.
+    const ex = await sendRaw(port, ['', `GET /ping HTTP/1.1\r\n${H}Connection: close\r\n\r\n`], { pauseMs: 900, timeoutMs: 4000 });
+    assert.equal(ex.responses[0]?.status, 200);
+  });
+
+  test('a connection that never sends is closed quietly after headerTimeout', async () => {
+    const t0 = Date.now();
+    const ex = await sendRaw(port, [], { timeoutMs: 6000 });
+    const took = Date.now() - t0;
+    assert.ok(ex.closed);
+    assert.equal(ex.responses.length, 0, 'nothing was asked: nothing is answered');
+    assert.ok(took >= 1400 && took < 4500, `closed after ${took} ms`);
   });
 });
 

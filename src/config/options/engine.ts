@@ -77,7 +77,7 @@ export const ENGINE_OPTIONS = [
     max: HOUR,
     group: 'limits',
     commands: SERVERS,
-    help: 'Time allowed to receive a whole request head (slowloris guard); then 408.',
+    help: 'Time allowed to receive a whole request head (slowloris guard); then 408. A new connection also waits this long for its first request to begin; then it is closed quietly.',
   },
   {
     key: 'bodyTimeout',
@@ -99,7 +99,7 @@ export const ENGINE_OPTIONS = [
     max: HOUR,
     group: 'limits',
     commands: SERVERS,
-    help: 'How long an idle keep-alive connection stays open; then it is closed quietly. Announced as Keep-Alive: timeout=N (whole seconds) so clients retire idle connections first.',
+    help: 'How long a connection stays open between requests, counted from the moment the client has taken the whole answer; then it is closed quietly. Announced as Keep-Alive: timeout=N (whole seconds) so clients retire idle connections first.',
   },
   {
     key: 'maxRequestsPerConnection',

@@ -50,6 +50,8 @@ export function testRouter(): Router {
     }
     res.end();
   });
+  // One buffered answer of `bytes` bytes (not streamed: the exchange ends while it is still on its way).
+  r.get('/big', (req, res) => res.send(200, Buffer.alloc(Number(req.query.get('bytes') ?? '0'), 'x'), 'application/octet-stream'));
   r.get('/slow', async (req, res) => {
     await new Promise((resolve) => setTimeout(resolve, Number(req.query.get('ms') ?? '100')));
     if (req.aborted) abortedSlow.count++;
