@@ -167,8 +167,10 @@ Commands: \`dhttp start\` (embedded cluster), \`dhttp worker\`, \`dhttp dispatch
   \`--task-timeout\`, \`--static-cache-bytes\`, \`--montecarlo-chunk\`, \`--max-countwords-bytes\`,
   the engine limits, \`--compress\`, \`--compress-threshold\` and \`--log-level\`) on to its workers as flags, whether they came from flags
   or the environment. Its workers listen on \`127.0.0.1\`, ephemeral ports, and do not rate-limit
-  (the dispatcher does, per client address); \`--keep-alive-timeout\` is for the cluster's clients:
-  toward the dispatcher's connection pool the workers keep their default.
+  (the dispatcher does, per client address); \`--keep-alive-timeout\` and
+  \`--max-requests-per-connection\` are for the cluster's clients: toward the dispatcher's
+  connection pool the workers keep the default keep-alive timeout and never recycle a
+  connection (a close after the Nth answer would cut the requests pipelined behind it).
 
 ## Choices where SPEC.md is silent
 

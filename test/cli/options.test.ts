@@ -564,6 +564,8 @@ describe('workerChildArgv', () => {
     assert.ok(!args.some((a) => a.startsWith('--cluster-token')), 'the token never goes on a child command line');
     assert.equal(cluster.keepAliveTimeout, 300);
     assert.equal(worker.keepAliveTimeout, 5_000, "the clients' keep-alive is not the dispatcher pool's");
+    assert.equal(cluster.maxRequestsPerConnection, 1000);
+    assert.equal(worker.maxRequestsPerConnection, 1e9, "the pool's connections to a child are never recycled");
     for (const key of [
       ...Object.keys(ENGINE_KEYS),
       ...Object.keys(POOL_KEYS),
@@ -571,7 +573,7 @@ describe('workerChildArgv', () => {
       'maxCountwordsBytes',
       'montecarloChunk',
     ] as const) {
-      if (key === 'host' || key === 'port' || key === 'keepAliveTimeout') continue;
+      if (key === 'host' || key === 'port' || key === 'keepAliveTimeout' || key === 'maxRequestsPerConnection') continue;
       assert.deepEqual(worker[key as keyof WorkerConfig], cluster[key as keyof ClusterConfig], key);
     }
     assert.equal(worker.dataDir, '/tmp/dhttp-data');
