@@ -119,6 +119,14 @@ export class BodyDecoder {
   }
 
   /**
+   * The bytes (latin1) of a chunk-size or trailer line that has not ended yet: consumed but
+   * not checked. A relay passing the body on as it came holds them back until they are.
+   */
+  get heldLine(): string {
+    return this.#partial;
+  }
+
+  /**
    * Consumes buf[start..] up to the end of the body; calls `onData` with each piece of
    * payload (a view into buf: copy it to keep it). Returns the offset just past what was
    * consumed: buf.length, or less when the body ended inside buf (the rest belongs to the

@@ -126,15 +126,30 @@ export class ResponseDecoder {
         pos = this.#feedHead(buf, pos);
         continue;
       }
-      if (this.#raw) {
-        const from = pos;
-        pos = body.feed(buf, pos);
-        if (pos > from || body.done) this.#reported = body.done;
-        if (pos > from || body.done) this.#events.onData(buf.subarray(from, pos), body.done);
-      } else {
+      if (this.#raw) pos = this.#relay(body, buf, pos);
+      else {
         pos = body.feed(buf, pos, this.#onData);
       }
       if (body.done) this.#complete();
+    }
+    return pos;
+  }
+
+  /**
+   * Raw mode: feeds the body decoder and passes on what it has checked. The bytes of a line
+   * it is still gathering (a chunk size, a trailer field) go out only once the line has
+   * ended and passed, so a malformed line never reaches a client even in part.
+   */
+  #relay(body: BodyDecoder, buf: Buffer, from: number): number {
+    const held = body.heldLine;
+    const pos = body.feed(buf, from);
+    const through = pos - body.heldLine.length;
+    // Still inside the line held before: nothing is checked yet.
+    if (through < from) return pos;
+    if (held !== '') this.#events.onData(Buffer.from(held, 'latin1'), false);
+    if (through > from || body.done) {
+      this.#reported = body.done;
+      this.#events.onData(buf.subarray(from, through), body.done);
     }
     return pos;
   }
@@ -209,8 +224,10 @@ export class ResponseDecoder {
       return next;
     }
     const end = body.done ? next : body.feed(buf, next);
+    // A line the body decoder is still gathering is held back (see #relay).
+    const through = end - body.heldLine.length;
     this.#reported = body.done;
-    this.#events.onHead(head, end > next ? buf.subarray(next, end) : undefined, body.done);
+    this.#events.onHead(head, through > next ? buf.subarray(next, through) : undefined, body.done);
     if (body.done) this.#complete();
     return end;
   }

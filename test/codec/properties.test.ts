@@ -33,6 +33,22 @@ function inProcess(c: ResponseCase, cuts: number[]): void {
   }
 }
 
+/**
+ * Cases a random run once found, checked on every run: a malformed trailer line split
+ * across reads (the relay passed its first part on before the line could be checked).
+ */
+const SOCKET_EXAMPLES: [ResponseCase, number[]][] = [
+  [
+    {
+      name: 'chunked: a space before a trailer colon, the line cut',
+      answers: [],
+      bad: { method: 'GET', wire: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T : 1\r\n\r\n', refusal: 'framing' },
+      eof: false,
+    },
+    [374424215],
+  ],
+];
+
 describe('response properties', () => {
   test('in process: any answers, any framing, any pieces', () => {
     fc.assert(fc.property(validResponses, cutsOf, inProcess), { numRuns: 400 });
@@ -64,7 +80,7 @@ describe('response properties', () => {
             const got = await via(worker, front, c, normalizeCuts(cuts, streamOf(c).length));
             assert.deepEqual(got.outcome, expectedOverSocket(c, reader), got.detail);
           }),
-          { numRuns: 25 },
+          { numRuns: 25, examples: SOCKET_EXAMPLES },
         );
       });
     }
