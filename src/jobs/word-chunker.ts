@@ -42,12 +42,13 @@ for (let b = 0; b < 128; b++) {
 const EMPTY = Buffer.alloc(0);
 
 /**
- * The end of the first separator in `buf` (a decoder-initial start), or -(r + 1) when there
- * is none, r being where decoding resumes (the start of a sequence cut by the end of `buf`).
+ * The end of the first separator in buf[from..] (`from` a decoder-initial position), or
+ * -(r + 1) when there is none, r being where decoding resumes (the start of a sequence cut
+ * by the end of `buf`, or its length).
  */
-function firstSeparatorEnd(buf: Buffer): number {
+function separatorEnd(buf: Buffer, from: number): number {
   const n = buf.length;
-  let p = 0;
+  let p = from;
   while (p < n) {
     const start = p;
     const b = buf[p++];
@@ -57,7 +58,7 @@ function firstSeparatorEnd(buf: Buffer): number {
     }
     const r = decode(buf, start, n);
     if (r === INCOMPLETE) return -start - 1;
-    // Invalid bytes are one U+FFFD, a separator.
+    // Invalid bytes are one U+FFFD, a separator; the first byte that broke the sequence is read again.
     if (r < 0) return start - r;
     p = start + (r >>> 24);
     if (isSeparatorCp(r & CP_MASK)) return p;
@@ -120,7 +121,7 @@ export class WordChunker implements Chunker {
   #cutInPiece(piece: Buffer): boolean {
     const window = this.#undecided.length === 0 ? piece : Buffer.concat([this.#undecided, piece]);
     const base = this.#length - window.length;
-    const cut = firstSeparatorEnd(window);
+    const cut = separatorEnd(window, 0);
     if (cut >= 0) return true;
     const resume = -cut - 1;
     this.#scanned = base + resume;
@@ -149,39 +150,16 @@ export class WordChunker implements Chunker {
 
   /** Decodes from #scanned: the last cut at or before the target, else the first after it. */
   #walk(buf: Buffer): number {
-    const target = this.#target;
-    const n = buf.length;
     let best = -1;
-    let p = this.#scanned;
-    while (p < n) {
-      if (p > target && best >= 0) return best;
-      const start = p;
-      const b = buf[p++];
-      let separator: boolean;
-      if (b < 0x80) {
-        separator = ASCII_WORDISH[b] === 0;
-      } else {
-        const r = decode(buf, start, n);
-        if (r === INCOMPLETE) {
-          this.#scanned = start;
-          return -1;
-        }
-        // Invalid bytes are one U+FFFD, a separator; the first byte that broke the sequence is read again.
-        if (r < 0) {
-          p = start - r;
-          separator = true;
-        } else {
-          p = start + (r >>> 24);
-          separator = isSeparatorCp(r & CP_MASK);
-        }
+    for (let p = this.#scanned; ; ) {
+      const end = separatorEnd(buf, p);
+      if (end < 0) {
+        if (best < 0) this.#scanned = -end - 1;
+        return best;
       }
-      if (separator) {
-        if (p <= target) best = p;
-        else return best >= 0 ? best : p;
-      }
+      if (end > this.#target) return best >= 0 ? best : end;
+      best = end;
+      p = end;
     }
-    if (best >= 0) return best;
-    this.#scanned = p;
-    return -1;
   }
 }
