@@ -109,7 +109,10 @@ async function stallingServer(): Promise<{ proc: ChildProcess; url: string }> {
       if (first === 0) first = now;
       if (!stalled && now - first >= 500) {
         stalled = true;
-        while (Date.now() - now < 1000) {}
+        // performance.now(), not Date.now(): whole milliseconds could end the stall up to 1 ms
+        // early, below the 1 s the assertions look for; 10 ms over covers histogram rounding.
+        const t = performance.now();
+        while (performance.now() - t < 1010) {}
       }
       res.end('ok');
     }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
