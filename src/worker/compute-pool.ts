@@ -15,6 +15,7 @@ import { WordChunker } from '../jobs/word-chunker.js';
 import type { WordCounts } from '../jobs/words.js';
 import { WordTable } from '../jobs/words-table.js';
 import type { TaskArgs, TaskName, TaskResult } from './tasks/entry.js';
+import { ThreadLoading } from './thread-loading.js';
 
 /** Young-generation cap of a compute thread, in MiB (see the Piscina options below). */
 const YOUNG_GENERATION_MB = 2;
@@ -28,6 +29,9 @@ const YOUNG_GENERATION_MB = 2;
 const OLD_GENERATION_MB = 32;
 
 export type { TaskArgs, TaskName, TaskResult } from './tasks/entry.js';
+
+/** How long close() waits for threads still loading their modules (thread-loading.ts). */
+const THREAD_LOAD_WAIT_MS = 5000;
 
 export interface ComputePoolOptions {
   /** Worker threads, all started up front. @default os.availableParallelism() */
@@ -104,6 +108,7 @@ export class ComputePool {
   #running = 0;
   #completed = 0;
   #closed = false;
+  readonly #threads = new ThreadLoading();
 
   constructor(options: ComputePoolOptions = {}) {
     const o = { ...COMPUTE_POOL_DEFAULTS, ...options };
@@ -125,6 +130,9 @@ export class ComputePool {
     });
     // piscina re-emits thread errors as 'error' events, which would crash the process unheard.
     this.#piscina.on('error', (error: unknown) => computePoolErrorChannel.publish({ error }));
+    this.#threads.watch(this.#piscina.threads);
+    // A thread that ends is replaced in the same turn (after its 'workerDestroy').
+    this.#piscina.on('workerDestroy', () => queueMicrotask(() => this.#threads.watch(this.#piscina.threads)));
   }
 
   run<K extends TaskName>(task: K, args: TaskArgs<K>, opts: RunOptions = {}): Promise<TaskResult<K>> {
@@ -157,6 +165,11 @@ export class ComputePool {
     });
   }
 
+  /** Threads that have finished loading their modules, over the pool's life (for tests). */
+  get loadedThreads(): number {
+    return this.#threads.loaded;
+  }
+
   stats(): ComputePoolStats {
     return { threads: this.#options.threads, active: this.#running, queued: this.#queue.size, completed: this.#completed };
   }
@@ -172,6 +185,10 @@ export class ComputePool {
       job.reject(httpError('SHUTTING_DOWN', 'the compute pool is closing', { 'Retry-After': '1' }));
     }
     this.#queue.clear();
+    // A thread still loading its modules must not be stopped (thread-loading.ts); loading
+    // takes well under a second, and the bound keeps a stuck thread from holding the exit.
+    this.#threads.watch(this.#piscina.threads);
+    await this.#threads.settled(THREAD_LOAD_WAIT_MS);
     await (force ? this.#piscina.destroy() : this.#piscina.close());
   }
 
