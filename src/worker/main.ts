@@ -68,8 +68,8 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
       process.exit(1);
     });
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 /**

@@ -102,4 +102,22 @@ describe('worker under load (real processes)', () => {
     const rs = await Promise.all(Array.from({ length: 50 }, () => call(`${w.url}/timestamp`)));
     assert.ok(rs.every((r) => r.status === 200));
   });
+
+  it('SIGTERM drains a running /simulate; a second SIGTERM exits 1 at once ("forced exit")', async (t) => {
+    const w = await startWorker(['--threads', '1'], { context: t });
+    const pending = call(`${w.url}/simulate?seconds=20`).catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 300)); // the task is running
+    w.proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300)); // still draining: the task has seconds left
+    assert.equal(w.proc.exitCode, null, 'the first SIGTERM waits for the running request');
+    const started = Date.now();
+    const { code, signal } = await w.stop('SIGTERM');
+    assert.deepEqual({ code, signal }, { code: 1, signal: null });
+    assert.ok(Date.now() - started < 5000, 'the second signal does not wait for the drain');
+    assert.ok(
+      w.lines.some((l) => l.includes('"forced exit"')),
+      'the forced exit is logged',
+    );
+    await pending;
+  });
 });
