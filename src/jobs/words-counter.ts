@@ -159,6 +159,11 @@ export function countWordsPacked(bytes: Uint8Array): PackedCounts {
   return shared.pack();
 }
 
+/** Adds the words of one complete UTF-8 text to `table` (a compute thread's running count). */
+export function countWordsInto(bytes: Uint8Array, table: WordTable): void {
+  scan(bytes, table, true);
+}
+
 /** Counts the words of one complete UTF-8 text. */
 export function countWords(bytes: Uint8Array): WordCounts {
   const counter = new WordCounter();

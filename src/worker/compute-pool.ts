@@ -7,21 +7,18 @@
  * and starts a fresh one).
  */
 import { channel } from 'node:diagnostics_channel';
+import type { MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import type { Readable } from 'node:stream';
 import { Piscina } from 'piscina';
 import { httpError } from '../common/errors.js';
-import { WordChunker } from '../jobs/word-chunker.js';
-import type { WordCounts } from '../jobs/words.js';
-import { WordTable } from '../jobs/words-table.js';
 import type { TaskArgs, TaskName, TaskResult } from './tasks/entry.js';
 import { ThreadLoading } from './thread-loading.js';
 
 /** Young-generation cap of a compute thread, in MiB (see the Piscina options below). */
 const YOUNG_GENERATION_MB = 2;
 /**
- * Old-generation cap of a compute thread, in MiB. No task keeps much (the largest is a
- * 256 KiB word-count batch's map, a few MiB), but without a cap V8 lets a thread's old space
+ * Old-generation cap of a compute thread, in MiB. No task keeps much on the heap (a
+ * word-count session's table is typed arrays, outside it), but without a cap V8 lets a thread's old space
  * grow with garbage long before it collects: a 200 MB /countwords peaked at 151 MB of worker
  * RSS uncapped, 142 MB with 32 MiB (bench/results/history.md). A task that did need more would fail
  * alone (its thread ends with ERR_WORKER_OUT_OF_MEMORY and is replaced), not the process.
@@ -57,8 +54,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Overrides the pool's taskTimeoutMs for this task. */
   timeoutMs?: number;
-  /** ArrayBuffers moved to the thread instead of copied; unusable by the caller afterwards. */
-  transfer?: ArrayBuffer[];
+  /** ArrayBuffers (or ports) moved to the thread instead of copied; unusable by the caller afterwards. */
+  transfer?: (ArrayBuffer | MessagePort)[];
 }
 
 export interface ComputePoolStats {
@@ -73,7 +70,7 @@ interface Job {
   args: unknown;
   timeoutMs: number;
   signal: AbortSignal | undefined;
-  transfer: ArrayBuffer[];
+  transfer: (ArrayBuffer | MessagePort)[];
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
   onQueuedAbort: (() => void) | undefined;
@@ -87,14 +84,14 @@ const TIMED_OUT = Symbol('timed out');
 /** Thread errors outside any task (e.g. a thread that failed to start): `{ error }`. */
 export const computePoolErrorChannel = channel('dhttp:compute-pool:error');
 
-function positiveInt(field: string, value: number, min: number): number {
+export function positiveInt(field: string, value: number, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) {
     throw new RangeError(`compute pool: ${field} must be an integer >= ${min} (got ${value})`);
   }
   return value;
 }
 
-function cancelled(reason: unknown): Error {
+export function cancelled(reason: unknown): Error {
   const err = new Error('compute task cancelled', { cause: reason });
   err.name = 'AbortError';
   return err;
@@ -230,85 +227,4 @@ export class ComputePool {
         this.#drain();
       });
   }
-}
-
-export interface CountWordsStreamOptions {
-  /** Size of the batches cut at word boundaries and counted in the pool. @default 1048576 (1 MiB) */
-  batchBytes?: number;
-  /** Batches counted at once; the body is not read further meanwhile. @default the pool's threads */
-  maxInFlight?: number;
-  /** Stops reading and cancels the batches in flight. */
-  signal?: AbortSignal;
-}
-
-/**
- * Counts the words of a streamed body in the pool: the main thread only cuts batches at
- * word boundaries and adds up the counts the threads send back. At most `maxInFlight` batches are out at once and the
- * body is not read meanwhile, so memory stays flat whatever the body's size.
- */
-export async function countWordsStream(
-  body: AsyncIterable<Uint8Array> | Readable,
-  pool: ComputePool,
-  options: CountWordsStreamOptions = {},
-): Promise<WordCounts> {
-  const batchBytes = options.batchBytes ?? 1024 * 1024;
-  const chunker = new WordChunker({ targetBytes: batchBytes });
-  const limit = positiveInt('maxInFlight', options.maxInFlight ?? pool.stats().threads, 1);
-  const stop = new AbortController();
-  const onAbort = (): void => stop.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  // The threads' counts are added up as bytes: a string per distinct word only at the end.
-  const total = new WordTable();
-  const inFlight = new Set<Promise<void>>();
-  let failure: { err: unknown } | undefined;
-
-  // Batch memory goes to a thread and comes back with its counts: at most `limit` buffers
-  // of `batchBytes` exist for the whole body (a longer batch, one word past the target, gets
-  // its own and is not kept).
-  const spare: ArrayBuffer[] = [];
-  const take = (batch: Buffer): Uint8Array => {
-    const memory = batch.length <= batchBytes ? (spare.pop() ?? new ArrayBuffer(batchBytes)) : new ArrayBuffer(batch.length);
-    const data = new Uint8Array(memory, 0, batch.length);
-    data.set(batch);
-    return data;
-  };
-
-  const submit = async (batch: Buffer): Promise<void> => {
-    while (inFlight.size >= limit) await Promise.race(inFlight);
-    if (failure !== undefined) return;
-    const data = take(batch);
-    const p: Promise<void> = pool
-      .run('countwords', { data }, { signal: stop.signal, transfer: [data.buffer as ArrayBuffer] })
-      .then(
-        ({ counts, data: back }) => {
-          total.addPacked(counts);
-          if (back.buffer.byteLength === batchBytes) spare.push(back.buffer as ArrayBuffer);
-        },
-        (err: unknown) => {
-          failure ??= { err };
-          stop.abort(err);
-        },
-      )
-      .finally(() => {
-        inFlight.delete(p);
-      });
-    inFlight.add(p);
-  };
-
-  try {
-    for await (const piece of body as AsyncIterable<Uint8Array>) {
-      if (failure !== undefined || stop.signal.aborted) break;
-      for (const batch of chunker.push(piece)) await submit(batch);
-    }
-    const last = chunker.end();
-    if (last !== null && failure === undefined && !stop.signal.aborted) await submit(last);
-    await Promise.all(inFlight);
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-    if (failure !== undefined || stop.signal.aborted) stop.abort();
-    await Promise.allSettled(inFlight);
-  }
-  if (failure !== undefined) throw failure.err;
-  if (options.signal?.aborted) throw cancelled(options.signal.reason);
-  return total.toMap();
 }

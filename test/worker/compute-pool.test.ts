@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { ComputePool, countWordsStream } from '../../src/worker/compute-pool.js';
+import { ComputePool } from '../../src/worker/compute-pool.js';
+import { countWordsStream } from '../../src/worker/count-words-stream.js';
 import { HttpError } from '../../src/common/errors.js';
 import { countWords } from '../../src/jobs/words-counter.js';
 import { WordTable } from '../../src/jobs/words-table.js';
@@ -132,7 +133,7 @@ function sampleBody(bytes: number): Buffer {
   return Buffer.from(parts.join(''));
 }
 
-test('countWordsStream counts a multi-MB body in the pool, a few batches at a time', async () => {
+test('countWordsStream counts a multi-MB body in the pool, a few sessions of many batches each', async () => {
   const pool = new ComputePool({ threads: 2 });
   try {
     const body = sampleBody(3 * 1024 * 1024);
@@ -148,8 +149,11 @@ test('countWordsStream counts a multi-MB body in the pool, a few batches at a ti
     }
     const counts = await countWordsStream(pieces(), pool, { batchBytes: 64 * 1024 });
     assert.deepEqual(counts, countWords(body));
-    assert.ok(maxOut <= 2, `at most threads batches out at once (saw ${maxOut})`);
-    assert.ok(pool.stats().completed >= 40);
+    assert.ok(maxOut <= 2, `at most threads sessions out at once (saw ${maxOut})`);
+    // 48 batches of 64 KiB; each session counts many of them in its thread's own table (a
+    // session per batch would make the main thread add up every batch's words).
+    const sessions = pool.stats().completed;
+    assert.ok(sessions >= 2 && sessions <= 8, `${sessions} sessions for 48 batches`);
     const fromReadable = await countWordsStream(Readable.from([body.subarray(0, 5), body.subarray(5)]), pool);
     assert.deepEqual(fromReadable, countWords(body));
     assert.deepEqual(await countWordsStream(Readable.from([]), pool), new Map());
@@ -170,21 +174,14 @@ test('countWordsStream reuses the memory of batches the threads hand back', asyn
       return Reflect.construct(target, args);
     },
   });
-  let batches = 0;
-  const run = pool.run.bind(pool);
-  pool.run = ((task, args, opts) => {
-    if (task === 'countwords') batches++;
-    return run(task, args, opts);
-  }) as typeof pool.run;
   try {
     const body = Buffer.concat([sampleBody(1024 * 1024), Buffer.from(` ${'x'.repeat(40_000)} end`)]);
     const counts = await countWordsStream(Readable.from([body]), pool, { batchBytes: 16 * 1024 });
     globalThis.ArrayBuffer = Real;
     assert.deepEqual(counts, countWords(body));
-    assert.ok(batches >= 60, `${batches} batches`);
-    // Two threads: two batch buffers in turn, plus one of its own for the batch that one
-    // long word made larger than the target.
-    assert.equal(made.filter((n) => n === 16 * 1024).length, 2, `buffers made: ${made.join(', ')}`);
+    // 64 batches or more; two sessions with two batches each out at once: four batch buffers
+    // in turn, plus one of its own for the batch that one long word made larger than the target.
+    assert.equal(made.filter((n) => n === 16 * 1024).length, 4, `buffers made: ${made.join(', ')}`);
     assert.equal(made.filter((n) => n > 16 * 1024).length, 1);
   } finally {
     globalThis.ArrayBuffer = Real;
@@ -204,6 +201,57 @@ test('countWordsStream stops when its signal aborts', async () => {
     }
     await assert.rejects(countWordsStream(endless(), pool, { batchBytes: 4096, signal: ac.signal }), { name: 'AbortError' });
     assert.equal(await pool.run('fibonacci', { n: 3 }), '2');
+  } finally {
+    await pool.close({ force: true });
+  }
+});
+
+test('countWordsStream: a session ends after sessionBatches batches or sessionWords distinct words', async () => {
+  const pool = new ComputePool({ threads: 1 });
+  try {
+    const body = sampleBody(512 * 1024);
+    const run = async (opts: { sessionBatches?: number; sessionWords?: number }): Promise<number> => {
+      const before = pool.stats().completed;
+      const counts = await countWordsStream(Readable.from([body]), pool, { batchBytes: 16 * 1024, ...opts });
+      assert.deepEqual(counts, countWords(body));
+      return pool.stats().completed - before;
+    };
+    assert.ok((await run({})) <= 2, 'the default: 32 batches a session');
+    const byBatches = await run({ sessionBatches: 4 });
+    assert.ok(byBatches >= 8, `32 batches, 4 a session: ${byBatches} sessions`);
+    const distinct = new Set(countWords(body).keys()).size;
+    const byWords = await run({ sessionWords: 50 });
+    assert.ok(distinct > 500 && byWords >= 10, `${distinct} distinct words, 50 a session: ${byWords} sessions`);
+  } finally {
+    await pool.close({ force: true });
+  }
+});
+
+test('countWordsStream: a session without batches for idleMs frees its thread for other tasks', async () => {
+  const pool = new ComputePool({ threads: 1 });
+  try {
+    let resume: () => void = () => {};
+    const paused = new Promise<void>((r) => {
+      resume = r;
+    });
+    async function* slowClient(): AsyncGenerator<Buffer> {
+      yield Buffer.from('alpha beta '.repeat(20_000));
+      await paused; // the client stalls with the session open
+      yield Buffer.from('gamma');
+    }
+    const counting = countWordsStream(slowClient(), pool, { batchBytes: 64 * 1024, idleMs: 20 });
+    await new Promise((r) => setTimeout(r, 100));
+    // The stalled upload's session has ended: another task gets the only thread meanwhile.
+    assert.equal(await within(pool.run('fibonacci', { n: 10 }), 2000), '55');
+    resume();
+    assert.deepEqual(
+      await counting,
+      new Map([
+        ['alpha', 20_000],
+        ['beta', 20_000],
+        ['gamma', 1],
+      ]),
+    );
   } finally {
     await pool.close({ force: true });
   }

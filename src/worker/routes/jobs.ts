@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { countsToJson, topK } from '../../jobs/words.js';
 import { JSON_TYPE } from '../../server/response.js';
-import { countWordsStream } from '../compute-pool.js';
+import { countWordsStream } from '../count-words-stream.js';
 import { openDataFile } from '../../data-files/index.js';
 import { intParam, rangeText, seedParam, textParam } from '../../jobs/params.js';
 import { runBounded } from '../run-bounded.js';
@@ -64,9 +64,6 @@ async function montecarlo(ctx: WorkerContext, req: HttpRequest, res: HttpRespons
 
 async function countwords(ctx: WorkerContext, req: HttpRequest, res: HttpResponse, source: Readable): Promise<void> {
   const top = req.query.has('top') ? intParam(req, 'top', TOP_K) : undefined;
-  // 1 MiB batches: the main thread merges each batch's distinct words, so fewer, larger
-  // batches mean fewer merges (a 200 MB upload: 45.9 -> 55.6 MB/s); the byte-level counter
-  // makes little garbage, so the peak RSS is the same as with 256 KiB (docs/benchmarks.md).
   const counts = await countWordsStream(source, ctx.pool, { signal: req.signal });
   if (top === undefined) await ctx.compression.send(req, res, 200, countsToJson(counts), JSON_TYPE);
   else await ctx.compression.json(req, res, 200, topK(counts, top));

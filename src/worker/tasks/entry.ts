@@ -11,6 +11,7 @@ import { montecarlo as mcJob, montecarloChunk as mcChunk } from '../../jobs/mont
 import { simulateCpu } from './simulate-cpu.js';
 import { countWordsPacked } from '../../jobs/words-counter.js';
 import type { PackedCounts } from '../../jobs/words-table.js';
+import { countSession, type SessionArgs } from './count-session.js';
 
 // Compute threads yield the CPU to the event loop: on Linux nice is per thread, and
 // setPriority(10) from inside a thread lowers that thread only, so /ping and I/O on the
@@ -48,6 +49,8 @@ export interface TaskMap {
   simulate: { args: { seconds: number; task: string }; result: number };
   /** `data` is one chunk cut at word boundaries (or a whole body); it comes back with the counts. */
   countwords: { args: { data: Uint8Array }; result: CountedBatch };
+  /** A run of an upload's batches counted into one table, sent over `port` (count-session.ts). */
+  countwordsSession: { args: SessionArgs; result: PackedCounts };
   /** POST /api/v1/compute/intensive: number². */
   compute: { args: { number: number }; result: number };
 }
@@ -56,18 +59,20 @@ export type TaskName = keyof TaskMap;
 export type TaskArgs<K extends TaskName> = TaskMap[K]['args'];
 export type TaskResult<K extends TaskName> = TaskMap[K]['result'];
 
-type Handlers = { [K in TaskName]: (args: TaskArgs<K>) => TaskResult<K> };
+/** A task that answers at once (every task but a word-count session). */
+type Sync = { [K in TaskName]: (args: TaskArgs<K>) => TaskResult<K> };
+type Handlers = { [K in TaskName]: (args: TaskArgs<K>) => TaskResult<K> | Promise<TaskResult<K>> };
 
-export const fibonacci: Handlers['fibonacci'] = ({ n }) => fib(n);
-export const reverse: Handlers['reverse'] = ({ text }) => reverseGraphemes(text);
-export const montecarlo: Handlers['montecarlo'] = ({ points, chunkSize, seed }) => mcJob(points, chunkSize, seed);
-export const montecarloChunk: Handlers['montecarloChunk'] = ({ points, chunkIndex, seed, count = 1 }) => {
+export const fibonacci: Sync['fibonacci'] = ({ n }) => fib(n);
+export const reverse: Sync['reverse'] = ({ text }) => reverseGraphemes(text);
+export const montecarlo: Sync['montecarlo'] = ({ points, chunkSize, seed }) => mcJob(points, chunkSize, seed);
+export const montecarloChunk: Sync['montecarloChunk'] = ({ points, chunkIndex, seed, count = 1 }) => {
   let inside = 0;
   for (let k = chunkIndex; k < chunkIndex + count; k++) inside += mcChunk(points, seed, k);
   return inside;
 };
-export const simulate: Handlers['simulate'] = ({ seconds, task }) => simulateCpu(seconds, task);
-export const countwords: Handlers['countwords'] = ({ data }) => {
+export const simulate: Sync['simulate'] = ({ seconds, task }) => simulateCpu(seconds, task);
+export const countwords: Sync['countwords'] = ({ data }) => {
   const result: CountedBatch = { counts: countWordsPacked(data), data };
   // Handed to piscina as a movable: its value is sent with both buffers in the transfer list.
   return move({
@@ -75,16 +80,29 @@ export const countwords: Handlers['countwords'] = ({ data }) => {
     [valueSymbol]: result,
   }) as unknown as CountedBatch;
 };
-export const compute: Handlers['compute'] = ({ number }) => number * number;
+export const countwordsSession: Handlers['countwordsSession'] = async (args) => {
+  const counts = await countSession(args);
+  return move({
+    [transferableSymbol]: [counts.words.buffer, counts.hashes.buffer, counts.counts.buffer],
+    [valueSymbol]: counts,
+  }) as unknown as PackedCounts;
+};
+export const compute: Sync['compute'] = ({ number }) => number * number;
 
-const HANDLERS: Handlers = { fibonacci, reverse, montecarlo, montecarloChunk, simulate, countwords, compute };
+const HANDLERS: Handlers = { fibonacci, reverse, montecarlo, montecarloChunk, simulate, countwords, countwordsSession, compute };
 
 /**
  * `{ task, args }` dispatch. Besides being usable on its own, it matters to piscina: a
  * thread first loads the file under the name "default", and without this export under tsx
  * that probe falls through to an ESM import() the workers cannot do for .ts files.
  */
-export default function runTask<K extends TaskName>({ task, args }: { task: K; args: TaskArgs<K> }): TaskResult<K> {
+export default function runTask<K extends TaskName>({
+  task,
+  args,
+}: {
+  task: K;
+  args: TaskArgs<K>;
+}): TaskResult<K> | Promise<TaskResult<K>> {
   if (!Object.hasOwn(HANDLERS, task)) throw new TypeError(`unknown compute task ${String(task)}`);
-  return (HANDLERS[task] as (a: TaskArgs<K>) => TaskResult<K>)(args);
+  return (HANDLERS[task] as (a: TaskArgs<K>) => TaskResult<K> | Promise<TaskResult<K>>)(args);
 }

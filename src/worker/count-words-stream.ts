@@ -1,0 +1,165 @@
+/**
+ * Counts the words of a streamed body in the compute pool. The main thread cuts the body
+ * into batches at word boundaries and deals them to word-count sessions (tasks/count-
+ * session.ts): each session holds one thread and counts its batches into that thread's own
+ * table, so the main thread adds up one table per session instead of one per batch.
+ *
+ * Bounds: at most `maxInFlight` sessions (the pool's threads) and two batches per session
+ * are out at once, and the body is not read further meanwhile, so memory stays flat
+ * whatever the body's size. A session ends after `sessionBatches` batches, when its
+ * thread's table reaches `sessionWords` distinct words, or when no batch has come for
+ * `idleMs` (a slow client), so an upload never holds a thread for long: other compute tasks
+ * take their turn between sessions.
+ */
+import type { Readable } from 'node:stream';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { WordChunker } from '../jobs/word-chunker.js';
+import type { WordCounts } from '../jobs/words.js';
+import { WordTable } from '../jobs/words-table.js';
+import { type ComputePool, cancelled, positiveInt } from './compute-pool.js';
+import type { SessionAck, SessionMessage } from './tasks/count-session.js';
+
+export interface CountWordsStreamOptions {
+  /** Size of the batches cut at word boundaries. @default 1048576 (1 MiB) */
+  batchBytes?: number;
+  /** Sessions (threads) counting at once. @default the pool's threads */
+  maxInFlight?: number;
+  /** Batches a session counts before it hands its counts back. @default 32 */
+  sessionBatches?: number;
+  /** Distinct words in a thread's table after which its session ends. @default 262144 */
+  sessionWords?: number;
+  /** A session that has had no batch for this long ends, freeing its thread. @default 20 */
+  idleMs?: number;
+  /** Stops reading and cancels the sessions. */
+  signal?: AbortSignal;
+}
+
+/** Batches sent to a session ahead of its counting: its thread never waits for the next one. */
+const SESSION_DEPTH = 2;
+
+interface Session {
+  readonly port: MessagePort;
+  /** Batches sent and not yet handed back. */
+  queued: number;
+  sent: number;
+  ending: boolean;
+  idle: NodeJS.Timeout | undefined;
+}
+
+export async function countWordsStream(
+  body: AsyncIterable<Uint8Array> | Readable,
+  pool: ComputePool,
+  options: CountWordsStreamOptions = {},
+): Promise<WordCounts> {
+  const batchBytes = positiveInt('batchBytes', options.batchBytes ?? 1024 * 1024, 1);
+  const limit = positiveInt('maxInFlight', options.maxInFlight ?? pool.stats().threads, 1);
+  const sessionBatches = positiveInt('sessionBatches', options.sessionBatches ?? 32, 1);
+  const maxWords = positiveInt('sessionWords', options.sessionWords ?? 256 * 1024, 1);
+  const idleMs = positiveInt('idleMs', options.idleMs ?? 20, 0);
+  const chunker = new WordChunker({ targetBytes: batchBytes });
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  // The sessions' counts are added up as bytes: a string per distinct word only at the end.
+  const total = new WordTable();
+  const open = new Set<Session>();
+  const running = new Set<Promise<void>>();
+  let failure: { err: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const changed = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  stop.signal.addEventListener('abort', changed, { once: true });
+
+  // Batch memory goes to a thread and comes back with its ack: at most limit × depth
+  // buffers of `batchBytes` exist for the whole body (a longer batch, one word past the
+  // target, gets its own and is not kept).
+  const spare: ArrayBuffer[] = [];
+  const take = (batch: Buffer): Uint8Array => {
+    const memory = batch.length <= batchBytes ? (spare.pop() ?? new ArrayBuffer(batchBytes)) : new ArrayBuffer(batch.length);
+    const data = new Uint8Array(memory, 0, batch.length);
+    data.set(batch);
+    return data;
+  };
+
+  const end = (s: Session): void => {
+    if (s.ending) return;
+    s.ending = true;
+    clearTimeout(s.idle);
+    open.delete(s);
+    s.port.postMessage({ end: true } satisfies SessionMessage);
+  };
+
+  const start = (): Session => {
+    const { port1, port2 } = new MessageChannel();
+    const s: Session = { port: port1, queued: 0, sent: 0, ending: false, idle: undefined };
+    port1.on('message', (ack: SessionAck) => {
+      s.queued--;
+      if (ack.data.buffer.byteLength === batchBytes) spare.push(ack.data.buffer as ArrayBuffer);
+      if (ack.full) end(s);
+      else if (s.queued === 0 && !s.ending) s.idle = setTimeout(() => end(s), idleMs);
+      changed();
+    });
+    const p: Promise<void> = pool
+      .run('countwordsSession', { port: port2, maxWords }, { signal: stop.signal, transfer: [port2] })
+      .then(
+        (counts) => total.addPacked(counts),
+        (err: unknown) => {
+          failure ??= { err };
+          stop.abort(err);
+        },
+      )
+      .finally(() => {
+        s.ending = true;
+        clearTimeout(s.idle);
+        open.delete(s);
+        port1.close();
+        running.delete(p);
+        changed();
+      });
+    running.add(p);
+    open.add(s);
+    return s;
+  };
+
+  const dispatch = async (batch: Buffer): Promise<void> => {
+    for (;;) {
+      if (failure !== undefined || stop.signal.aborted) return;
+      let to: Session | undefined;
+      for (const s of open) if (s.queued < SESSION_DEPTH && (to === undefined || s.queued < to.queued)) to = s;
+      if (to === undefined && running.size < limit) to = start();
+      if (to !== undefined) {
+        clearTimeout(to.idle);
+        const data = take(batch);
+        to.port.postMessage({ data } satisfies SessionMessage, [data.buffer as ArrayBuffer]);
+        to.queued++;
+        if (++to.sent >= sessionBatches) end(to);
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  };
+
+  try {
+    for await (const piece of body as AsyncIterable<Uint8Array>) {
+      if (failure !== undefined || stop.signal.aborted) break;
+      for (const batch of chunker.push(piece)) await dispatch(batch);
+    }
+    const last = chunker.end();
+    if (last !== null) await dispatch(last);
+    for (const s of [...open]) end(s);
+    while (running.size > 0) await Promise.all(running);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    if (failure !== undefined || stop.signal.aborted) stop.abort();
+    for (const s of [...open]) end(s);
+    while (running.size > 0) await Promise.allSettled(running);
+  }
+  if (failure !== undefined) throw failure.err;
+  if (options.signal?.aborted) throw cancelled(options.signal.reason);
+  return total.toMap();
+}
