@@ -25,8 +25,10 @@ const EVENTS_NONE = { onHead() {}, onData() {} };
 
 export class ResponseParser {
   readonly #onResponse: (response: ParsedResponse) => void;
-  #decoder: ResponseDecoder | undefined;
-  #bodyBytes = 0;
+  /** One decoder per connection, reset per answer: nothing is allocated per response. */
+  readonly #decoder = new ResponseDecoder('GET', EVENTS_NONE);
+  /** A response has begun (bytes of it were fed) and has not completed. */
+  #active = false;
   /** The next response answers a HEAD request, so it has no body whatever its headers say. */
   noBody = false;
 
@@ -36,48 +38,40 @@ export class ResponseParser {
 
   /** True between responses with nothing buffered. */
   get idle(): boolean {
-    return this.#decoder === undefined;
+    return !this.#active;
   }
 
   execute(chunk: Buffer): void {
     let pos = 0;
+    const decoder = this.#decoder;
     while (pos < chunk.length) {
-      const decoder = this.#decoder ?? this.#start();
+      if (!this.#active) {
+        decoder.reset(this.noBody ? 'HEAD' : 'GET');
+        this.#active = true;
+      }
       try {
         pos = decoder.feed(chunk, pos);
       } catch (err) {
         throw new ResponseParseError(err instanceof ProtocolError ? err.message : String(err));
       }
-      if (decoder.done) this.#complete(decoder);
+      if (decoder.done) this.#complete();
     }
   }
 
   /** At end of stream: true when that completed a close-delimited response. */
   end(): boolean {
-    const decoder = this.#decoder;
-    if (decoder === undefined || !decoder.untilClose) return false;
-    decoder.end();
-    this.#complete(decoder);
+    if (!this.#active || !this.#decoder.untilClose) return false;
+    this.#decoder.end();
+    this.#complete();
     return true;
   }
 
-  #start(): ResponseDecoder {
-    this.#bodyBytes = 0;
-    const decoder = new ResponseDecoder(this.noBody ? 'HEAD' : 'GET', {
-      ...EVENTS_NONE,
-      onData: (data: Buffer) => {
-        this.#bodyBytes += data.length;
-      },
-    });
-    this.#decoder = decoder;
-    return decoder;
-  }
-
-  #complete(decoder: ResponseDecoder): void {
+  #complete(): void {
+    const decoder = this.#decoder;
     const head = decoder.head;
-    this.#decoder = undefined;
+    this.#active = false;
     this.noBody = false;
     if (head === undefined) return;
-    this.#onResponse({ status: head.status, keepAlive: head.framing.keepAlive, bodyBytes: this.#bodyBytes });
+    this.#onResponse({ status: head.status, keepAlive: head.framing.keepAlive, bodyBytes: decoder.bodyBytes });
   }
 }
