@@ -9,7 +9,9 @@
  * whatever the body's size. A session ends after `sessionBatches` batches, when its
  * thread's table reaches `sessionWords` distinct words, or when no batch has come for
  * `idleMs` (a slow client), so an upload never holds a thread for long: other compute tasks
- * take their turn between sessions.
+ * take their turn between sessions. An upload that fails or is given up ends its sessions the
+ * same way rather than stopping their threads, so a client that disconnects mid-upload costs
+ * no thread restart.
  */
 import type { Readable } from 'node:stream';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
@@ -17,7 +19,7 @@ import { WordChunker } from '../jobs/word-chunker.js';
 import type { WordCounts } from '../jobs/words.js';
 import { WordTable } from '../jobs/words-table.js';
 import { type ComputePool, cancelled, positiveInt } from './compute-pool.js';
-import type { SessionAck, SessionMessage } from './tasks/count-session.js';
+import type { SessionMessage, SessionReply } from './tasks/count-session.js';
 
 export interface CountWordsStreamOptions {
   /** Size of the batches cut at word boundaries. @default 1048576 (1 MiB) */
@@ -44,6 +46,10 @@ interface Session {
   sent: number;
   ending: boolean;
   idle: NodeJS.Timeout | undefined;
+  /** A thread has taken the session (until then it waits in the pool's queue). */
+  started: boolean;
+  /** Drops the session while it still waits in the pool's queue. */
+  readonly unqueue: AbortController;
 }
 
 export async function countWordsStream(
@@ -62,7 +68,8 @@ export async function countWordsStream(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   // The sessions' counts are added up as bytes: a string per distinct word only at the end.
   const total = new WordTable();
-  const open = new Set<Session>();
+  /** Sessions whose task has not settled (ending ones included). */
+  const live = new Set<Session>();
   const running = new Set<Promise<void>>();
   let failure: { err: unknown } | undefined;
   let wake: (() => void) | undefined;
@@ -71,7 +78,15 @@ export async function countWordsStream(
     wake = undefined;
     w?.();
   };
-  stop.signal.addEventListener('abort', changed, { once: true });
+  stop.signal.addEventListener(
+    'abort',
+    () => {
+      // Given up: sessions still waiting for a thread are dropped; running ones are ended.
+      for (const s of [...live]) if (!s.started) s.unqueue.abort();
+      changed();
+    },
+    { once: true },
+  );
 
   // Batch memory goes to a thread and comes back with its ack: at most limit × depth
   // buffers of `batchBytes` exist for the whole body (a longer batch, one word past the
@@ -88,14 +103,17 @@ export async function countWordsStream(
     if (s.ending) return;
     s.ending = true;
     clearTimeout(s.idle);
-    open.delete(s);
     s.port.postMessage({ end: true } satisfies SessionMessage);
   };
 
   const start = (): Session => {
     const { port1, port2 } = new MessageChannel();
-    const s: Session = { port: port1, queued: 0, sent: 0, ending: false, idle: undefined };
-    port1.on('message', (ack: SessionAck) => {
+    const s: Session = { port: port1, queued: 0, sent: 0, ending: false, idle: undefined, started: false, unqueue: new AbortController() };
+    port1.on('message', (ack: SessionReply) => {
+      if ('started' in ack) {
+        s.started = true;
+        return;
+      }
       s.queued--;
       if (ack.data.buffer.byteLength === batchBytes) spare.push(ack.data.buffer as ArrayBuffer);
       if (ack.full) end(s);
@@ -103,7 +121,10 @@ export async function countWordsStream(
       changed();
     });
     const p: Promise<void> = pool
-      .run('countwordsSession', { port: port2, maxWords }, { signal: stop.signal, transfer: [port2] })
+      // Aborted only while queued: stopping a running task ends its thread (piscina starts
+      // another), so an upload given up ends its running sessions instead, which takes a
+      // thread at most its two batches in hand; only the pool's task timeout stops a thread.
+      .run('countwordsSession', { port: port2, maxWords }, { signal: s.unqueue.signal, transfer: [port2] })
       .then(
         (counts) => total.addPacked(counts),
         (err: unknown) => {
@@ -114,13 +135,13 @@ export async function countWordsStream(
       .finally(() => {
         s.ending = true;
         clearTimeout(s.idle);
-        open.delete(s);
+        live.delete(s);
         port1.close();
         running.delete(p);
         changed();
       });
     running.add(p);
-    open.add(s);
+    live.add(s);
     return s;
   };
 
@@ -128,7 +149,7 @@ export async function countWordsStream(
     for (;;) {
       if (failure !== undefined || stop.signal.aborted) return;
       let to: Session | undefined;
-      for (const s of open) if (s.queued < SESSION_DEPTH && (to === undefined || s.queued < to.queued)) to = s;
+      for (const s of live) if (!s.ending && s.queued < SESSION_DEPTH && (to === undefined || s.queued < to.queued)) to = s;
       if (to === undefined && running.size < limit) to = start();
       if (to !== undefined) {
         clearTimeout(to.idle);
@@ -151,12 +172,12 @@ export async function countWordsStream(
     }
     const last = chunker.end();
     if (last !== null) await dispatch(last);
-    for (const s of [...open]) end(s);
+    for (const s of live) end(s);
     while (running.size > 0) await Promise.all(running);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (failure !== undefined || stop.signal.aborted) stop.abort();
-    for (const s of [...open]) end(s);
+    for (const s of live) end(s);
     while (running.size > 0) await Promise.allSettled(running);
   }
   if (failure !== undefined) throw failure.err;

@@ -257,6 +257,44 @@ test('countWordsStream: a session without batches for idleMs frees its thread fo
   }
 });
 
+test('countWordsStream: an upload given up ends its sessions without restarting a thread', async () => {
+  const pool = new ComputePool({ threads: 1 });
+  try {
+    assert.equal(await pool.run('fibonacci', { n: 3 }), '2'); // the thread has loaded
+    const ac = new AbortController();
+    async function* goneMidway(): AsyncGenerator<Buffer> {
+      for (let i = 0; ; i++) {
+        if (i === 40) ac.abort(); // a session is counting or waiting for its next batch
+        yield Buffer.from('word '.repeat(4000));
+      }
+    }
+    await assert.rejects(countWordsStream(goneMidway(), pool, { batchBytes: 16 * 1024, signal: ac.signal }), { name: 'AbortError' });
+    assert.equal(await pool.run('fibonacci', { n: 10 }), '55');
+    // Stopping a running session's task would have ended the thread and loaded another.
+    assert.equal(pool.loadedThreads, 1, 'the same thread serves on');
+  } finally {
+    await pool.close({ force: true });
+  }
+});
+
+test('countWordsStream: a session still queued behind other tasks is dropped when the upload is given up', async () => {
+  const pool = new ComputePool({ threads: 1 });
+  try {
+    const busy = pool.run('simulate', { seconds: 3, task: 'busy' }).catch((err: unknown) => err); // holds the only thread
+    const ac = new AbortController();
+    const counting = countWordsStream(Readable.from([Buffer.from('queued words '.repeat(1000))]), pool, { signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(pool.stats().queued, 1, 'the session waits for the thread');
+    ac.abort();
+    // Settles now, not once the thread is free 3 s later.
+    await assert.rejects(within(counting, 1500), { name: 'AbortError' });
+    assert.equal(pool.stats().queued, 0);
+    await busy;
+  } finally {
+    await pool.close({ force: true });
+  }
+});
+
 // Node aborts the process (SIGABRT) when a thread is stopped while it still instantiates its
 // ES modules, so close() must not stop a thread before it has loaded; a worker SIGTERMed
 // right after start died by that signal about once in 200 stops.

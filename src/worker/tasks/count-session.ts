@@ -5,7 +5,8 @@
  * (≈ 25 000 per MiB of ordinary text, a cache miss or more each): that merge, not the
  * counting, limited an upload to about a quarter of `wc -w`'s speed.
  *
- * Protocol on the session's port, in order: the main thread sends `{ data }` (a batch cut at
+ * Protocol on the session's port, in order: the thread says `{ started: true }` when it takes
+ * the session; the main thread sends `{ data }` (a batch cut at
  * word boundaries, its memory moved) any number of times, then `{ end: true }`; the thread
  * answers each batch with `{ data, full }` (the memory moved back for reuse; `full` once the
  * table holds `maxWords` distinct words, so that the main thread ends the session and a
@@ -22,10 +23,8 @@ export interface SessionArgs {
 }
 
 export type SessionMessage = { readonly data: Uint8Array } | { readonly end: true };
-export interface SessionAck {
-  readonly data: Uint8Array;
-  readonly full: boolean;
-}
+/** To the main thread: the session has a thread (sent first), then one ack per batch. */
+export type SessionReply = { readonly started: true } | { readonly data: Uint8Array; readonly full: boolean };
 
 /**
  * One table per thread, emptied for each session: a thread runs one task at a time, and a
@@ -38,11 +37,12 @@ export function countSession({ port, maxWords }: SessionArgs): Promise<PackedCou
   table ??= new WordTable();
   table.reset();
   const counts = table;
+  port.postMessage({ started: true } satisfies SessionReply);
   return new Promise((resolve) => {
     port.on('message', (m: SessionMessage) => {
       if ('data' in m) {
         countWordsInto(m.data, counts);
-        const ack: SessionAck = { data: m.data, full: counts.size >= maxWords };
+        const ack: SessionReply = { data: m.data, full: counts.size >= maxWords };
         port.postMessage(ack, [m.data.buffer as ArrayBuffer]);
         return;
       }
