@@ -18,7 +18,8 @@ const PISCINA_READY = '_WORKER_READY';
 export class ThreadLoading {
   readonly #seen = new WeakSet<Worker>();
   readonly #loading = new Set<Worker>();
-  #changed: (() => void) | undefined;
+  /** Waiters of settled(), told whenever a watched thread stops loading. */
+  readonly #changed = new Set<() => void>();
   #loaded = 0;
 
   /** Threads that have reported loading, over the pool's life (replacements included). */
@@ -40,7 +41,7 @@ export class ThreadLoading {
         t.off('message', onMessage);
         t.off('exit', done);
         this.#loading.delete(t);
-        this.#changed?.();
+        for (const wake of this.#changed) wake();
       };
       const onMessage = (m: unknown): void => {
         if (typeof m !== 'object' || m === null || !(PISCINA_READY in m)) return;
@@ -57,13 +58,14 @@ export class ThreadLoading {
     const deadline = Date.now() + timeoutMs;
     while (this.#loading.size > 0 && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, deadline - Date.now());
-        this.#changed = () => {
+        const wake = (): void => {
           clearTimeout(timer);
+          this.#changed.delete(wake);
           resolve();
         };
+        const timer = setTimeout(wake, deadline - Date.now());
+        this.#changed.add(wake);
       });
-      this.#changed = undefined;
     }
   }
 }

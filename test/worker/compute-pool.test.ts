@@ -304,6 +304,11 @@ test('close() waits for every thread, a replacement too, to finish loading befor
   await fresh.close(); // at once: both threads are still loading
   assert.equal(fresh.loadedThreads, 2, 'both threads loaded before close() stopped them');
 
+  // Two closes at once both wait for the loading, not for the 5 s bound.
+  const twice = new ComputePool({ threads: 2 });
+  await within(Promise.all([twice.close(), twice.close({ force: true })]), 3000);
+  assert.equal(twice.loadedThreads, 2);
+
   // An aborted task's thread is replaced by a fresh one, which is loading at close().
   const pool = new ComputePool({ threads: 1 });
   await pool.run('compute', { number: 2 });
