@@ -10,7 +10,7 @@
  */
 import { CP_MASK, decode, INCOMPLETE } from './utf8.js';
 import { isWordCodePoint } from './words-classes.js';
-import { FOLD, type PackedCounts, WordTable } from './words-table.js';
+import { FOLD, WordTable } from './words-table.js';
 import type { WordCounts } from './words.js';
 
 /** ASCII letters and digits to their folded byte; every other byte to 0. */
@@ -143,20 +143,6 @@ export class WordCounter {
     }
     return this.#table.toMap();
   }
-}
-
-let shared: WordTable | undefined;
-
-/**
- * Counts the words of one complete UTF-8 text in the packed form a compute thread sends
- * back (typed arrays: moved, not cloned, and added up by the main thread's own table
- * without a string per word). Reuses one table per thread.
- */
-export function countWordsPacked(bytes: Uint8Array): PackedCounts {
-  shared ??= new WordTable();
-  shared.reset();
-  scan(bytes, shared, true);
-  return shared.pack();
 }
 
 /** Adds the words of one complete UTF-8 text to `table` (a compute thread's running count). */

@@ -7,6 +7,8 @@ import { normalizeSeed, chunkState } from '../../src/jobs/seeded-random.js';
 import { simulateCpu } from '../../src/worker/tasks/simulate-cpu.js';
 import { transferableSymbol, valueSymbol } from 'piscina';
 import * as entry from '../../src/worker/tasks/entry.js';
+import { MessageChannel } from 'node:worker_threads';
+import type { PackedCounts } from '../../src/jobs/words-table.js';
 
 function slowFib(n: number): string {
   let a = 0n;
@@ -106,16 +108,35 @@ test('task entry: one named export per task', () => {
   assert.equal(entry.compute({ number: 12 }), 144);
   assert.equal(entry.montecarloChunk({ points: 100_000, chunkIndex: 0, seed: 'dhttp' }), 78546);
   assert.equal(entry.montecarlo({ points: 100_000, chunkSize: 100_000, seed: 'dhttp' }), 78546);
-  // A movable for piscina: the value, and the buffers it transfers (the batch and the counts).
+  assert.ok(entry.simulate({ seconds: 0, task: 't' }) >= 0);
+});
+
+test('task entry: a word-count session counts what its port brings, hands each batch back, then its counts', async () => {
+  const session = async (texts: string[]): Promise<{ counts: PackedCounts; backs: Uint8Array[]; moved: unknown[] }> => {
+    const { port1, port2 } = new MessageChannel();
+    const backs: Uint8Array[] = [];
+    port1.on('message', (m: { data?: Uint8Array }) => {
+      if (m.data !== undefined) backs.push(m.data);
+    });
+    const result = entry.countwordsSession({ port: port2, maxWords: 1000 }) as Promise<unknown>;
+    for (const t of texts) port1.postMessage({ data: new Uint8Array(Buffer.from(t)) });
+    port1.postMessage({ end: true });
+    const moved = (await result) as Record<symbol, unknown>;
+    // The acks travel on the port, the result does not: let the port's events run first.
+    for (let i = 0; i < 50 && backs.length < texts.length; i++) await new Promise((r) => setTimeout(r, 1));
+    port1.close();
+    return { counts: moved[valueSymbol] as PackedCounts, backs, moved: moved[transferableSymbol] as unknown[] };
+  };
   // Keys come with ASCII folded only; the receiving table lower-cases the rest.
-  const data = new Uint8Array(Buffer.from("It's it's ÉTÉ été"));
-  const moved = entry.countwords({ data }) as unknown as Record<symbol, unknown>;
-  const { counts, data: back } = moved[valueSymbol] as entry.CountedBatch;
+  const first = await session(["It's it's", 'ÉTÉ été']);
   assert.deepEqual(
-    { words: Buffer.from(counts.words).toString(), counts: [...counts.counts] },
+    { words: Buffer.from(first.counts.words).toString(), counts: [...first.counts.counts] },
     { words: "it's ÉtÉ été ", counts: [2, 1, 1] },
   );
-  assert.equal(back, data);
-  assert.deepEqual(moved[transferableSymbol], [data.buffer, counts.words.buffer, counts.hashes.buffer, counts.counts.buffer]);
-  assert.ok(entry.simulate({ seconds: 0, task: 't' }) >= 0);
+  assert.equal(first.backs.length, 2, 'every batch is handed back');
+  // A movable for piscina: the counts' buffers are transferred, not copied.
+  assert.deepEqual(first.moved, [first.counts.words.buffer, first.counts.hashes.buffer, first.counts.counts.buffer]);
+  // The thread's table is reused: a second session starts from nothing.
+  const second = await session(['only once']);
+  assert.deepEqual([Buffer.from(second.counts.words).toString(), [...second.counts.counts]], ['only once ', [1, 1]]);
 });

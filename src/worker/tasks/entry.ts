@@ -9,7 +9,6 @@ import { fibonacci as fib } from './fibonacci.js';
 import { reverseGraphemes } from './reverse-graphemes.js';
 import { montecarlo as mcJob, montecarloChunk as mcChunk } from '../../jobs/montecarlo.js';
 import { simulateCpu } from './simulate-cpu.js';
-import { countWordsPacked } from '../../jobs/words-counter.js';
 import type { PackedCounts } from '../../jobs/words-table.js';
 import { countSession, type SessionArgs } from './count-session.js';
 
@@ -26,16 +25,6 @@ if (!isMainThread && process.platform === 'linux') {
   }
 }
 
-/**
- * A counted word batch. The batch's memory is moved back to the caller for its next batch:
- * counting makes so little garbage that the thread's collector rarely runs, and a fresh
- * buffer per batch would pile up as external memory until it did.
- */
-export interface CountedBatch {
-  readonly counts: PackedCounts;
-  readonly data: Uint8Array;
-}
-
 /** Every task: its argument object and its result. */
 export interface TaskMap {
   fibonacci: { args: { n: number }; result: string };
@@ -47,8 +36,6 @@ export interface TaskMap {
   montecarloChunk: { args: { points: number; chunkIndex: number; seed?: string; count?: number }; result: number };
   /** Returns elapsed milliseconds. */
   simulate: { args: { seconds: number; task: string }; result: number };
-  /** `data` is one chunk cut at word boundaries (or a whole body); it comes back with the counts. */
-  countwords: { args: { data: Uint8Array }; result: CountedBatch };
   /** A run of an upload's batches counted into one table, sent over `port` (count-session.ts). */
   countwordsSession: { args: SessionArgs; result: PackedCounts };
   /** POST /api/v1/compute/intensive: number². */
@@ -72,16 +59,9 @@ export const montecarloChunk: Sync['montecarloChunk'] = ({ points, chunkIndex, s
   return inside;
 };
 export const simulate: Sync['simulate'] = ({ seconds, task }) => simulateCpu(seconds, task);
-export const countwords: Sync['countwords'] = ({ data }) => {
-  const result: CountedBatch = { counts: countWordsPacked(data), data };
-  // Handed to piscina as a movable: its value is sent with both buffers in the transfer list.
-  return move({
-    [transferableSymbol]: [data.buffer, result.counts.words.buffer, result.counts.hashes.buffer, result.counts.counts.buffer],
-    [valueSymbol]: result,
-  }) as unknown as CountedBatch;
-};
 export const countwordsSession: Handlers['countwordsSession'] = async (args) => {
   const counts = await countSession(args);
+  // Handed to piscina as a movable: the counts' buffers go in the transfer list, not copied.
   return move({
     [transferableSymbol]: [counts.words.buffer, counts.hashes.buffer, counts.counts.buffer],
     [valueSymbol]: counts,
@@ -89,7 +69,7 @@ export const countwordsSession: Handlers['countwordsSession'] = async (args) => 
 };
 export const compute: Sync['compute'] = ({ number }) => number * number;
 
-const HANDLERS: Handlers = { fibonacci, reverse, montecarlo, montecarloChunk, simulate, countwords, countwordsSession, compute };
+const HANDLERS: Handlers = { fibonacci, reverse, montecarlo, montecarloChunk, simulate, countwordsSession, compute };
 
 /**
  * `{ task, args }` dispatch. Besides being usable on its own, it matters to piscina: a
