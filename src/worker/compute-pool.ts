@@ -119,8 +119,8 @@ export class ComputePool {
       minThreads: this.#options.threads,
       maxThreads: this.#options.threads,
       idleTimeout: Infinity,
-      // A small heap per thread: word-count batches make megabytes of short-lived strings, and
-      // V8's defaults (16 MiB semi-spaces, an old space sized for the machine) let each thread's
+      // A small heap per thread: tasks keep little on it (word counting works on typed
+      // arrays), and V8's defaults (16 MiB semi-spaces, an old space sized for the machine) let each thread's
       // RSS balloon with garbage before it collects. Measured on POST /countwords of 200 MB:
       // see bench/results/history.md.
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, maxOldGenerationSizeMb: OLD_GENERATION_MB },
@@ -184,7 +184,6 @@ export class ComputePool {
     this.#queue.clear();
     // A thread still loading its modules must not be stopped (thread-loading.ts); loading
     // takes well under a second, and the bound keeps a stuck thread from holding the exit.
-    this.#threads.watch(this.#piscina.threads);
     await this.#threads.settled(THREAD_LOAD_WAIT_MS);
     await (force ? this.#piscina.destroy() : this.#piscina.close());
   }

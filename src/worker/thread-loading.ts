@@ -2,9 +2,9 @@
  * Which compute threads are still loading their modules. Node aborts the whole process
  * (SIGABRT, "v8::Module::IsGraphAsync must be used on an instantiated module" or a failed
  * module-facade assertion) when a thread is terminated, or the process exits, while that
- * thread is still instantiating ES modules: a worker stopped right after it started (a
- * rolling restart, a test) died by that signal about once in 200 stops instead of exiting
- * 0. The pool therefore waits for its threads to have loaded before it stops them.
+ * thread is still instantiating ES modules: a worker stopped right after it starts (a
+ * rolling restart, a test) would die by that signal about once in 200 stops instead of
+ * exiting 0. The pool therefore waits for its threads to have loaded before it stops them.
  *
  * A thread has loaded when piscina's own start-up message arrives: piscina posts it after
  * importing the task file, then blocks the thread in Atomics.wait between tasks, so the

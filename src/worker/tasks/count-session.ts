@@ -1,9 +1,9 @@
 /**
  * A word-count session: one compute thread counts a run of an upload's batches into one
  * table of its own and hands the counts back once, when the main thread ends the session.
- * Counting each batch on its own made the main thread add up every batch's distinct words
- * (≈ 25 000 per MiB of ordinary text, a cache miss or more each): that merge, not the
- * counting, limited an upload to about a quarter of `wc -w`'s speed.
+ * Counts handed back per batch would make the main thread add up every batch's distinct
+ * words (≈ 25 000 per MiB of ordinary text, a cache miss or more each), and that merge, not
+ * the counting, would bound an upload's speed.
  *
  * Protocol on the session's port, in order: the thread says `{ started: true }` when it takes
  * the session; the main thread sends `{ data }` (a batch cut at
@@ -28,8 +28,8 @@ export type SessionReply = { readonly started: true } | { readonly data: Uint8Ar
 
 /**
  * One table per thread, emptied for each session: a thread runs one task at a time, and a
- * table grown anew per session left megabytes of outgrown arrays per session that the
- * thread's collector, seeing almost no heap allocation, freed late (≈ 25 MB held per thread).
+ * table grown anew per session would leave megabytes of outgrown arrays that the thread's
+ * collector, seeing almost no heap allocation, frees late (≈ 25 MB held per thread).
  */
 let table: WordTable | undefined;
 
