@@ -10,20 +10,14 @@
  */
 import { CP_MASK, decode, INCOMPLETE } from './utf8.js';
 import { isWordCodePoint } from './words-classes.js';
-import { FOLD, WordTable } from './words-table.js';
+import { FOLD, longKeyHash, SHORT_KEY, shortKeyHash, WordTable } from './words-table.js';
 import type { WordCounts } from './words.js';
 
 /** ASCII letters and digits to their folded byte; every other byte to 0. */
 const ASCII_WORD = new Uint8Array(256);
 for (let b = 0; b < 128; b++) if (/[A-Za-z0-9]/.test(String.fromCharCode(b))) ASCII_WORD[b] = FOLD[b];
 
-/**
- * FNV-1a over a word's folded bytes: the hash every WordTable key carries (equal keys, equal
- * hashes, wherever they were counted). Local constants: imported bindings cost a check per
- * use in a hot loop.
- */
-const HASH_SEED = 0x811c9dc5 | 0;
-const HASH_PRIME = 0x01000193;
+/** Local constants: imported bindings cost a check per use in a hot loop. */
 const APOSTROPHE = 0x27;
 const RIGHT_QUOTE = 0x2019;
 /** wordAt(): no word character starts there. */
@@ -68,7 +62,9 @@ function scan(buf: Uint8Array, table: WordTable, final: boolean): number {
       }
     }
     const start = i;
-    let h = HASH_SEED;
+    // The word's last eight folded bytes, rolled in as they come (see WordTable.add).
+    let lo = 0;
+    let hi = 0;
     for (;;) {
       if (i >= n) {
         if (!final) return start;
@@ -77,7 +73,8 @@ function scan(buf: Uint8Array, table: WordTable, final: boolean): number {
       const c = buf[i];
       const f = ASCII_WORD[c];
       if (f !== 0) {
-        h = Math.imul(h ^ f, HASH_PRIME);
+        hi = (hi << 8) | (lo >>> 24);
+        lo = (lo << 8) | f;
         i++;
         continue;
       }
@@ -97,7 +94,10 @@ function scan(buf: Uint8Array, table: WordTable, final: boolean): number {
         if (!isWordCodePoint(cp)) {
           if (cp !== RIGHT_QUOTE) break;
         } else {
-          for (let k = i; k < i + len; k++) h = Math.imul(h ^ buf[k], HASH_PRIME);
+          for (let k = i; k < i + len; k++) {
+            hi = (hi << 8) | (lo >>> 24);
+            lo = (lo << 8) | buf[k];
+          }
           i += len;
           continue;
         }
@@ -106,10 +106,14 @@ function scan(buf: Uint8Array, table: WordTable, final: boolean): number {
       const next = wordAt(buf, i + len, n);
       if (next === INCOMPLETE && !final) return start;
       if (next !== YES) break;
-      for (let k = i; k < i + len; k++) h = Math.imul(h ^ buf[k], HASH_PRIME);
+      for (let k = i; k < i + len; k++) {
+        hi = (hi << 8) | (lo >>> 24);
+        lo = (lo << 8) | buf[k];
+      }
       i += len;
     }
-    table.add(buf, start, i, h);
+    if (i - start <= SHORT_KEY) table.add(buf, start, i, shortKeyHash(lo, hi), lo, hi);
+    else table.add(buf, start, i, longKeyHash(buf, start, i), 0, 0);
   }
   return n;
 }

@@ -1,7 +1,9 @@
 /**
  * The counting half of the byte-level word counter: an open-addressing hash table keyed by
  * a word's UTF-8 bytes with ASCII letters folded to lower case, so an occurrence costs a
- * hash probe and a byte compare and makes no string. A compute thread packs its table as
+ * hash probe and makes no string. Most words are at most SHORT_KEY bytes: their slot holds
+ * the packed bytes, so one compare of two numbers finds them; a longer word is compared
+ * byte by byte with its stored key. A compute thread packs its table as
  * bytes (pack), the main thread adds those into its own table (addPacked) and makes one
  * string per distinct word of the whole text, once, at the end (toMap).
  */
@@ -35,8 +37,8 @@ const WIDE = 3;
 const STRIDE = 4;
 
 export class WordTable {
-  /** Pairs per slot: the key's hash, then its entry index + 1 (0: empty). One cache line per probe. */
-  #slots = new Int32Array(INITIAL_SLOTS * 2);
+  /** Four per slot: the key's hash, its entry index + 1 (0: empty), and a short key's packed bytes (lo, hi). */
+  #slots = new Int32Array(INITIAL_SLOTS * 4);
   #entries = new Int32Array((INITIAL_SLOTS / 2) * STRIDE);
   #counts = new Float64Array(INITIAL_SLOTS / 2);
   #size = 0;
@@ -48,19 +50,26 @@ export class WordTable {
     return this.#size;
   }
 
-  /** Counts `count` occurrences of the word `buf[start, end)`, whose folded bytes hash to `hash`. */
-  add(buf: Uint8Array, start: number, end: number, hash: number, count = 1): void {
+  /**
+   * Counts `count` occurrences of the word `buf[start, end)`, whose folded bytes hash to
+   * `hash`. A key of at most SHORT_KEY bytes also comes as `lo`/`hi`, its folded bytes packed
+   * (rolled in from the low end; no key byte is 0, so the pair is the key itself): its slot
+   * holds them, and finding it reads no entry or arena. Longer keys pass 0, 0.
+   */
+  add(buf: Uint8Array, start: number, end: number, hash: number, lo: number, hi: number, count = 1): void {
     // Kept small so that it inlines into the scanner's loop; a new word takes #insert.
     const slots = this.#slots;
-    const mask = (slots.length >>> 1) - 1;
+    const mask = (slots.length >>> 2) - 1;
+    const short = lo !== 0;
     let slot = mix(hash) & mask;
     for (;;) {
-      const e = slots[2 * slot + 1];
+      const at = 4 * slot;
+      const e = slots[at + 1];
       if (e === 0) {
-        this.#insert(slot, buf, start, end, hash, count);
+        this.#insert(at, buf, start, end, hash, lo, hi, count);
         return;
       }
-      if (slots[2 * slot] === hash && this.#equals(e - 1, buf, start, end)) {
+      if (slots[at] === hash && (short ? slots[at + 2] === lo && slots[at + 3] === hi : this.#equals(e - 1, buf, start, end))) {
         this.#counts[e - 1] += count;
         return;
       }
@@ -68,7 +77,7 @@ export class WordTable {
     }
   }
 
-  #insert(slot: number, buf: Uint8Array, start: number, end: number, hash: number, count: number): void {
+  #insert(slotAt: number, buf: Uint8Array, start: number, end: number, hash: number, lo: number, hi: number, count: number): void {
     const len = end - start;
     const k = this.#size;
     if (k === this.#counts.length) this.#growEntries();
@@ -81,10 +90,13 @@ export class WordTable {
     this.#entries[at + WIDE] = wide;
     this.#counts[k] = count;
     const slots = this.#slots;
-    slots[2 * slot] = hash;
-    slots[2 * slot + 1] = k + 1;
+    slots[slotAt] = hash;
+    slots[slotAt + 1] = k + 1;
+    slots[slotAt + 2] = lo;
+    slots[slotAt + 3] = hi;
     this.#size = k + 1;
-    if (this.#size * 4 > slots.length) this.#rehash(slots.length);
+    // At most half full.
+    if (this.#size * 8 > slots.length) this.#rehash(slots.length >>> 1); // twice the slots
   }
 
   /** Adds a thread's packed counts. */
@@ -94,8 +106,15 @@ export class WordTable {
     for (let k = 0; k < counts.length; k++) {
       // A plain loop: keys are short, and indexOf's call costs more than the scan.
       let end = start;
-      while (words[end] !== 0x20) end++;
-      this.add(words, start, end, hashes[k], counts[k]);
+      let lo = 0;
+      let hi = 0;
+      while (words[end] !== 0x20) {
+        hi = (hi << 8) | (lo >>> 24);
+        lo = (lo << 8) | words[end];
+        end++;
+      }
+      if (end - start > SHORT_KEY) lo = hi = 0;
+      this.add(words, start, end, hashes[k], lo, hi, counts[k]);
       start = end + 1;
     }
   }
@@ -130,8 +149,8 @@ export class WordTable {
   reset(): void {
     this.#size = 0;
     this.#used = 0;
-    if (this.#slots.length > KEEP_SLOTS * 2) {
-      this.#slots = new Int32Array(INITIAL_SLOTS * 2);
+    if (this.#slots.length > KEEP_SLOTS * 4) {
+      this.#slots = new Int32Array(INITIAL_SLOTS * 4);
       this.#entries = new Int32Array((INITIAL_SLOTS / 2) * STRIDE);
       this.#counts = new Float64Array(INITIAL_SLOTS / 2);
     } else {
@@ -175,20 +194,34 @@ export class WordTable {
 
   #rehash(capacity: number): void {
     const old = this.#slots;
-    const slots = new Int32Array(capacity * 2);
+    const slots = new Int32Array(capacity * 4);
     const mask = capacity - 1;
-    for (let s = 0; s < old.length; s += 2) {
+    for (let s = 0; s < old.length; s += 4) {
       if (old[s + 1] === 0) continue;
       let slot = mix(old[s]) & mask;
-      while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-      slots[2 * slot] = old[s];
-      slots[2 * slot + 1] = old[s + 1];
+      while (slots[4 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      slots.set(old.subarray(s, s + 4), 4 * slot);
     }
     this.#slots = slots;
   }
 }
 
-/** FNV-1a's low bits are weak; a final avalanche spreads the whole hash into them. */
+/** Keys up to this many bytes are found by their packed bytes (add's lo, hi). */
+export const SHORT_KEY = 8;
+
+/** The hash of a key of at most SHORT_KEY bytes, from its packed bytes. */
+export function shortKeyHash(lo: number, hi: number): number {
+  return Math.imul(lo ^ (lo >>> 15), 0x9e3779b1) ^ Math.imul(hi ^ (hi >>> 13), 0x85ebca6b);
+}
+
+/** FNV-1a over the folded bytes of a longer key, `buf[start, end)`. */
+export function longKeyHash(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let k = start; k < end; k++) h = Math.imul(h ^ FOLD[buf[k]], 0x01000193);
+  return h;
+}
+
+/** Hash bits are uneven (FNV-1a's low bits are weak); a final avalanche spreads them all into the slot index. */
 function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x45d9f3b);

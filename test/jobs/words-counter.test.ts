@@ -86,6 +86,55 @@ test('many distinct words (the table grows) and long words', () => {
   assert.deepEqual(sorted(countBatched(bytes, 64 * 1024)), expected);
 });
 
+test('keys around the short-key length: equal last bytes, prefixes, case, apostrophes, multi-byte', () => {
+  const words = [
+    'abcdefgh',
+    'xabcdefgh',
+    'yxabcdefgh',
+    'abcdefg',
+    'bcdefgh',
+    'ABCDEFGH',
+    'zzzzefgh',
+    "ab'cdefg",
+    "ab'cdefgh",
+    'é',
+    'éé',
+    'ééee',
+    'éééé',
+    'ééééé',
+    'Éééé',
+  ];
+  const bytes = Buffer.from(words.map((w, i) => `${w} `.repeat(i + 1)).join('\n'));
+  assert.deepEqual(sorted(countWords(bytes)), sorted(referenceCountWords(bytes)));
+  assert.deepEqual(sorted(countBatched(bytes, 7)), sorted(referenceCountWords(bytes)));
+});
+
+test('a table tells keys apart by their bytes when their hashes collide', () => {
+  // Every key gets the same hash: only the packed bytes (short keys) or the stored bytes
+  // (longer ones) can keep them apart.
+  const keys = ['abcdefgh', 'zzzzefgh', 'abcdzzzz', 'efgh', 'abcdefghi', 'zbcdefghi', 'a', 'b'];
+  const table = new WordTable();
+  for (let round = 1; round <= 3; round++) {
+    for (const key of keys) {
+      const buf = Buffer.from(key);
+      let lo = 0;
+      let hi = 0;
+      for (const b of buf) {
+        hi = (hi << 8) | (lo >>> 24);
+        lo = (lo << 8) | b;
+      }
+      if (buf.length > 8) lo = hi = 0;
+      table.add(buf, 0, buf.length, 42, lo, hi);
+    }
+  }
+  assert.deepEqual(sorted(table.toMap()), sorted(new Map(keys.map((k) => [k, 3]))));
+  // And the same through pack/addPacked, whose side recomputes the packed bytes.
+  const total = new WordTable();
+  total.addPacked(table.pack());
+  total.addPacked(table.pack());
+  assert.deepEqual(sorted(total.toMap()), sorted(new Map(keys.map((k) => [k, 6]))));
+});
+
 /** Groups of pieces, space-separated (the space itself is added below). */
 test('packed counts add up in the receiving table, whatever the case of non-ASCII spellings', () => {
   const total = new WordTable();
