@@ -34,12 +34,18 @@ export interface ParsedHead {
   text: string;
 }
 
-/** Progress through an incomplete head; reset (new HeadScan) for each new head. */
+/** Progress through an incomplete head; reset for each new head. */
 export class HeadScan {
   /** Bytes searched for the end of the head and checked so far. */
   scanned = 0;
   /** Offset of the LF that ends the request line once it was found and checked, else -1. */
   lineEnd = -1;
+
+  /** Ready for the next head. */
+  reset(): void {
+    this.scanned = 0;
+    this.lineEnd = -1;
+  }
 }
 
 const END_OF_HEAD = Buffer.from('\r\n\r\n', 'latin1');
@@ -106,12 +112,19 @@ function bufferSearch(buf: Buffer, pos: number, from: number): number {
   return at === -1 ? -1 : at - pos;
 }
 
+let lastLimits: unknown;
+let lastRules: { maxHeaders: number; bad: 'BAD_REQUEST'; tooMany: 'HEADERS_TOO_LARGE' } | undefined;
+
 function fieldRules(limits: HeadLimits): { maxHeaders: number; bad: 'BAD_REQUEST'; tooMany: 'HEADERS_TOO_LARGE' } {
+  // A process has one or two limit objects: the last one answers without a WeakMap lookup.
+  if (limits === lastLimits && lastRules !== undefined) return lastRules;
+  lastLimits = limits;
   let rules = FIELD_RULES_CACHE.get(limits);
   if (rules === undefined) {
     rules = { maxHeaders: limits.maxHeaders, bad: 'BAD_REQUEST', tooMany: 'HEADERS_TOO_LARGE' };
     FIELD_RULES_CACHE.set(limits, rules);
   }
+  lastRules = rules;
   return rules;
 }
 

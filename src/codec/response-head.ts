@@ -90,12 +90,19 @@ export function parseResponseHead(
   return new ResponseHead(status, httpMinor, text, offsets, framing);
 }
 
+let lastLimits: unknown;
+let lastRules: { maxHeaders: number; bad: 'BAD_RESPONSE'; tooMany: 'BAD_RESPONSE' } | undefined;
+
 function fieldRules(limits: ResponseHeadLimits): { maxHeaders: number; bad: 'BAD_RESPONSE'; tooMany: 'BAD_RESPONSE' } {
+  // A process has one or two limit objects: the last one answers without a WeakMap lookup.
+  if (limits === lastLimits && lastRules !== undefined) return lastRules;
+  lastLimits = limits;
   let rules = FIELD_RULES.get(limits);
   if (rules === undefined) {
     rules = { maxHeaders: limits.maxHeaders, bad: 'BAD_RESPONSE', tooMany: 'BAD_RESPONSE' };
     FIELD_RULES.set(limits, rules);
   }
+  lastRules = rules;
   return rules;
 }
 

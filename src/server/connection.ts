@@ -47,7 +47,7 @@ export class Connection implements ResponseSink {
   readonly constantLines: string;
   readonly #input = new InputBuffer();
   /** Progress through a head that is still incomplete. */
-  #scan = new HeadScan();
+  readonly #scan = new HeadScan();
   #current: { req: Request; res: Response; framing: Framing } | null = null;
   /** Response bytes; those produced while parsing one read leave with one syscall at its end. */
   readonly #output: Output;
@@ -208,7 +208,7 @@ export class Connection implements ResponseSink {
           break;
         }
         if (head === null) break;
-        this.#scan = new HeadScan();
+        this.#scan.reset();
         const rest = head.end < buf.length ? buf.subarray(head.end) : null;
         this.#input.clear();
         try {

@@ -46,6 +46,14 @@ function clientKey(req: HttpRequest): string {
   return req.remoteAddress === '' ? UNIX_CLIENT_KEY : req.remoteAddress;
 }
 
+/** The User-Agent field, read from the parser's list (the access log's lookup builds no header map). */
+function userAgentOf(req: HttpRequest): string | undefined {
+  const f = req.fieldList;
+  let out: string | undefined;
+  for (let i = 0; i < f.length; i += 2) if (f[i] === 'user-agent') out = out === undefined ? f[i + 1] : `${out}, ${f[i + 1]}`;
+  return out;
+}
+
 /** setTimeout's ceiling, standing in for "no task timeout". */
 const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -190,7 +198,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
           status,
           bytes: res.bytesWritten,
           ms: Math.round(ms * 1000) / 1000,
-          ua: (req.headers.get('user-agent') ?? '').slice(0, config.accessLogFieldMax),
+          ua: (userAgentOf(req) ?? '').slice(0, config.accessLogFieldMax),
         },
         'request',
       );
@@ -204,7 +212,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
         status,
         bytes: res.bytesWritten,
         ms,
-        userAgent: req.headers.get('user-agent'),
+        userAgent: userAgentOf(req),
       });
     }
   }
