@@ -41,16 +41,18 @@ export class ResponseParser {
     return !this.#active;
   }
 
-  execute(chunk: Buffer): void {
+  /** Parses `chunk[0, length)` (all of it by default); nothing of it is kept after the call. */
+  execute(chunk: Buffer, length = chunk.length): void {
     let pos = 0;
     const decoder = this.#decoder;
-    while (pos < chunk.length) {
+    const input = length === chunk.length ? chunk : chunk.subarray(0, length);
+    while (pos < length) {
       if (!this.#active) {
         decoder.reset(this.noBody ? 'HEAD' : 'GET');
         this.#active = true;
       }
       try {
-        pos = decoder.feed(chunk, pos);
+        pos = decoder.feed(input, pos);
       } catch (err) {
         throw new ResponseParseError(err instanceof ProtocolError ? err.message : String(err));
       }
