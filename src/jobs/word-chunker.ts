@@ -46,7 +46,7 @@ const EMPTY = Buffer.alloc(0);
  * -(r + 1) when there is none, r being where decoding resumes (the start of a sequence cut
  * by the end of `buf`, or its length).
  */
-function separatorEnd(buf: Buffer, from: number): number {
+function separatorEnd(buf: Uint8Array, from: number): number {
   const n = buf.length;
   let p = from;
   while (p < n) {
@@ -102,8 +102,11 @@ export class WordChunker implements Chunker {
     if (this.#scanned >= this.#target && this.#parts.length > 1 && !this.#cutInPiece(piece)) return out;
     let buf = this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, this.#length);
     while (buf.length >= this.#target) {
-      const cut = this.#findCut(buf);
-      if (cut < 0) break;
+      const cut = findCut(buf, this.#scanned, this.#target);
+      if (cut < 0) {
+        this.#scanned = -cut - 1;
+        break;
+      }
       out.push(buf.subarray(0, cut));
       buf = buf.subarray(cut);
       this.#scanned = 0;
@@ -137,29 +140,26 @@ export class WordChunker implements Chunker {
     this.#undecided = EMPTY;
     return rest.length > 0 ? rest : null;
   }
+}
 
-  /** The cut offset in `buf`, or -1 when it holds no boundary yet (#scanned is advanced). */
-  #findCut(buf: Buffer): number {
-    const target = this.#target;
-    for (let i = target - 1; i >= this.#scanned; i--) {
-      const b = buf[i];
-      if (b < 0x80 && ASCII_WORDISH[b] === 0) return i + 1;
-    }
-    return this.#walk(buf);
+/**
+ * Where to cut `buf`: the last word boundary at or before `target`, else the first one
+ * after it (a word longer than the target); or, when `buf` holds none after `from` (a
+ * decoder-initial position), -(r + 1), r being a decoder-initial position a later search of
+ * the same bytes with more after them may start from.
+ */
+export function findCut(buf: Uint8Array, from: number, target: number): number {
+  // An ASCII separator ends a sequence wherever it is: searched backwards from the target.
+  for (let i = Math.min(target, buf.length) - 1; i >= from; i--) {
+    const b = buf[i];
+    if (b < 0x80 && ASCII_WORDISH[b] === 0) return i + 1;
   }
-
-  /** Decodes from #scanned: the last cut at or before the target, else the first after it. */
-  #walk(buf: Buffer): number {
-    let best = -1;
-    for (let p = this.#scanned; ; ) {
-      const end = separatorEnd(buf, p);
-      if (end < 0) {
-        if (best < 0) this.#scanned = -end - 1;
-        return best;
-      }
-      if (end > this.#target) return best >= 0 ? best : end;
-      best = end;
-      p = end;
-    }
+  // None: decode from `from`, where the decoder is known to be in its initial state.
+  let best = -1;
+  for (let p = from; ; ) {
+    const end = separatorEnd(buf, p);
+    if (end < 0 || end > target) return best >= 0 ? best : end;
+    best = end;
+    p = end;
   }
 }

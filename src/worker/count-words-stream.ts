@@ -15,7 +15,7 @@
  */
 import type { Readable } from 'node:stream';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { WordChunker } from '../jobs/word-chunker.js';
+import { WordBatcher } from '../jobs/word-batcher.js';
 import type { WordCounts } from '../jobs/words.js';
 import { WordTable } from '../jobs/words-table.js';
 import { type ComputePool, cancelled, positiveInt } from './compute-pool.js';
@@ -62,7 +62,6 @@ export async function countWordsStream(
   const sessionBatches = positiveInt('sessionBatches', options.sessionBatches ?? 32, 1);
   const maxWords = positiveInt('sessionWords', options.sessionWords ?? 256 * 1024, 1);
   const idleMs = positiveInt('idleMs', options.idleMs ?? 20, 0);
-  const chunker = new WordChunker({ targetBytes: batchBytes });
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -88,16 +87,14 @@ export async function countWordsStream(
     { once: true },
   );
 
-  // Batch memory goes to a thread and comes back with its ack: at most limit × depth
-  // buffers of `batchBytes` exist for the whole body (a longer batch, one word past the
-  // target, gets its own and is not kept).
+  // Batch memory goes to a thread and comes back with its ack: at most limit × depth + 1
+  // buffers of `batchBytes` exist for the whole body (a batch grown by a long word gets its
+  // own and is not kept), and each byte of the body is copied once, into one of them.
   const spare: ArrayBuffer[] = [];
-  const take = (batch: Buffer): Uint8Array => {
-    const memory = batch.length <= batchBytes ? (spare.pop() ?? new ArrayBuffer(batchBytes)) : new ArrayBuffer(batch.length);
-    const data = new Uint8Array(memory, 0, batch.length);
-    data.set(batch);
-    return data;
-  };
+  const batcher = new WordBatcher({
+    batchBytes,
+    allocate: (size) => (size === batchBytes ? spare.pop() : undefined) ?? new ArrayBuffer(size),
+  });
 
   const end = (s: Session): void => {
     if (s.ending) return;
@@ -145,7 +142,7 @@ export async function countWordsStream(
     return s;
   };
 
-  const dispatch = async (batch: Buffer): Promise<void> => {
+  const dispatch = async (data: Uint8Array): Promise<void> => {
     for (;;) {
       if (failure !== undefined || stop.signal.aborted) return;
       let to: Session | undefined;
@@ -153,7 +150,6 @@ export async function countWordsStream(
       if (to === undefined && running.size < limit) to = start();
       if (to !== undefined) {
         clearTimeout(to.idle);
-        const data = take(batch);
         to.port.postMessage({ data } satisfies SessionMessage, [data.buffer as ArrayBuffer]);
         to.queued++;
         if (++to.sent >= sessionBatches) end(to);
@@ -168,9 +164,9 @@ export async function countWordsStream(
   try {
     for await (const piece of body as AsyncIterable<Uint8Array>) {
       if (failure !== undefined || stop.signal.aborted) break;
-      for (const batch of chunker.push(piece)) await dispatch(batch);
+      for (const batch of batcher.push(piece)) await dispatch(batch);
     }
-    const last = chunker.end();
+    const last = batcher.end();
     if (last !== null) await dispatch(last);
     for (const s of live) end(s);
     while (running.size > 0) await Promise.all(running);

@@ -1,0 +1,108 @@
+/**
+ * WordBatcher: batches that add up to the input, cut only where counting each on its own
+ * and summing gives the whole text's counts, in memory the caller hands out and reuses.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { WordBatcher } from '../../src/jobs/word-batcher.js';
+import { countWords } from '../../src/jobs/words-counter.js';
+import type { WordCounts } from '../../src/jobs/words.js';
+
+const sorted = (m: WordCounts): Array<[string, number]> => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+function sum(parts: Uint8Array[]): WordCounts {
+  const total: WordCounts = new Map();
+  for (const p of parts) for (const [w, n] of countWords(p)) total.set(w, (total.get(w) ?? 0) + n);
+  return total;
+}
+
+/** Batches of `input` pushed in `pieces`, each batch's memory checked to come from allocate. */
+function batches(input: Buffer, pieceSizes: number[], batchBytes: number): Uint8Array[] {
+  const given = new Set<ArrayBuffer>();
+  const batcher = new WordBatcher({
+    batchBytes,
+    allocate: (size) => {
+      const m = new ArrayBuffer(size);
+      given.add(m);
+      return m;
+    },
+  });
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (let k = 0; at < input.length; k++) {
+    const size = pieceSizes[k % pieceSizes.length];
+    for (const b of batcher.push(input.subarray(at, at + size))) out.push(b);
+    at += size;
+  }
+  const last = batcher.end();
+  if (last !== null) out.push(last);
+  for (const b of out) {
+    assert.ok(given.has(b.buffer as ArrayBuffer) && b.byteOffset === 0, 'a batch starts its own memory');
+    assert.ok(b.length > 0);
+  }
+  return out;
+}
+
+const PIECES = ['a', 'Word', 'café', 'ΣΟΦΟΣ', '中文', 'ก', "it's", 'x’y', ' ', ' ', '\n', '、', '\u3000', '.', "'", '’', '\u0301'];
+const piece = fc.oneof(
+  { weight: 10, arbitrary: fc.constantFrom(...PIECES).map((s) => Buffer.from(s)) },
+  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 3 }).map((s) => Buffer.from(s)) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 3 }).map((b) => Buffer.from(b)) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 60 }).map((n) => Buffer.from('w'.repeat(n))) },
+);
+const input = fc.array(piece, { maxLength: 60 }).map((ps) => Buffer.concat(ps));
+
+test('property: batches join to the input and count like it, for any pieces and batch size', () => {
+  fc.assert(
+    fc.property(
+      input,
+      fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 10 }),
+      fc.integer({ min: 1, max: 13 }),
+      (bytes, sizes, batchBytes) => {
+        const out = batches(bytes, sizes, batchBytes);
+        assert.deepEqual(Buffer.concat(out), bytes);
+        assert.deepEqual(sorted(sum(out)), sorted(countWords(bytes)));
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
+
+test('a batch fills its memory up to the last boundary; a long word grows it', () => {
+  const out = batches(Buffer.from(`ab cd ef ${'x'.repeat(30)} gh`), [4], 8);
+  assert.deepEqual(
+    out.map((b) => Buffer.from(b).toString()),
+    // "ef xxxxx" fills the second: cut after "ef "; the x's grow their memory until the end.
+    ['ab cd ', 'ef ', `${'x'.repeat(30)} gh`],
+  );
+});
+
+test('memory handed back before the next batch is taken is used again: one copy, a few buffers', () => {
+  const spare: ArrayBuffer[] = [];
+  let made = 0;
+  const batcher = new WordBatcher({
+    batchBytes: 4096,
+    allocate: (size) => {
+      const m = size === 4096 ? spare.pop() : undefined;
+      if (m !== undefined) return m;
+      made++;
+      return new ArrayBuffer(size);
+    },
+  });
+  const text = Buffer.from('lorem ipsum dolor sit amet '.repeat(40_000)); // ≈ 1 MB
+  let bytes = 0;
+  for (let at = 0; at < text.length; at += 65_536) {
+    for (const b of batcher.push(text.subarray(at, at + 65_536))) {
+      bytes += b.length;
+      spare.push(b.buffer as ArrayBuffer); // the consumer is done with it
+    }
+  }
+  bytes += batcher.end()?.length ?? 0;
+  assert.equal(bytes, text.length);
+  assert.ok(made <= 2, `buffers made: ${made}`);
+});
+
+test('batchBytes is checked', () => {
+  assert.throws(() => new WordBatcher({ batchBytes: 0, allocate: (n) => new ArrayBuffer(n) }), RangeError);
+});
