@@ -70,13 +70,40 @@ function isoNow(): string {
 
 /** `s` as a JSON string of at most `max` characters of it (a surrogate pair is never split). */
 function field(s: string, max: number): string {
+  if (s === '') return '""';
   if (s.length <= max) return JSON.stringify(s);
   const cut = s.charCodeAt(max - 1) >= 0xd800 && s.charCodeAt(max - 1) <= 0xdbff ? max - 1 : max;
   return JSON.stringify(`${s.slice(0, cut)}…`);
 }
 
-function millis(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
+/** ".001" … ".999" for 1 … 999 thousandths, trailing zeros dropped; "" for 0. */
+const THOUSANDTHS: readonly string[] = Array.from({ length: 1000 }, (_, k) =>
+  k === 0 ? '' : `.${String(k).padStart(3, '0').replace(/0+$/, '')}`,
+);
+
+/**
+ * `ms` rounded to the microsecond, as JSON prints that number: built from integers, because
+ * printing a fraction (shortest round-trip digits) costs several times more on every line.
+ */
+export function millisText(ms: number): string {
+  const us = Math.round(ms * 1000);
+  if (!(us >= 0 && us <= 0x7fffffff)) return String(Math.round(ms * 1000) / 1000);
+  const whole = Math.floor(us / 1000);
+  return `${whole}${THOUSANDTHS[us - whole * 1000]}`;
+}
+
+/** JSON.stringify of the last string asked for, kept: a client address or a path repeats from line to line. */
+class LastJson {
+  #input: string | undefined;
+  #output = '';
+
+  of(s: string): string {
+    if (s !== this.#input) {
+      this.#input = s;
+      this.#output = JSON.stringify(s);
+    }
+    return this.#output;
+  }
 }
 
 /**
@@ -96,16 +123,19 @@ export function linePrefix(logger: Logger): LinePrefix {
 }
 
 /** A worker's access-log line (pure: the time is given). */
+const lastClient = new LastJson();
+const lastPath = new LastJson();
+
 export function formatAccessLine(prefix: LinePrefix, time: string, r: AccessRecord, maxField: number): string {
   // id is [A-Za-z0-9._:-] (request-id.ts) and method a token: neither needs escaping.
-  return `${prefix.head}${time}${prefix.afterTime}"id":"${r.id}","client":${JSON.stringify(r.client)},"method":"${r.method}","path":${JSON.stringify(r.path)},"query":${field(r.query, maxField)},"status":${r.status},"bytes":${r.bytes},"ms":${millis(r.ms)},"ua":${field(r.userAgent ?? '', maxField)},"msg":"request"}\n`;
+  return `${prefix.head}${time}${prefix.afterTime}"id":"${r.id}","client":${lastClient.of(r.client)},"method":"${r.method}","path":${lastPath.of(r.path)},"query":${field(r.query, maxField)},"status":${r.status},"bytes":${r.bytes},"ms":${millisText(r.ms)},"ua":${field(r.userAgent ?? '', maxField)},"msg":"request"}\n`;
 }
 
 /** The dispatcher's access-log line (pure: the time is given). */
 export function formatDispatcherAccessLine(prefix: LinePrefix, time: string, r: DispatcherAccessRecord, maxField: number): string {
   const worker = r.worker === null ? 'null' : JSON.stringify(r.worker);
-  const upstream = r.upstreamMs === null ? 'null' : String(millis(r.upstreamMs));
-  return `${prefix.head}${time}${prefix.afterTime}"id":"${r.id}","client":${JSON.stringify(r.client)},"method":"${r.method}","target":${field(r.target, maxField)},"status":${r.status},"bytes_in":${r.bytesIn},"bytes_out":${r.bytesOut},"worker":${worker},"retries":${r.retries},"upstream_ms":${upstream},"ms":${millis(r.ms)},"ua":${field(r.userAgent ?? '', maxField)},"msg":"request"}\n`;
+  const upstream = r.upstreamMs === null ? 'null' : millisText(r.upstreamMs);
+  return `${prefix.head}${time}${prefix.afterTime}"id":"${r.id}","client":${JSON.stringify(r.client)},"method":"${r.method}","target":${field(r.target, maxField)},"status":${r.status},"bytes_in":${r.bytesIn},"bytes_out":${r.bytesOut},"worker":${worker},"retries":${r.retries},"upstream_ms":${upstream},"ms":${millisText(r.ms)},"ua":${field(r.userAgent ?? '', maxField)},"msg":"request"}\n`;
 }
 
 function streamOf(logger: Logger): { write(s: string): unknown } {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import {
   createAccessLog,
@@ -8,6 +9,7 @@ import {
   formatAccessLine,
   formatDispatcherAccessLine,
   linePrefix,
+  millisText,
   type AccessRecord,
   type DispatcherAccessRecord,
 } from '../../src/common/access-log.js';
@@ -67,6 +69,32 @@ test('access lines are the JSON pino would write for the same fields', async () 
   await tick();
   assert.deepEqual(withoutTime(a.lines[0]), withoutTime(b.lines[0]));
   assert.match(a.lines[0], /"time":"\d{4}-\d\d-\d\dT/);
+});
+
+test('durations print as the number rounded to the microsecond would', () => {
+  const reference = (ms: number): string => String(Math.round(ms * 1000) / 1000);
+  for (let us = 0; us <= 200_000; us++) assert.equal(millisText(us / 1000), reference(us / 1000));
+  for (const ms of [0, -0, 0.0004, 0.0005, 0.0015, 1.9995, 2147483.647, 2147483.6475, 1e7, 1e21, -1.5, Number.NaN, Infinity]) {
+    assert.equal(millisText(ms), reference(ms), String(ms));
+  }
+  fc.assert(
+    fc.property(fc.double({ min: -10, max: 1e7, noNaN: true }), (ms) => millisText(ms) === reference(ms)),
+    { numRuns: 20_000 },
+  );
+});
+
+test('empty and repeated fields: the same JSON as without the shortcuts', () => {
+  const prefix = { head: '{"level":30,"time":"', afterTime: '","pid":1,' };
+  for (const rec of [
+    { ...REC, query: '', userAgent: undefined },
+    { ...REC, query: '', userAgent: '' },
+    { ...REC, client: '10.0.0.1', path: '/ping' },
+    { ...REC, client: '10.0.0.2', path: '/pong' },
+    { ...REC, client: '', path: '/ping' },
+  ]) {
+    const o = JSON.parse(formatAccessLine(prefix, 'T', rec, 512)) as Record<string, unknown>;
+    assert.deepEqual([o.client, o.path, o.query, o.ua], [rec.client, rec.path, rec.query, rec.userAgent ?? '']);
+  }
 });
 
 test('no access log below info', () => {
