@@ -122,10 +122,10 @@ export function linePrefix(logger: Logger): LinePrefix {
   return { head: '{"level":30,"time":"', afterTime: `"${bindings},` };
 }
 
-/** A worker's access-log line (pure: the time is given). */
 const lastClient = new LastJson();
 const lastPath = new LastJson();
 
+/** A worker's access-log line (its text depends on its arguments only: the time is given). */
 export function formatAccessLine(prefix: LinePrefix, time: string, r: AccessRecord, maxField: number): string {
   // id is [A-Za-z0-9._:-] (request-id.ts) and method a token: neither needs escaping.
   return `${prefix.head}${time}${prefix.afterTime}"id":"${r.id}","client":${lastClient.of(r.client)},"method":"${r.method}","path":${lastPath.of(r.path)},"query":${field(r.query, maxField)},"status":${r.status},"bytes":${r.bytes},"ms":${millisText(r.ms)},"ua":${field(r.userAgent ?? '', maxField)},"msg":"request"}\n`;

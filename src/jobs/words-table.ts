@@ -95,8 +95,9 @@ export class WordTable {
     slots[slotAt + 2] = lo;
     slots[slotAt + 3] = hi;
     this.#size = k + 1;
-    // At most half full.
-    if (this.#size * 8 > slots.length) this.#rehash(slots.length >>> 1); // twice the slots
+    // At most half full (four numbers per slot); then twice the slots.
+    const capacity = slots.length >>> 2;
+    if (this.#size * 2 > capacity) this.#rehash(capacity * 2);
   }
 
   /** Adds a thread's packed counts. */
