@@ -30,7 +30,10 @@ export const ERRORS = Object.freeze({
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'The path exists but not for this method; see the Allow header.' },
   REQUEST_TIMEOUT: { status: 408, meaning: 'The client was too slow sending the request head or body.' },
   LENGTH_REQUIRED: { status: 411, meaning: 'The endpoint needs a body with Content-Length or chunked framing.' },
-  PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The body is larger than the configured limit.' },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    meaning: 'The body is larger than the configured limit, or a /countwords word is longer than --max-word-bytes.',
+  },
   URI_TOO_LONG: { status: 414, meaning: 'The request-target is longer than --max-uri.' },
   RANGE_NOT_SATISFIABLE: { status: 416, meaning: 'The Range header selects no byte of the file.' },
   NOT_REGISTERED: {

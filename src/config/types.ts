@@ -73,6 +73,8 @@ export interface SharedJobConfig {
   readonly rateLimitClients: number;
   /** @default 4294967296 (4GiB) */
   readonly maxCountwordsBytes: number;
+  /** Longest /countwords word in bytes; longer → 413. @default 1048576 (1MiB) */
+  readonly maxWordBytes: number;
   /** @default 1000000 */
   readonly montecarloChunk: number;
 }

@@ -7,9 +7,11 @@
  *
  * A batch fills its memory, then ends at the last boundary in it; the bytes after that
  * boundary (the start of a word) begin the next batch. A word longer than the memory grows
- * it (twice the size, as often as needed) until a boundary or the end of the stream.
+ * it (twice the size, as often as needed) until a boundary or the end of the stream, or
+ * until the bytes without a cut show a word longer than `maxWordBytes` (see RUN_SLACK):
+ * then push throws wordTooLong(), so memory stays under twice that whatever the input.
  */
-import { findCut } from './word-chunker.js';
+import { findCut, maxWordOption, RUN_SLACK, wordTooLong } from './word-chunker.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -18,11 +20,14 @@ export interface WordBatcherOptions {
   readonly batchBytes: number;
   /** Memory of at least `size` bytes (`batchBytes` for all but long words). */
   readonly allocate: (size: number) => ArrayBuffer;
+  /** The longest word accepted. @default Infinity */
+  readonly maxWordBytes?: number;
 }
 
 export class WordBatcher {
   readonly #size: number;
   readonly #allocate: (size: number) => ArrayBuffer;
+  readonly #maxWord: number;
   #memory: Uint8Array | null = null;
   #used = 0;
   /** Leading bytes of #memory known to hold no boundary; a decoder-initial position. */
@@ -37,6 +42,7 @@ export class WordBatcher {
     }
     this.#size = batchBytes;
     this.#allocate = options.allocate;
+    this.#maxWord = maxWordOption('WordBatcher', options.maxWordBytes);
   }
 
   /**
@@ -78,6 +84,7 @@ export class WordBatcher {
     const used = this.#used;
     const cut = findCut(memory, this.#scanned, used);
     if (cut < 0) {
+      if (used > this.#maxWord + RUN_SLACK) throw wordTooLong(this.#maxWord);
       // More room, and the next search starts where this one stopped.
       this.#scanned = -cut - 1;
       const bigger = this.#fresh(memory.length * 2);

@@ -9,6 +9,7 @@
  * `toLowerCase()` and never normalised.
  */
 import { CP_MASK, decode, INCOMPLETE } from './utf8.js';
+import { wordTooLong } from './word-chunker.js';
 import { isWordCodePoint } from './words-classes.js';
 import { FOLD, longKeyHash, SHORT_KEY, shortKeyHash, WordTable } from './words-table.js';
 import type { WordCounts } from './words.js';
@@ -36,9 +37,10 @@ function wordAt(buf: Uint8Array, j: number, n: number): number {
 
 /**
  * Counts the words of `buf` into `table`. Returns where it stopped: `buf.length`, or, unless
- * `final`, the start of a word or sequence that the next bytes may continue.
+ * `final`, the start of a word or sequence that the next bytes may continue. A word longer
+ * than `maxWord` bytes throws wordTooLong() (the words before it are counted).
  */
-function scan(buf: Uint8Array, table: WordTable, final: boolean): number {
+function scan(buf: Uint8Array, table: WordTable, final: boolean, maxWord: number): number {
   const n = buf.length;
   let i = 0;
   while (i < n) {
@@ -112,6 +114,7 @@ function scan(buf: Uint8Array, table: WordTable, final: boolean): number {
       }
       i += len;
     }
+    if (i - start > maxWord) throw wordTooLong(maxWord);
     if (i - start <= SHORT_KEY) table.add(buf, start, i, shortKeyHash(lo, hi), lo, hi);
     else table.add(buf, start, i, longKeyHash(buf, start, i), 0, 0);
   }
@@ -133,7 +136,7 @@ export class WordCounter {
     if (chunk.length === 0) return;
     const carry = this.#carry;
     const buf = carry === null ? chunk : Buffer.concat([carry, chunk]);
-    const stop = scan(buf, this.#table, false);
+    const stop = scan(buf, this.#table, false, Number.POSITIVE_INFINITY);
     // Copied: the caller may reuse the chunk's memory.
     this.#carry = stop < buf.length ? Uint8Array.prototype.slice.call(buf, stop) : null;
   }
@@ -142,16 +145,19 @@ export class WordCounter {
   end(): WordCounts {
     if (!this.#ended) {
       this.#ended = true;
-      if (this.#carry !== null) scan(this.#carry, this.#table, true);
+      if (this.#carry !== null) scan(this.#carry, this.#table, true, Number.POSITIVE_INFINITY);
       this.#carry = null;
     }
     return this.#table.toMap();
   }
 }
 
-/** Adds the words of one complete UTF-8 text to `table` (a compute thread's running count). */
-export function countWordsInto(bytes: Uint8Array, table: WordTable): void {
-  scan(bytes, table, true);
+/**
+ * Adds the words of one complete UTF-8 text to `table` (a compute thread's running count);
+ * a word longer than `maxWordBytes` throws wordTooLong().
+ */
+export function countWordsInto(bytes: Uint8Array, table: WordTable, maxWordBytes = Number.POSITIVE_INFINITY): void {
+  scan(bytes, table, true, maxWordBytes);
 }
 
 /** Counts the words of one complete UTF-8 text. */

@@ -16,10 +16,11 @@
 import type { Readable } from 'node:stream';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { WordBatcher } from '../jobs/word-batcher.js';
+import { maxWordOption, wordTooLong } from '../jobs/word-chunker.js';
 import type { WordCounts } from '../jobs/words.js';
 import { WordTable } from '../jobs/words-table.js';
 import { type ComputePool, cancelled, positiveInt } from './compute-pool.js';
-import type { SessionMessage, SessionReply } from './tasks/count-session.js';
+import { type SessionMessage, type SessionReply, WORD_TOO_LONG } from './tasks/count-session.js';
 
 export interface CountWordsStreamOptions {
   /** Size of the batches cut at word boundaries. @default 1048576 (1 MiB) */
@@ -32,6 +33,8 @@ export interface CountWordsStreamOptions {
   sessionWords?: number;
   /** A session that has had no batch for this long ends, freeing its thread. @default 20 */
   idleMs?: number;
+  /** A longer word fails the count with wordTooLong() (413). @default Infinity */
+  maxWordBytes?: number;
   /** Stops reading and cancels the sessions. */
   signal?: AbortSignal;
 }
@@ -62,6 +65,7 @@ export async function countWordsStream(
   const sessionBatches = positiveInt('sessionBatches', options.sessionBatches ?? 32, 1);
   const maxWords = positiveInt('sessionWords', options.sessionWords ?? 256 * 1024, 1);
   const idleMs = positiveInt('idleMs', options.idleMs ?? 20, 0);
+  const maxWordBytes = maxWordOption('countWordsStream', options.maxWordBytes);
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -93,6 +97,7 @@ export async function countWordsStream(
   const spare: ArrayBuffer[] = [];
   const batcher = new WordBatcher({
     batchBytes,
+    maxWordBytes,
     allocate: (size) => (size === batchBytes ? spare.pop() : undefined) ?? new ArrayBuffer(size),
   });
 
@@ -113,6 +118,10 @@ export async function countWordsStream(
       }
       s.queued--;
       if (ack.data.buffer.byteLength === batchBytes) spare.push(ack.data.buffer as ArrayBuffer);
+      if (ack.tooLong) {
+        failure ??= { err: wordTooLong(maxWordBytes) };
+        stop.abort(failure.err);
+      }
       if (ack.full) end(s);
       else if (s.queued === 0 && !s.ending) s.idle = setTimeout(() => end(s), idleMs);
       changed();
@@ -121,11 +130,11 @@ export async function countWordsStream(
       // Aborted only while queued: stopping a running task ends its thread (piscina starts
       // another), so an upload given up ends its running sessions instead, which takes a
       // thread at most its two batches in hand; only the pool's task timeout stops a thread.
-      .run('countwordsSession', { port: port2, maxWords }, { signal: s.unqueue.signal, transfer: [port2] })
+      .run('countwordsSession', { port: port2, maxWords, maxWordBytes }, { signal: s.unqueue.signal, transfer: [port2] })
       .then(
         (counts) => total.addPacked(counts),
         (err: unknown) => {
-          failure ??= { err };
+          failure ??= { err: err instanceof Error && err.message === WORD_TOO_LONG ? wordTooLong(maxWordBytes) : err };
           stop.abort(err);
         },
       )

@@ -65,6 +65,7 @@ const SHARED_KEYS = {
   rateBurst: true,
   rateLimitClients: true,
   maxCountwordsBytes: true,
+  maxWordBytes: true,
   montecarloChunk: true,
 } as const;
 const TOKEN_KEYS = { clusterToken: true, clusterTokenFile: true } as const;
@@ -195,6 +196,7 @@ describe('defaults', () => {
     assert.equal(c.rateLimit, 0);
     assert.equal(c.rateBurst, 10);
     assert.equal(c.maxCountwordsBytes, 4 * 1024 ** 3);
+    assert.equal(c.maxWordBytes, 1024 ** 2);
     assert.equal(c.montecarloChunk, 1_000_000);
     assert.equal(c.staticCacheBytes, 32 * 1024 ** 2);
     assert.deepEqual(c.register, []);
@@ -364,6 +366,7 @@ describe('types and their error lines', () => {
     assert.equal(parseAs('worker', ['--max-body', '1MB']).maxBody, 1_000_000);
     assert.equal(parseAs('worker', ['--max-body', '123']).maxBody, 123);
     assert.equal(parseAs('worker', ['--max-countwords-bytes', '4GiB']).maxCountwordsBytes, 4 * 1024 ** 3);
+    assert.equal(parseAs('dispatcher', ['--max-word-bytes', '64KiB']).maxWordBytes, 64 * 1024);
     assert.equal(parseAs('worker', ['--max-body', '2m']).maxBody, 2 * 1024 ** 2);
     rejects(
       ['worker', '--max-body', '1XB'],
@@ -571,6 +574,7 @@ describe('workerChildArgv', () => {
       ...Object.keys(POOL_KEYS),
       'dataDir',
       'maxCountwordsBytes',
+      'maxWordBytes',
       'montecarloChunk',
     ] as const) {
       if (key === 'host' || key === 'port' || key === 'keepAliveTimeout' || key === 'maxRequestsPerConnection') continue;

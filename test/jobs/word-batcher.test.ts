@@ -5,8 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { HttpError } from '../../src/common/errors.js';
 import { WordBatcher } from '../../src/jobs/word-batcher.js';
-import { countWords } from '../../src/jobs/words-counter.js';
+import { RUN_SLACK } from '../../src/jobs/word-chunker.js';
+import { countWords, countWordsInto } from '../../src/jobs/words-counter.js';
+import { WordTable } from '../../src/jobs/words-table.js';
 import type { WordCounts } from '../../src/jobs/words.js';
 
 const sorted = (m: WordCounts): Array<[string, number]> => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -18,13 +21,15 @@ function sum(parts: Uint8Array[]): WordCounts {
 }
 
 /** Batches of `input` pushed in `pieces`, each batch's memory checked to come from allocate. */
-function batches(input: Buffer, pieceSizes: number[], batchBytes: number): Uint8Array[] {
+function batches(input: Buffer, pieceSizes: number[], batchBytes: number, maxWordBytes?: number, sizes: number[] = []): Uint8Array[] {
   const given = new Set<ArrayBuffer>();
   const batcher = new WordBatcher({
     batchBytes,
+    maxWordBytes,
     allocate: (size) => {
       const m = new ArrayBuffer(size);
       given.add(m);
+      sizes.push(size);
       return m;
     },
   });
@@ -69,6 +74,53 @@ test('property: batches join to the input and count like it, for any pieces and 
   );
 });
 
+const refused = (err: unknown): boolean => err instanceof HttpError && err.status === 413;
+
+test('property: with maxWordBytes, only a text the counter refuses is refused, and memory stays bounded', () => {
+  fc.assert(
+    fc.property(
+      input,
+      fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 10 }),
+      fc.integer({ min: 1, max: 13 }),
+      fc.integer({ min: 1, max: 30 }),
+      (bytes, pieceSizes, batchBytes, maxWordBytes) => {
+        const sizes: number[] = [];
+        let out: Uint8Array[];
+        try {
+          out = batches(bytes, pieceSizes, batchBytes, maxWordBytes, sizes);
+        } catch (err) {
+          assert.ok(refused(err), String(err));
+          assert.throws(() => countWordsInto(bytes, new WordTable(), maxWordBytes), refused, 'refused, yet the counter takes it');
+          return;
+        }
+        assert.deepEqual(Buffer.concat(out), bytes);
+        // Grown only while a run is within the limit; a batch's leftover run starts the next at twice its size.
+        for (const size of sizes) assert.ok(size <= Math.max(2 * batchBytes, 4 * (maxWordBytes + RUN_SLACK)), `memory of ${size}`);
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
+
+test('a long word is refused once it passes maxWordBytes + RUN_SLACK, before its memory grows further', () => {
+  const sizes: number[] = [];
+  let pushed = 0;
+  const batcher = new WordBatcher({
+    batchBytes: 4096,
+    maxWordBytes: 100_000,
+    allocate: (size) => {
+      sizes.push(size);
+      return new ArrayBuffer(size);
+    },
+  });
+  const piece = Buffer.alloc(65_536, 'a');
+  assert.throws(() => {
+    for (; pushed < 100e6; pushed += piece.length) for (const _ of batcher.push(piece));
+  }, refused);
+  assert.ok(pushed <= 200_000, `${pushed} bytes taken`);
+  assert.ok(Math.max(...sizes) <= 2 * (100_000 + RUN_SLACK), `memory of ${Math.max(...sizes)}`);
+});
+
 test('a batch fills its memory up to the last boundary; a long word grows it', () => {
   const out = batches(Buffer.from(`ab cd ef ${'x'.repeat(30)} gh`), [4], 8);
   assert.deepEqual(
@@ -103,6 +155,7 @@ test('memory handed back before the next batch is taken is used again: one copy,
   assert.ok(made <= 2, `buffers made: ${made}`);
 });
 
-test('batchBytes is checked', () => {
+test('batchBytes and maxWordBytes are checked', () => {
   assert.throws(() => new WordBatcher({ batchBytes: 0, allocate: (n) => new ArrayBuffer(n) }), RangeError);
+  assert.throws(() => new WordBatcher({ batchBytes: 1, maxWordBytes: 0, allocate: (n) => new ArrayBuffer(n) }), /maxWordBytes/);
 });

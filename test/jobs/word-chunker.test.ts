@@ -1,23 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { WordChunker } from '../../src/jobs/word-chunker.js';
-import { WordCounter, countWords } from '../../src/jobs/words-counter.js';
+import { HttpError } from '../../src/common/errors.js';
+import { RUN_SLACK, WordChunker } from '../../src/jobs/word-chunker.js';
+import { WordCounter, countWords, countWordsInto } from '../../src/jobs/words-counter.js';
+import { WordTable } from '../../src/jobs/words-table.js';
 import { mergeInto, type WordCounts } from '../../src/jobs/words.js';
 
 /**
  * Independent reference for SPEC §4: decode the whole input at once, then walk it code
- * point by code point with an explicit state machine. Shares nothing with src/.
+ * point by code point with an explicit state machine. Shares nothing with src/. Words come
+ * as written (not lower-cased), in order.
  */
-function referenceCount(bytes: Uint8Array): Map<string, number> {
+function referenceWords(bytes: Uint8Array): string[] {
   const text = new TextDecoder('utf-8').decode(bytes);
   const isWordChar = (ch: string): boolean => /\p{L}/u.test(ch) || /\p{M}/u.test(ch) || /\p{N}/u.test(ch);
   const isApos = (ch: string): boolean => ch === "'" || ch === '\u2019';
-  const out = new Map<string, number>();
-  const emit = (w: string): void => {
-    const k = w.toLowerCase();
-    out.set(k, (out.get(k) ?? 0) + 1);
-  };
+  const out: string[] = [];
   let state: 'out' | 'word' | 'apos' = 'out';
   let word = '';
   let apos = '';
@@ -33,19 +32,35 @@ function referenceCount(bytes: Uint8Array): Map<string, number> {
         apos = ch;
         state = 'apos';
       } else {
-        emit(word);
+        out.push(word);
         state = 'out';
       }
     } else if (isWordChar(ch)) {
       word += apos + ch;
       state = 'word';
     } else {
-      emit(word);
+      out.push(word);
       state = 'out';
     }
   }
-  if (state !== 'out') emit(word);
+  if (state !== 'out') out.push(word);
   return out;
+}
+
+function referenceCount(bytes: Uint8Array): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const w of referenceWords(bytes)) {
+    const k = w.toLowerCase();
+    out.set(k, (out.get(k) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** The UTF-8 length of the input's longest word, as written (--max-word-bytes measures this). */
+function longestWordBytes(bytes: Uint8Array): number {
+  let longest = 0;
+  for (const w of referenceWords(bytes)) longest = Math.max(longest, Buffer.byteLength(w));
+  return longest;
 }
 
 function countChunked(pieces: Uint8Array[], targetBytes: number): { counts: WordCounts; chunks: Buffer[] } {
@@ -152,8 +167,66 @@ test('a long word arriving in pieces is joined once, not once per piece (linear 
   assert.ok(copied <= 2 * word.length, `${copied} bytes copied for a ${word.length}-byte word`);
 });
 
-test('rejects a bad targetBytes, naming the field', () => {
+test('rejects a bad targetBytes or maxWordBytes, naming the field', () => {
   assert.throws(() => new WordChunker({ targetBytes: 0 }), /targetBytes/);
+  assert.throws(() => new WordChunker({ maxWordBytes: 0 }), /maxWordBytes/);
+  assert.throws(() => new WordChunker({ maxWordBytes: 1.5 }), /maxWordBytes/);
+});
+
+test('two apostrophes in a row are a cut: a run of apostrophes is cut like separators', () => {
+  const text = Buffer.from(`x''y${"'".repeat(10_000)}’’z''’w${'’'.repeat(3000)}'v`);
+  const { counts, chunks } = countChunked([text], 4);
+  // Without the pair rule this text has no cut after "x''y": one chunk of ≈ 19 000 bytes.
+  // With it, the longest is "’w’’": a one-byte word and its RUN_SLACK.
+  for (const c of chunks) assert.ok(c.length <= 1 + RUN_SLACK, `chunk of ${c.length}`);
+  assert.deepEqual(sorted(counts), sorted(referenceCount(text)));
+});
+
+const tooLong = (err: unknown): boolean => err instanceof HttpError && err.status === 413 && /longer than \d+ bytes/.test(err.message);
+
+test('a run without a cut past maxWordBytes + RUN_SLACK is refused, in pieces or whole; a word at the limit is not', () => {
+  const max = 1000;
+  for (const piece of [1, 7, 64, 100_000]) {
+    const push = (text: Buffer): Buffer[] => {
+      const chunker = new WordChunker({ targetBytes: 100, maxWordBytes: max });
+      const out: Buffer[] = [];
+      for (let o = 0; o < text.length; o += piece) out.push(...chunker.push(text.subarray(o, o + piece)));
+      const last = chunker.end();
+      if (last !== null) out.push(last);
+      return out;
+    };
+    // Exactly max bytes, with an apostrophe either side: the longest run that must pass.
+    const atLimit = Buffer.from(`a ’${'é'.repeat(max / 2)}’ b`);
+    assert.deepEqual(
+      push(atLimit).map((c) => c.length),
+      [2, atLimit.length - 3, 1],
+      `piece ${piece}`,
+    );
+    const over = Buffer.from(`a ${'x'.repeat(max + RUN_SLACK + 1)} b`);
+    assert.throws(() => push(over), tooLong, `piece ${piece}`);
+    // Memory: a word of 100 MB is refused at about max bytes, not held.
+    const chunker = new WordChunker({ targetBytes: 100, maxWordBytes: max });
+    let pushed = 0;
+    assert.throws(() => {
+      for (; pushed < 100e6; pushed += 512) chunker.push(Buffer.alloc(512, 'x'));
+    }, tooLong);
+    assert.ok(pushed <= max + RUN_SLACK + 512, `${pushed} bytes taken`);
+  }
+});
+
+test('the counter refuses a word of maxWordBytes + 1 bytes, ASCII or not, and counts one of maxWordBytes', () => {
+  for (const [word, max] of [
+    ['x'.repeat(20), 20],
+    ['é'.repeat(10), 20],
+    ["don't", 5],
+    ['a’b', 5],
+  ] as const) {
+    const table = new WordTable();
+    countWordsInto(Buffer.from(`one ${word} two`), table, max);
+    assert.equal(table.toMap().get(word), 1);
+    assert.throws(() => countWordsInto(Buffer.from(`one ${word}z two`), new WordTable(), max), tooLong, word);
+    assert.throws(() => countWordsInto(Buffer.from(`${word}z`), new WordTable(), max), tooLong, `${word} at the end`);
+  }
 });
 
 const ALPHABET = [
@@ -222,6 +295,33 @@ function splitAt(bytes: Buffer, points: number[]): Buffer[] {
   out.push(bytes.subarray(prev));
   return out;
 }
+
+test('property: with maxWordBytes, chunks stay within max(target, maxWordBytes + RUN_SLACK), and only a longer word is refused', () => {
+  fc.assert(
+    fc.property(
+      input,
+      fc.array(fc.nat(), { maxLength: 8 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 1, max: 30 }),
+      (bytes, points, target, maxWordBytes) => {
+        const chunker = new WordChunker({ targetBytes: target, maxWordBytes });
+        const chunks: Buffer[] = [];
+        try {
+          for (const p of splitAt(bytes, points)) chunks.push(...chunker.push(p));
+          const last = chunker.end();
+          if (last !== null) chunks.push(last);
+        } catch (err) {
+          assert.ok(tooLong(err), String(err));
+          assert.ok(longestWordBytes(bytes) > maxWordBytes, 'refused with no word over the limit');
+          return;
+        }
+        for (const c of chunks) assert.ok(c.length <= Math.max(target, maxWordBytes + RUN_SLACK), `chunk of ${c.length}`);
+        assert.equal(Buffer.concat(chunks).compare(bytes), 0);
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
 
 test('property: chunker + counter equal the reference for any input, splits and target', () => {
   fc.assert(

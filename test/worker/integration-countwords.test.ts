@@ -5,7 +5,7 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { call } from '../helpers/http.js';
+import { call, errorOf } from '../helpers/http.js';
 import { startWorker } from '../helpers/processes.js';
 import { peakRss, wordCorpus } from '../helpers/word-corpus.js';
 
@@ -27,4 +27,42 @@ it('POST /countwords of 20 MB (chunked, odd cuts) is exact and memory-flat', asy
   // 200 MB run and its 150 MB target).
   assert.ok(after - before < 180 * 1048576, `rss grew ${mb(after - before)}`);
   if (peak !== undefined) assert.ok(peak - before < 180 * 1048576, `peak rss ${mb(peak)} vs ${mb(before)} before`);
+});
+
+it('a word over --max-word-bytes gets 413 at the edge, and an endless word is refused early with memory flat', async (t) => {
+  const w = await startWorker(['--threads', '1', '--log-level', 'warn', '--max-word-bytes', '1000'], { context: t });
+  const post = (body: string | AsyncIterable<Buffer>) => call(`${w.url}/countwords`, { method: 'POST', body, timeoutMs: 60_000 });
+  // Exactly 1000 bytes (2-byte letters), joined by an apostrophe: counted.
+  const atLimit = `${'é'.repeat(300)}'${'x'.repeat(399)}`;
+  let r = await post(`one ${atLimit} two`);
+  assert.equal(r.status, 200, r.text.slice(0, 200));
+  assert.equal((r.json as Record<string, number>)[atLimit], 1);
+  r = await post(`one ${atLimit}y two`);
+  assert.equal(r.status, 413, r.text.slice(0, 200));
+  assert.equal(errorOf(r)?.code, 'PAYLOAD_TOO_LARGE');
+  assert.equal(errorOf(r)?.message, 'a word is longer than 1000 bytes (--max-word-bytes)');
+  // Deep inside a large text, across batches, after megabytes of ordinary words.
+  const corpus = wordCorpus(3 * 1024 * 1024);
+  async function* withLongWord(): AsyncGenerator<Buffer> {
+    yield* corpus.body();
+    yield Buffer.from(` ${'z'.repeat(700)}`);
+    yield Buffer.from(`${'z'.repeat(700)} end`);
+  }
+  r = await post(withLongWord());
+  assert.equal(r.status, 413, r.text.slice(0, 200));
+  // One word without end: the worker answers without reading it all and its memory stays flat.
+  const before = ((await call(`${w.url}/status`)).json as { memory: { rss: number } }).memory.rss;
+  let sent = 0;
+  async function* endless(): AsyncGenerator<Buffer> {
+    const piece = Buffer.alloc(64 * 1024, 'w');
+    for (; sent < 2 * 1024 ** 3; sent += piece.length) yield piece;
+  }
+  r = await post(endless()).catch((err: unknown) => ({ status: 0, text: String(err), json: undefined, headers: {} }) as never);
+  assert.equal(r.status, 413, r.text.slice(0, 200));
+  assert.ok(sent < 64 * 1024 ** 2, `${sent} bytes sent before the answer`);
+  const peak = await peakRss(w.pid);
+  if (peak !== undefined) assert.ok(peak - before < 64 * 1048576, `peak rss ${peak} vs ${before} before`);
+  // The worker goes on serving.
+  r = await post('still here');
+  assert.equal(r.status, 200);
 });

@@ -7,6 +7,7 @@ import { normalizeSeed, chunkState } from '../../src/jobs/seeded-random.js';
 import { simulateCpu } from '../../src/worker/tasks/simulate-cpu.js';
 import { transferableSymbol, valueSymbol } from 'piscina';
 import * as entry from '../../src/worker/tasks/entry.js';
+import { WORD_TOO_LONG } from '../../src/worker/tasks/count-session.js';
 import { MessageChannel } from 'node:worker_threads';
 import type { PackedCounts } from '../../src/jobs/words-table.js';
 
@@ -112,13 +113,16 @@ test('task entry: one named export per task', () => {
 });
 
 test('task entry: a word-count session counts what its port brings, hands each batch back, then its counts', async () => {
-  const session = async (texts: string[]): Promise<{ counts: PackedCounts; backs: Uint8Array[]; moved: unknown[] }> => {
+  const session = async (
+    texts: string[],
+    maxWordBytes = Number.POSITIVE_INFINITY,
+  ): Promise<{ counts: PackedCounts; backs: Uint8Array[]; moved: unknown[] }> => {
     const { port1, port2 } = new MessageChannel();
     const backs: Uint8Array[] = [];
     port1.on('message', (m: { data?: Uint8Array }) => {
       if (m.data !== undefined) backs.push(m.data);
     });
-    const result = entry.countwordsSession({ port: port2, maxWords: 1000 }) as Promise<unknown>;
+    const result = entry.countwordsSession({ port: port2, maxWords: 1000, maxWordBytes }) as Promise<unknown>;
     for (const t of texts) port1.postMessage({ data: new Uint8Array(Buffer.from(t)) });
     port1.postMessage({ end: true });
     const moved = (await result) as Record<symbol, unknown>;
@@ -139,4 +143,23 @@ test('task entry: a word-count session counts what its port brings, hands each b
   // The thread's table is reused: a second session starts from nothing.
   const second = await session(['only once']);
   assert.deepEqual([Buffer.from(second.counts.words).toString(), [...second.counts.counts]], ['only once ', [1, 1]]);
+  // A word of more than maxWordBytes is flagged on its batch's ack and on every later one,
+  // and the task fails; a word of exactly that many is counted.
+  const counted = await session(['four five', 'four'], 4);
+  assert.deepEqual([...counted.counts.counts], [2, 1]);
+  const acks: Array<{ tooLong?: true }> = [];
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', (m: { data?: Uint8Array; tooLong?: true }) => {
+    if (m.data !== undefined) acks.push(m);
+  });
+  const failed = entry.countwordsSession({ port: port2, maxWords: 1000, maxWordBytes: 4 }) as Promise<unknown>;
+  for (const t of ['four five', 'fifty', 'ok']) port1.postMessage({ data: new Uint8Array(Buffer.from(t)) });
+  port1.postMessage({ end: true });
+  await assert.rejects(failed, { message: WORD_TOO_LONG });
+  for (let i = 0; i < 50 && acks.length < 3; i++) await new Promise((r) => setTimeout(r, 1));
+  port1.close();
+  assert.deepEqual(
+    acks.map((a) => a.tooLong === true),
+    [false, true, true],
+  );
 });

@@ -104,6 +104,17 @@ export const WORKER_OPTIONS = [
     help: 'Largest /countwords body; larger gets 413.',
   },
   {
+    key: 'maxWordBytes',
+    flag: 'max-word-bytes',
+    type: 'size',
+    default: MiB,
+    min: 1,
+    max: GiB,
+    group: 'limits',
+    commands: [...WORKERS, 'dispatcher'],
+    help: 'Longest word (bytes of UTF-8) in a /countwords text; a longer one gets 413, so a text without separators cannot grow memory without bound.',
+  },
+  {
     key: 'montecarloChunk',
     flag: 'montecarlo-chunk',
     type: 'int',

@@ -36,10 +36,12 @@ export interface CountwordsJobOptions {
   readonly input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
   /** Preferred chunk size; a chunk holding one long word is as long as that word. */
   readonly chunkBytes: number;
+  /** A longer word fails the job with 413 before its chunk grows further. @default Infinity */
+  readonly maxWordBytes?: number;
   /** Deadline of one chunk request (undici head/body timeouts). */
   readonly timeoutMs: number;
   readonly requestId?: string;
-  /** @default a WordChunker of `chunkBytes` */
+  /** @default a WordChunker of `chunkBytes` and `maxWordBytes` */
   readonly chunker?: Chunker;
 }
 
@@ -47,7 +49,7 @@ export function countwordsJob(o: CountwordsJobOptions): CountwordsJob {
   const counts: WordCounts = new Map();
   return {
     counts,
-    chunks: byteChunks(o.input, o.chunker ?? new WordChunker({ targetBytes: o.chunkBytes })),
+    chunks: byteChunks(o.input, o.chunker ?? new WordChunker({ targetBytes: o.chunkBytes, maxWordBytes: o.maxWordBytes })),
     execute: (chunk, upstream, signal) => countChunk(upstream, chunk, signal, o),
     merge: (result) => {
       mergeInto(counts, result);

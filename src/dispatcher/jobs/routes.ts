@@ -95,7 +95,13 @@ async function countwords(
   input: AsyncIterable<Uint8Array>,
   top: number | undefined,
 ): Promise<void> {
-  const job = countwordsJob({ input, chunkBytes: ctx.config.countwordsChunk, timeoutMs: ctx.config.upstreamTimeout, requestId: req.id });
+  const job = countwordsJob({
+    input,
+    chunkBytes: ctx.config.countwordsChunk,
+    maxWordBytes: ctx.config.maxWordBytes,
+    timeoutMs: ctx.config.upstreamTimeout,
+    requestId: req.id,
+  });
   const summary = await runTracked(ctx, req, 'countwords', null, job);
   if (summary === undefined) return;
   try {

@@ -64,7 +64,7 @@ async function montecarlo(ctx: WorkerContext, req: HttpRequest, res: HttpRespons
 
 async function countwords(ctx: WorkerContext, req: HttpRequest, res: HttpResponse, source: Readable): Promise<void> {
   const top = req.query.has('top') ? intParam(req, 'top', TOP_K) : undefined;
-  const counts = await countWordsStream(source, ctx.pool, { signal: req.signal });
+  const counts = await countWordsStream(source, ctx.pool, { signal: req.signal, maxWordBytes: ctx.config.maxWordBytes });
   if (top === undefined) await ctx.compression.send(req, res, 200, countsToJson(counts), JSON_TYPE);
   else await ctx.compression.json(req, res, 200, topK(counts, top));
 }
@@ -96,7 +96,7 @@ export const jobRoutes: RouteGroup = (ctx): RouteDef[] => [
       await countwords(ctx, req, res, req.body);
     },
     doc: {
-      summary: 'Counts the words of the body (streamed; any size up to --max-countwords-bytes).',
+      summary: 'Counts the words of the body (streamed; any size up to --max-countwords-bytes, words up to --max-word-bytes).',
       params: { top: TOP_DOC },
       body: 'UTF-8 text, Content-Length or chunked',
     },

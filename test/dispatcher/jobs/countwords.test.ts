@@ -25,16 +25,19 @@ const BIG = process.env.DHTTP_BIG_TESTS === '1';
 
 let workers: StartedProcess[] = [];
 let cluster: JobsCluster;
+const extra: JobsCluster[] = [];
 let dataDir: string;
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dhttp-jobs-cw-'));
-  workers = await startWorkers(2);
-  cluster = await startJobsDispatcher(workers, ['--countwords-chunk', '256KiB', '--data-dir', dataDir]);
+  // The workers' word limit is above the 5 MB word test's and below the dispatcher's, so
+  // that a worker's 413 for a chunk is seen on its way through.
+  workers = await startWorkers(2, ['--max-word-bytes', '6MiB']);
+  cluster = await startJobsDispatcher(workers, ['--countwords-chunk', '256KiB', '--data-dir', dataDir, '--max-word-bytes', '1GiB']);
 });
 
 after(async () => {
-  await cluster?.close();
+  await Promise.all([cluster, ...extra].map((c) => c?.close()));
   await Promise.all(workers.map((w) => w.stop()));
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
@@ -104,6 +107,38 @@ describe('POST /countwords', () => {
     const r = await call(`${cluster.url}/countwords`, { method: 'POST', body, timeoutMs: 120_000 });
     assert.equal(r.status, 200, r.text.slice(0, 300));
     assert.deepEqual(sorted(new Map(Object.entries(r.json as Record<string, number>))), expected);
+  });
+
+  test("a word over a worker's --max-word-bytes: the worker's 413 reaches the client", async () => {
+    const body = Buffer.from(`a ${'w'.repeat(6 * 1024 * 1024 + 1)} b`);
+    await settle();
+    const r = await call(`${cluster.url}/countwords`, { method: 'POST', body, timeoutMs: 120_000 });
+    assert.equal(r.status, 413, r.text.slice(0, 300));
+    assert.equal(errorOf(r)?.code, 'PAYLOAD_TOO_LARGE');
+    assert.match(errorOf(r)?.message ?? '', /refused by worker .*a word is longer than 6291456 bytes/);
+  });
+
+  test("a word over the dispatcher's --max-word-bytes: 413 before it is read whole or sent on", async () => {
+    const small = await startJobsDispatcher(workers, ['--countwords-chunk', '4KiB', '--max-word-bytes', '64KiB']);
+    // Closed with the others: its client connection lingers half-closed for the close grace (the upload was refused mid-way).
+    extra.push(small);
+    const atLimit = 'é'.repeat(32 * 1024);
+    let r = await call(`${small.url}/countwords`, { method: 'POST', body: `x ${atLimit} y`, timeoutMs: 60_000 });
+    assert.equal(r.status, 200, r.text.slice(0, 300));
+    assert.equal((r.json as Record<string, number>)[atLimit], 1);
+    const chunksBefore = eventsWith(small.events, 'sending chunk').length;
+    let sent = 0;
+    async function* endless(): AsyncGenerator<Buffer> {
+      yield Buffer.from('a few words first ');
+      const piece = Buffer.alloc(16 * 1024, 'q');
+      for (; sent < 1024 ** 3; sent += piece.length) yield piece;
+    }
+    r = await call(`${small.url}/countwords`, { method: 'POST', body: endless(), timeoutMs: 60_000 });
+    assert.equal(r.status, 413, r.text.slice(0, 300));
+    assert.equal(errorOf(r)?.message, 'a word is longer than 65536 bytes (--max-word-bytes)');
+    assert.ok(sent < 32 * 1024 ** 2, `${sent} bytes sent before the answer`);
+    const sentOn = eventsWith(small.events, 'sending chunk').length - chunksBefore;
+    assert.ok(sentOn <= 1, `${sentOn} chunks sent to workers`);
   });
 
   test('an empty body counts nothing', async () => {
