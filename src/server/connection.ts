@@ -54,6 +54,8 @@ export class Connection implements ResponseSink {
   #body: BodyReader | null = null;
   #served = 0;
   #closeAfter = false;
+  /** A request said Connection: close (or was HTTP/1.0 without keep-alive). */
+  #clientCloses = false;
   #closed = false;
   #inLoop = false;
   /**
@@ -290,6 +292,7 @@ export class Connection implements ResponseSink {
     const closeAfter = this.#closeAfter || this.#host.closing;
     const keep = keepsAlive({ framing, status, closeDelimited, closeAfter, served: this.#served, unreadBody }, this.#opts);
     if (!keep) this.#closeAfter = true;
+    if (!framing.keepAlive) this.#clientCloses = true;
     return keep;
   }
 
@@ -317,7 +320,9 @@ export class Connection implements ResponseSink {
     }
     this.#body = null;
     if (this.#closeAfter) {
+      // The client sends nothing more (RFC 9112 §9.6): closed once the answer is out, as by node:http and nginx.
       this.#endSoon();
+      if (this.#clientCloses && this.#input.length === 0) this.#output.destroyWhenFlushed();
       return;
     }
     // Finished synchronously within #loop: the clock reading of that pass is recent enough.
@@ -371,15 +376,13 @@ export class Connection implements ResponseSink {
   }
 
   /**
-   * Half-close after the queued bytes are flushed. Ending twice would make Node build an
-   * error object per connection, so it happens once; a client that never reads or never
-   * closes its side is destroyed by the timeout sweep (CLOSE_GRACE_MS).
+   * Half-close after the queued bytes. A client that never reads or never closes its side
+   * is destroyed by the timeout sweep (CLOSE_GRACE_MS).
    */
   #endSoon(): void {
     if (this.#closed) return;
-    this.#output.flush();
     if (this.#endingSince === 0) this.#endingSince = performance.now();
-    if (!this.#socket.writableEnded) this.#socket.end();
+    this.#output.end();
   }
 
   /** An upgrade hook took the socket: no more parsing, timeouts or events here; the server tracks it. */

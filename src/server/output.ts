@@ -52,6 +52,22 @@ export class Output {
     if (!this.#socket.destroyed) this.#written(this.#socket.write(out));
   }
 
+  /**
+   * Half-closes after what was gathered. Once only: ending twice would make Node build an
+   * error object per connection.
+   */
+  end(): void {
+    this.flush();
+    if (!this.#socket.writableEnded) this.#socket.end();
+  }
+
+  /** Destroys the socket once all it was given has left (after end()). */
+  destroyWhenFlushed(): void {
+    const s = this.#socket;
+    if (s.writableFinished) s.destroy();
+    else s.once('finish', () => s.destroy());
+  }
+
   #written(ok: boolean): boolean {
     if (!ok && this.blockedSince === 0) this.blockedSince = performance.now();
     return ok;

@@ -126,6 +126,30 @@ test('a client that half-closes after requests answered at once gets those answe
   );
 });
 
+test('Connection: close: the server closes once the answer is out, without waiting for the client to close its side', async () => {
+  // allowHalfOpen: the client keeps its side open after the server's FIN, as a slow one might.
+  const sock = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  const chunks: Buffer[] = [];
+  sock.on('data', (d) => chunks.push(d));
+  sock.write(`GET /ping HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+  await new Promise((r) => sock.once('end', r));
+  assert.match(Buffer.concat(chunks).toString(), /^HTTP\/1\.1 200 OK[\s\S]*"status":"ok"/);
+  // A server still waiting for the client's FIN takes these bytes quietly until its close
+  // grace (2 s); one that has closed answers the first that reaches it with a reset.
+  const t0 = performance.now();
+  let reset = false;
+  sock.once('close', () => {
+    reset = true;
+  });
+  sock.on('error', () => {});
+  for (let i = 0; i < 20 && !reset; i++) {
+    sock.write('x');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  sock.destroy();
+  assert.ok(reset, `still open after ${Math.round(performance.now() - t0)} ms`);
+});
+
 test('graceful shutdown finishes in-flight requests, then closes idle connections', async () => {
   const s = await startTestServer();
   const idle = net.connect(s.port, '127.0.0.1');
