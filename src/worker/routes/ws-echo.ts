@@ -8,8 +8,9 @@
  * pauses while the client does not read its echoes), and shutdown (1001 to all).
  */
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { type HttpError, httpError } from '../../common/errors.js';
 import type { HttpRequest } from '../../server/types.js';
 import type { RouteDef, WorkerStats } from '../context.js';
@@ -62,16 +63,24 @@ function hasToken(list: string | undefined, token: string): boolean {
   return list?.split(',').some((t) => t.trim().toLowerCase() === token) === true;
 }
 
+/**
+ * `ws`, loaded at the first handshake: it adds 3-6 MB to every worker's resident memory, and
+ * most never see a WebSocket. Synchronous (`ws` is CommonJS), as the upgrade hook must be.
+ */
+let wsModule: typeof import('ws') | undefined;
+function loadWs(): typeof import('ws') {
+  wsModule ??= createRequire(import.meta.url)('ws') as typeof import('ws');
+  return wsModule;
+}
+
 export class WsEcho {
-  readonly #wss: WebSocketServer;
+  #wss: WebSocketServer | undefined;
   readonly #opts: WsEchoOptions;
   readonly #open = new Set<WebSocket>();
   #closing = false;
 
   constructor(options: WsEchoOptions) {
     this.#opts = options;
-    // No permessage-deflate: a compressed frame could inflate far beyond what was read.
-    this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: options.maxMessage });
   }
 
   /** WebSockets open now. */
@@ -95,6 +104,13 @@ export class WsEcho {
       url: req.target,
       headers: { upgrade: 'websocket', 'sec-websocket-key': req.headers.get('sec-websocket-key')?.trim(), 'sec-websocket-version': '13' },
     } as unknown as IncomingMessage;
+    // No permessage-deflate: a compressed frame could inflate far beyond what was read.
+    this.#wss ??= new (loadWs().WebSocketServer)({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: this.#opts.maxMessage,
+    });
     this.#wss.handleUpgrade(wsReq, socket, head, (ws) => this.#serve(ws));
     return true;
   };
