@@ -164,7 +164,7 @@ Commands: \`dhttp start\` (embedded cluster), \`dhttp worker\`, \`dhttp dispatch
   exits with status 2 and one line naming the field, the value and what is allowed, e.g.
   \`invalid --queue-size "abc": must be an integer in [0, 100000]\`.
 - \`dhttp start\` passes its worker options (\`--www\`, \`--data-dir\`, \`--threads\`, \`--queue-size\`,
-  \`--task-timeout\`, \`--static-cache-bytes\`, \`--montecarlo-chunk\`, \`--max-countwords-bytes\`, \`--max-word-bytes\`,
+  \`--task-timeout\`, \`--static-cache-bytes\`, \`--montecarlo-chunk\`, \`--max-countwords-bytes\`, \`--max-word-bytes\`, \`--max-distinct-words\`,
   the engine limits, \`--compress\`, \`--compress-threshold\` and \`--log-level\`) on to its workers as flags, whether they came from flags
   or the environment. Its workers listen on \`127.0.0.1\`, ephemeral ports, and do not rate-limit
   (the dispatcher does, per client address); \`--keep-alive-timeout\` and

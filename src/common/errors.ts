@@ -32,7 +32,8 @@ export const ERRORS = Object.freeze({
   LENGTH_REQUIRED: { status: 411, meaning: 'The endpoint needs a body with Content-Length or chunked framing.' },
   PAYLOAD_TOO_LARGE: {
     status: 413,
-    meaning: 'The body is larger than the configured limit, or a /countwords word is longer than --max-word-bytes.',
+    meaning:
+      'The body is larger than the configured limit, or a /countwords text has a word longer than --max-word-bytes or more than --max-distinct-words distinct words.',
   },
   URI_TOO_LONG: { status: 414, meaning: 'The request-target is longer than --max-uri.' },
   RANGE_NOT_SATISFIABLE: { status: 416, meaning: 'The Range header selects no byte of the file.' },

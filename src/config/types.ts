@@ -75,6 +75,8 @@ export interface SharedJobConfig {
   readonly maxCountwordsBytes: number;
   /** Longest /countwords word in bytes; longer → 413. @default 1048576 (1MiB) */
   readonly maxWordBytes: number;
+  /** Most distinct /countwords words; more → 413. @default 1000000 */
+  readonly maxDistinctWords: number;
   /** @default 1000000 */
   readonly montecarloChunk: number;
 }

@@ -11,7 +11,8 @@
  * until the bytes without a cut show a word longer than `maxWordBytes` (see RUN_SLACK):
  * then push throws wordTooLong(), so memory stays under twice that whatever the input.
  */
-import { findCut, maxWordOption, RUN_SLACK, wordTooLong } from './word-chunker.js';
+import { findCut, maxWordOption, RUN_SLACK } from './word-chunker.js';
+import { wordTooLong } from './words.js';
 
 const EMPTY = new Uint8Array(0);
 

@@ -16,8 +16,8 @@
  * (413) before it grows further, which bounds a chunk's memory whatever the input.
  */
 
-import { httpError, type HttpError } from '../common/errors.js';
 import { CP_MASK, decode, INCOMPLETE } from './utf8.js';
+import { wordTooLong } from './words.js';
 import { isWordCodePoint } from './words-classes.js';
 
 /** A stream cutter; the dispatcher and the worker's stream helper depend on this shape only. */
@@ -43,11 +43,6 @@ export const WORD_CHUNKER_DEFAULTS = Object.freeze({ targetBytes: 1024 * 1024 })
 
 /** The bytes of a run between two cuts that are not its word: `’` before and after, and 3 of an unfinished sequence. */
 export const RUN_SLACK = 9;
-
-/** The 413 for a word longer than `maxWordBytes` (the worker's counter and both cutters throw it). */
-export function wordTooLong(maxWordBytes: number): HttpError {
-  return httpError('PAYLOAD_TOO_LARGE', `a word is longer than ${maxWordBytes} bytes (--max-word-bytes)`);
-}
 
 /** A maxWordBytes option checked: an integer ≥ 1, or Infinity (no limit) when absent. */
 export function maxWordOption(owner: string, value: number | undefined): number {

@@ -9,7 +9,7 @@
  * `toLowerCase()` and never normalised.
  */
 import { CP_MASK, decode, INCOMPLETE } from './utf8.js';
-import { wordTooLong } from './word-chunker.js';
+import { wordTooLong } from './words.js';
 import { isWordCodePoint } from './words-classes.js';
 import { FOLD, longKeyHash, SHORT_KEY, shortKeyHash, WordTable } from './words-table.js';
 import type { WordCounts } from './words.js';

@@ -4,6 +4,18 @@
  * words-counter.ts.
  */
 
+import { type HttpError, httpError } from '../common/errors.js';
+
+/** The 413 for a word longer than `maxWordBytes` (the worker's counter and both cutters throw it). */
+export function wordTooLong(maxWordBytes: number): HttpError {
+  return httpError('PAYLOAD_TOO_LARGE', `a word is longer than ${maxWordBytes} bytes (--max-word-bytes)`);
+}
+
+/** The 413 for a text of more than `maxDistinctWords` distinct words (worker and dispatcher). */
+export function tooManyWords(maxDistinctWords: number): HttpError {
+  return httpError('PAYLOAD_TOO_LARGE', `the text has more than ${maxDistinctWords} distinct words (--max-distinct-words)`);
+}
+
 /** Word → count. */
 export type WordCounts = Map<string, number>;
 

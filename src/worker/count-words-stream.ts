@@ -16,8 +16,8 @@
 import type { Readable } from 'node:stream';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { WordBatcher } from '../jobs/word-batcher.js';
-import { maxWordOption, wordTooLong } from '../jobs/word-chunker.js';
-import type { WordCounts } from '../jobs/words.js';
+import { maxWordOption } from '../jobs/word-chunker.js';
+import { tooManyWords, type WordCounts, wordTooLong } from '../jobs/words.js';
 import { WordTable } from '../jobs/words-table.js';
 import { type ComputePool, cancelled, positiveInt } from './compute-pool.js';
 import { type SessionMessage, type SessionReply, WORD_TOO_LONG } from './tasks/count-session.js';
@@ -35,6 +35,12 @@ export interface CountWordsStreamOptions {
   idleMs?: number;
   /** A longer word fails the count with wordTooLong() (413). @default Infinity */
   maxWordBytes?: number;
+  /**
+   * More distinct words fail the count with tooManyWords() (413). Checked as each session's
+   * counts are added, so the total table outgrows it by at most one session's sessionWords.
+   * @default Infinity
+   */
+  maxDistinctWords?: number;
   /** Stops reading and cancels the sessions. */
   signal?: AbortSignal;
 }
@@ -66,6 +72,7 @@ export async function countWordsStream(
   const maxWords = positiveInt('sessionWords', options.sessionWords ?? 256 * 1024, 1);
   const idleMs = positiveInt('idleMs', options.idleMs ?? 20, 0);
   const maxWordBytes = maxWordOption('countWordsStream', options.maxWordBytes);
+  const maxDistinct = options.maxDistinctWords ?? Number.POSITIVE_INFINITY;
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -132,7 +139,13 @@ export async function countWordsStream(
       // thread at most its two batches in hand; only the pool's task timeout stops a thread.
       .run('countwordsSession', { port: port2, maxWords, maxWordBytes }, { signal: s.unqueue.signal, transfer: [port2] })
       .then(
-        (counts) => total.addPacked(counts),
+        (counts) => {
+          total.addPacked(counts);
+          if (total.size > maxDistinct) {
+            failure ??= { err: tooManyWords(maxDistinct) };
+            stop.abort(failure.err);
+          }
+        },
         (err: unknown) => {
           failure ??= { err: err instanceof Error && err.message === WORD_TOO_LONG ? wordTooLong(maxWordBytes) : err };
           stop.abort(err);

@@ -66,6 +66,7 @@ const SHARED_KEYS = {
   rateLimitClients: true,
   maxCountwordsBytes: true,
   maxWordBytes: true,
+  maxDistinctWords: true,
   montecarloChunk: true,
 } as const;
 const TOKEN_KEYS = { clusterToken: true, clusterTokenFile: true } as const;
@@ -197,6 +198,7 @@ describe('defaults', () => {
     assert.equal(c.rateBurst, 10);
     assert.equal(c.maxCountwordsBytes, 4 * 1024 ** 3);
     assert.equal(c.maxWordBytes, 1024 ** 2);
+    assert.equal(c.maxDistinctWords, 1_000_000);
     assert.equal(c.montecarloChunk, 1_000_000);
     assert.equal(c.staticCacheBytes, 32 * 1024 ** 2);
     assert.deepEqual(c.register, []);
@@ -575,6 +577,7 @@ describe('workerChildArgv', () => {
       'dataDir',
       'maxCountwordsBytes',
       'maxWordBytes',
+      'maxDistinctWords',
       'montecarloChunk',
     ] as const) {
       if (key === 'host' || key === 'port' || key === 'keepAliveTimeout' || key === 'maxRequestsPerConnection') continue;

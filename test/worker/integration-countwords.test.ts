@@ -66,3 +66,17 @@ it('a word over --max-word-bytes gets 413 at the edge, and an endless word is re
   r = await post('still here');
   assert.equal(r.status, 200);
 });
+
+it('a text of more than --max-distinct-words distinct words gets 413; exactly that many are counted', async (t) => {
+  const w = await startWorker(['--threads', '1', '--log-level', 'warn', '--max-distinct-words', '5'], { context: t });
+  const post = (body: string) => call(`${w.url}/countwords`, { method: 'POST', body, timeoutMs: 60_000 });
+  // Five distinct once folded: "A" is "a".
+  let r = await post('a b c d e A');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { a: 2, b: 1, c: 1, d: 1, e: 1 });
+  r = await post('a b c d e f');
+  assert.equal(r.status, 413, r.text);
+  assert.equal(errorOf(r)?.message, 'the text has more than 5 distinct words (--max-distinct-words)');
+  r = await post('still fine');
+  assert.equal(r.status, 200);
+});

@@ -115,6 +115,17 @@ export const WORKER_OPTIONS = [
     help: 'Longest word (bytes of UTF-8) in a /countwords text; a longer one gets 413, so a text without separators cannot grow memory without bound.',
   },
   {
+    key: 'maxDistinctWords',
+    flag: 'max-distinct-words',
+    type: 'int',
+    default: 1_000_000,
+    min: 1,
+    max: 1_000_000_000,
+    group: 'limits',
+    commands: [...WORKERS, 'dispatcher'],
+    help: 'Most distinct words in a /countwords text; more gets 413. The answer holds every distinct word (≈ 350 bytes of worker memory each while it is built), so this bounds its memory.',
+  },
+  {
     key: 'montecarloChunk',
     flag: 'montecarlo-chunk',
     type: 'int',

@@ -6,7 +6,7 @@
  * chunks are pulled: a fast client is slowed by TCP backpressure, not buffered.
  */
 import { WordChunker, type Chunker } from '../../jobs/word-chunker.js';
-import { mergeInto, type WordCounts } from '../../jobs/words.js';
+import { mergeInto, tooManyWords, type WordCounts } from '../../jobs/words.js';
 import { upstreamRequest } from '../proxy/upstream-request.js';
 import type { Upstream } from '../upstreams/upstream.js';
 import { WorkerAnswerError, answerError } from './chunk-errors.js';
@@ -38,6 +38,8 @@ export interface CountwordsJobOptions {
   readonly chunkBytes: number;
   /** A longer word fails the job with 413 before its chunk grows further. @default Infinity */
   readonly maxWordBytes?: number;
+  /** More distinct words in the merged counts fail the job with 413. @default Infinity */
+  readonly maxDistinctWords?: number;
   /** Deadline of one chunk request (undici head/body timeouts). */
   readonly timeoutMs: number;
   readonly requestId?: string;
@@ -53,6 +55,7 @@ export function countwordsJob(o: CountwordsJobOptions): CountwordsJob {
     execute: (chunk, upstream, signal) => countChunk(upstream, chunk, signal, o),
     merge: (result) => {
       mergeInto(counts, result);
+      if (o.maxDistinctWords !== undefined && counts.size > o.maxDistinctWords) throw tooManyWords(o.maxDistinctWords);
     },
   };
 }

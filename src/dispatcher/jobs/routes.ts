@@ -99,6 +99,7 @@ async function countwords(
     input,
     chunkBytes: ctx.config.countwordsChunk,
     maxWordBytes: ctx.config.maxWordBytes,
+    maxDistinctWords: ctx.config.maxDistinctWords,
     timeoutMs: ctx.config.upstreamTimeout,
     requestId: req.id,
   });

@@ -64,7 +64,8 @@ async function montecarlo(ctx: WorkerContext, req: HttpRequest, res: HttpRespons
 
 async function countwords(ctx: WorkerContext, req: HttpRequest, res: HttpResponse, source: Readable): Promise<void> {
   const top = req.query.has('top') ? intParam(req, 'top', TOP_K) : undefined;
-  const counts = await countWordsStream(source, ctx.pool, { signal: req.signal, maxWordBytes: ctx.config.maxWordBytes });
+  const { maxWordBytes, maxDistinctWords } = ctx.config;
+  const counts = await countWordsStream(source, ctx.pool, { signal: req.signal, maxWordBytes, maxDistinctWords });
   if (top === undefined) await ctx.compression.send(req, res, 200, countsToJson(counts), JSON_TYPE);
   else await ctx.compression.json(req, res, 200, topK(counts, top));
 }

@@ -141,6 +141,18 @@ describe('POST /countwords', () => {
     assert.ok(sentOn <= 1, `${sentOn} chunks sent to workers`);
   });
 
+  test("more distinct words than the dispatcher's --max-distinct-words: 413 as the chunks are merged", async () => {
+    const few = await startJobsDispatcher(workers, ['--countwords-chunk', '4KiB', '--max-distinct-words', '1000']);
+    extra.push(few);
+    const words = (n: number): string => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+    let r = await call(`${few.url}/countwords?top=1`, { method: 'POST', body: `${words(1000)} ${words(1000)}` });
+    assert.equal(r.status, 200, r.text.slice(0, 300));
+    assert.equal((r.json as { unique_words: number }).unique_words, 1000);
+    r = await call(`${few.url}/countwords`, { method: 'POST', body: words(1001) });
+    assert.equal(r.status, 413, r.text.slice(0, 300));
+    assert.equal(errorOf(r)?.message, 'the text has more than 1000 distinct words (--max-distinct-words)');
+  });
+
   test('an empty body counts nothing', async () => {
     const r = await call(`${cluster.url}/countwords`, { method: 'POST', body: '' });
     assert.equal(r.status, 200);
