@@ -10,8 +10,8 @@
  * without them (CJK, Thai…) pays for a UTF-8 walk that follows the WHATWG decoder step by
  * step, so its cut positions are the positions a whole-stream decoder passes through.
  *
- * Between two cuts there is therefore at most one word, with an apostrophe either side
- * and an unfinished UTF-8 sequence at the end (RUN_SLACK bytes): a run longer than
+ * Between two cuts there is therefore at most one word, with apostrophes around it and
+ * perhaps an unfinished UTF-8 sequence (RUN_SLACK bytes in all): a run longer than
  * `maxWordBytes + RUN_SLACK` holds a word longer than `maxWordBytes`, and is refused
  * (413) before it grows further, which bounds a chunk's memory whatever the input.
  */
@@ -41,7 +41,10 @@ export interface WordChunkerOptions {
 
 export const WORD_CHUNKER_DEFAULTS = Object.freeze({ targetBytes: 1024 * 1024 });
 
-/** The bytes of a run between two cuts that are not its word: `’` before and after, and 3 of an unfinished sequence. */
+/**
+ * The bytes of a run between two cuts that are not its word: a `’` before it, and after it
+ * either the `’’` a cut follows or a `’` and 3 bytes of an unfinished sequence.
+ */
 export const RUN_SLACK = 9;
 
 /** A maxWordBytes option checked: an integer ≥ 1, or Infinity (no limit) when absent. */

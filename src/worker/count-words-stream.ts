@@ -72,7 +72,8 @@ export async function countWordsStream(
   const maxWords = positiveInt('sessionWords', options.sessionWords ?? 256 * 1024, 1);
   const idleMs = positiveInt('idleMs', options.idleMs ?? 20, 0);
   const maxWordBytes = maxWordOption('countWordsStream', options.maxWordBytes);
-  const maxDistinct = options.maxDistinctWords ?? Number.POSITIVE_INFINITY;
+  const maxDistinct =
+    options.maxDistinctWords === undefined ? Number.POSITIVE_INFINITY : positiveInt('maxDistinctWords', options.maxDistinctWords, 1);
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });

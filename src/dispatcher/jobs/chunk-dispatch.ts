@@ -88,7 +88,7 @@ export async function dispatchChunk<P, R>(
       const verdict = chunkVerdict(err, signal.aborted);
       if (verdict === 'aborted') throw signal.reason ?? err;
       if (verdict === 'fatal') {
-        // A worker's 413 is about the client's text (a word over its --max-word-bytes): the client's error too.
+        // A worker's 413 is about the client's text (a word or a vocabulary over its limits): the client's error too.
         const tooLarge = err instanceof WorkerAnswerError && err.status === 413;
         throw httpError(
           tooLarge ? 'PAYLOAD_TOO_LARGE' : 'BAD_GATEWAY',

@@ -97,7 +97,8 @@ export const jobRoutes: RouteGroup = (ctx): RouteDef[] => [
       await countwords(ctx, req, res, req.body);
     },
     doc: {
-      summary: 'Counts the words of the body (streamed; any size up to --max-countwords-bytes, words up to --max-word-bytes).',
+      summary:
+        'Counts the words of the body (streamed; any size up to --max-countwords-bytes, words up to --max-word-bytes, at most --max-distinct-words distinct).',
       params: { top: TOP_DOC },
       body: 'UTF-8 text, Content-Length or chunked',
     },
