@@ -205,9 +205,10 @@ export class WordChunker implements Chunker {
 
 /**
  * Where to cut `buf`: the last cut at or before `target` (the last ASCII one when there is
- * one there), else the first one after it (a word longer than the target); or, when `buf` holds none after `from` (a
- * decoder-initial position), -(r + 1), r being a decoder-initial position a later search of
- * the same bytes with more after them may start from.
+ * one there), else the first one after it (a word longer than the target); or, when `buf`
+ * holds none after `from` (a decoder-initial position), -(r + 1), r being a
+ * decoder-initial position a later search of the same bytes with more after them may start
+ * from.
  */
 export function findCut(buf: Uint8Array, from: number, target: number): number {
   // An ASCII separator ends a sequence wherever it is: searched backwards from the target.
