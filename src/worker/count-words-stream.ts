@@ -59,6 +59,8 @@ interface Session {
   started: boolean;
   /** Drops the session while it still waits in the pool's queue. */
   readonly unqueue: AbortController;
+  /** Its task has settled: the session is released once the last batch is handed back. */
+  settled: boolean;
 }
 
 export async function countWordsStream(
@@ -81,7 +83,12 @@ export async function countWordsStream(
   const total = new WordTable();
   /** Sessions whose task has not settled (ending ones included). */
   const live = new Set<Session>();
-  const running = new Set<Promise<void>>();
+  /**
+   * Sessions holding a thread or batch memory: released once their task has settled and their
+   * batches are back (the task's result travels apart from the acks and may overtake the last
+   * ones; a session started meanwhile would need memory beyond the bound above).
+   */
+  const running = new Set<Session>();
   let failure: { err: unknown } | undefined;
   let wake: (() => void) | undefined;
   const changed = (): void => {
@@ -116,9 +123,31 @@ export async function countWordsStream(
     s.port.postMessage({ end: true } satisfies SessionMessage);
   };
 
+  const release = (s: Session): void => {
+    if (!running.delete(s)) return;
+    s.port.close();
+    changed();
+  };
+  const allReleased = async (): Promise<void> => {
+    while (running.size > 0) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  };
+
   const start = (): Session => {
     const { port1, port2 } = new MessageChannel();
-    const s: Session = { port: port1, queued: 0, sent: 0, ending: false, idle: undefined, started: false, unqueue: new AbortController() };
+    const s: Session = {
+      port: port1,
+      queued: 0,
+      sent: 0,
+      ending: false,
+      idle: undefined,
+      started: false,
+      unqueue: new AbortController(),
+      settled: false,
+    };
     port1.on('message', (ack: SessionReply) => {
       if ('started' in ack) {
         s.started = true;
@@ -132,9 +161,10 @@ export async function countWordsStream(
       }
       if (ack.full) end(s);
       else if (s.queued === 0 && !s.ending) s.idle = setTimeout(() => end(s), idleMs);
+      if (s.settled && s.queued === 0) release(s);
       changed();
     });
-    const p: Promise<void> = pool
+    void pool
       // Aborted only while queued: stopping a running task ends its thread (piscina starts
       // another), so an upload given up ends its running sessions instead, which takes a
       // thread at most its two batches in hand; only the pool's task timeout stops a thread.
@@ -154,13 +184,13 @@ export async function countWordsStream(
       )
       .finally(() => {
         s.ending = true;
+        s.settled = true;
         clearTimeout(s.idle);
         live.delete(s);
-        port1.close();
-        running.delete(p);
-        changed();
+        // A failed task (a thread gone) may never hand its batches back.
+        if (s.queued === 0 || failure !== undefined) release(s);
       });
-    running.add(p);
+    running.add(s);
     live.add(s);
     return s;
   };
@@ -192,12 +222,12 @@ export async function countWordsStream(
     const last = batcher.end();
     if (last !== null) await dispatch(last);
     for (const s of live) end(s);
-    while (running.size > 0) await Promise.all(running);
+    await allReleased();
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (failure !== undefined || stop.signal.aborted) stop.abort();
     for (const s of live) end(s);
-    while (running.size > 0) await Promise.allSettled(running);
+    await allReleased();
   }
   if (failure !== undefined) throw failure.err;
   if (options.signal?.aborted) throw cancelled(options.signal.reason);
