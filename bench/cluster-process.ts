@@ -41,6 +41,8 @@ export class ClusterProcess {
   readonly allPids = new Set<number>();
   url = '';
   #waiters: Waiter[] = [];
+  /** Cluster-role lines by msg: count() runs inside waiters, once per line, so it must not scan. */
+  readonly #clusterMsgs = new Map<string, number>();
   readonly #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(args: readonly string[], options: ClusterProcessOptions) {
@@ -88,6 +90,8 @@ export class ClusterProcess {
 
   #record(line: LogLine): void {
     this.lines.push(line);
+    if (line.role === 'cluster' && typeof line.msg === 'string')
+      this.#clusterMsgs.set(line.msg, (this.#clusterMsgs.get(line.msg) ?? 0) + 1);
     if (line.role === 'cluster' && (line.msg === 'worker started' || line.msg === 'worker restarted')) {
       this.pids.set(String(line.id), Number(line.worker_pid));
       this.allPids.add(Number(line.worker_pid));
@@ -131,9 +135,9 @@ export class ClusterProcess {
     });
   }
 
-  /** Log lines with this msg. */
+  /** The cluster's own log lines with this msg. */
   count(msg: string): number {
-    return this.lines.filter((l) => l.msg === msg && l.role === 'cluster').length;
+    return this.#clusterMsgs.get(msg) ?? 0;
   }
 
   kill(signal: NodeJS.Signals): void {
