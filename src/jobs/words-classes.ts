@@ -69,6 +69,12 @@ function isAstralWord(cp: number): boolean {
   return hi >= 0 && cp < astral[2 * hi + 1];
 }
 
+/** The BMP's word characters, one bit per code point (bit `cp & 31` of word `cp >>> 5`). */
+export function bmpWordBits(): Uint32Array {
+  bmp ??= buildBmp();
+  return bmp;
+}
+
 /** Whether `cp` (a Unicode scalar value) is a letter, mark or number. */
 export function isWordCodePoint(cp: number): boolean {
   if (cp < 0x10000) {

@@ -15,8 +15,8 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { HttpError } from '../../common/errors.js';
-import { countWordsInto } from '../../jobs/words-counter.js';
-import { type PackedCounts, WordTable } from '../../jobs/words-table.js';
+import type { PackedCounts } from '../../jobs/words-table.js';
+import { WasmWordTable } from '../../jobs/words-wasm.js';
 
 export interface SessionArgs {
   readonly port: MessagePort;
@@ -32,10 +32,10 @@ export type SessionReply = { readonly started: true } | { readonly data: Uint8Ar
 
 /**
  * One table per thread, emptied for each session: a thread runs one task at a time, and a
- * table grown anew per session would leave megabytes of outgrown arrays that the thread's
- * collector, seeing almost no heap allocation, frees late (≈ 25 MB held per thread).
+ * table made anew per session would leave megabytes of outgrown memory that the thread's
+ * collector, seeing almost no heap allocation, frees late.
  */
-let table: WordTable | undefined;
+let table: WasmWordTable | undefined;
 
 /**
  * The message the session's task fails with when a batch held a word over `maxWordBytes`.
@@ -45,7 +45,7 @@ let table: WordTable | undefined;
 export const WORD_TOO_LONG = 'count-session: a word is longer than maxWordBytes';
 
 export function countSession({ port, maxWords, maxWordBytes }: SessionArgs): Promise<PackedCounts> {
-  table ??= new WordTable();
+  table ??= new WasmWordTable();
   table.reset();
   const counts = table;
   port.postMessage({ started: true } satisfies SessionReply);
@@ -55,7 +55,7 @@ export function countSession({ port, maxWords, maxWordBytes }: SessionArgs): Pro
       if ('data' in m) {
         try {
           // After a refused word the upload is lost: later batches are only handed back.
-          if (!tooLong) countWordsInto(m.data, counts, maxWordBytes);
+          if (!tooLong) counts.count(m.data, maxWordBytes);
         } catch (err) {
           if (!(err instanceof HttpError)) throw err;
           tooLong = true;

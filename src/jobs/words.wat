@@ -1,0 +1,355 @@
+;; The word counter of words-counter.ts (scan) and words-table.ts (WordTable) for compute
+;; threads, in WebAssembly: the same rule (SPEC §4), the same UTF-8 decoding, the same keys,
+;; hashes and packed output, so words-wasm.ts packs what WordTable.pack() would. Byte loops
+;; here run without the typed-array checks of JavaScript; test/jobs/words-wasm.test.ts holds
+;; it to the JavaScript counter and the regex reference.
+;;
+;; Memory: FOLDED (ASCII letters and digits to their folded byte, else 0) at 0, FOLD at 256,
+;; the BMP word-character bitset at 1024 (filled by the host), the input at INPUT (16 KiB),
+;; then, from $base, the table's regions, bump-allocated from $top and given back all at
+;; once by reset(): slots (16 bytes: hash, entry + 1, lo, hi), entries (24 bytes: key
+;; offset in the arena, length, hash, wide, count as f64) and the arena (each key's folded
+;; bytes and a space).
+(module
+  (import "host" "isAstralWord" (func $isAstralWord (param i32) (result i32)))
+  (memory (export "memory") 32)
+
+  (global $base (mut i32) (i32.const 0))
+  (global $top (mut i32) (i32.const 0))
+  (global $slots (mut i32) (i32.const 0))
+  (global $slotCap (mut i32) (i32.const 0))
+  (global $ents (mut i32) (i32.const 0))
+  (global $entCap (mut i32) (i32.const 0))
+  (global $size (mut i32) (i32.const 0))
+  (global $arena (mut i32) (i32.const 0))
+  (global $arenaCap (mut i32) (i32.const 0))
+  (global $used (mut i32) (i32.const 0))
+
+  (func (export "size") (result i32) (global.get $size))
+  (func (export "used") (result i32) (global.get $used))
+  (func (export "arena") (result i32) (global.get $arena))
+  (func (export "entries") (result i32) (global.get $ents))
+
+  ;; `bytes` at the top of the regions, growing the memory as needed (a trap when it cannot).
+  (func $alloc (param $bytes i32) (result i32)
+    (local $p i32) (local $end i32) (local $have i32)
+    (local.set $p (i32.and (i32.add (global.get $top) (i32.const 15)) (i32.const -16)))
+    (local.set $end (i32.add (local.get $p) (local.get $bytes)))
+    (if (i32.lt_u (local.get $end) (local.get $p)) (then (unreachable)))
+    (local.set $have (i32.shl (memory.size) (i32.const 16)))
+    (if (i32.gt_u (local.get $end) (local.get $have))
+      (then
+        (if (i32.eq
+              (memory.grow (i32.shr_u (i32.add (i32.sub (local.get $end) (local.get $have)) (i32.const 0xffff)) (i32.const 16)))
+              (i32.const -1))
+          (then (unreachable)))))
+    (global.set $top (local.get $end))
+    (local.get $p))
+
+  ;; Where an input of `n` bytes goes: the fixed input region when it fits, else the top
+  ;; (the space is then held until reset()).
+  (func (export "input") (param $n i32) (result i32)
+    (if (result i32) (i32.le_u (local.get $n) (i32.sub (global.get $base) (i32.const 16384)))
+      (then (i32.const 16384))
+      (else (call $alloc (local.get $n)))))
+
+  ;; Sets the input region's size and empties the table.
+  (func (export "init") (param $inputBytes i32)
+    (global.set $base (i32.and (i32.add (i32.add (i32.const 16384) (local.get $inputBytes)) (i32.const 15)) (i32.const -16)))
+    (call $reset))
+
+  (func $reset (export "reset")
+    (global.set $top (global.get $base))
+    (global.set $slotCap (i32.const 1024))
+    (global.set $slots (call $alloc (i32.const 16384)))
+    (memory.fill (global.get $slots) (i32.const 0) (i32.const 16384))
+    (global.set $entCap (i32.const 512))
+    (global.set $ents (call $alloc (i32.const 12288)))
+    (global.set $arenaCap (i32.const 16384))
+    (global.set $arena (call $alloc (i32.const 16384)))
+    (global.set $size (i32.const 0))
+    (global.set $used (i32.const 0)))
+
+  (func $mix (param $h i32) (result i32)
+    (local.set $h (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))))
+    (local.set $h (i32.mul (local.get $h) (i32.const 0x45d9f3b)))
+    (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))))
+
+  (func $shortKeyHash (param $lo i32) (param $hi i32) (result i32)
+    (i32.xor
+      (i32.mul (i32.xor (local.get $lo) (i32.shr_u (local.get $lo) (i32.const 15))) (i32.const 0x9e3779b1))
+      (i32.mul (i32.xor (local.get $hi) (i32.shr_u (local.get $hi) (i32.const 13))) (i32.const 0x85ebca6b))))
+
+  ;; FNV-1a over the folded bytes [start, end).
+  (func $longKeyHash (param $start i32) (param $end i32) (result i32)
+    (local $h i32)
+    (local.set $h (i32.const 0x811c9dc5))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $start) (local.get $end)))
+        (local.set $h (i32.mul
+          (i32.xor (local.get $h) (i32.load8_u offset=256 (i32.load8_u (local.get $start))))
+          (i32.const 0x01000193)))
+        (local.set $start (i32.add (local.get $start) (i32.const 1)))
+        (br $next)))
+    (local.get $h))
+
+  ;; Whether entry `e`'s key is the word [start, end).
+  (func $equals (param $e i32) (param $start i32) (param $end i32) (result i32)
+    (local $at i32) (local $k i32)
+    (local.set $at (i32.add (global.get $ents) (i32.mul (local.get $e) (i32.const 24))))
+    (if (i32.ne (i32.load offset=4 (local.get $at)) (i32.sub (local.get $end) (local.get $start)))
+      (then (return (i32.const 0))))
+    (local.set $k (i32.add (global.get $arena) (i32.load (local.get $at))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $start) (local.get $end)))
+        (if (i32.ne (i32.load8_u (local.get $k)) (i32.load8_u offset=256 (i32.load8_u (local.get $start))))
+          (then (return (i32.const 0))))
+        (local.set $start (i32.add (local.get $start) (i32.const 1)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $next)))
+    (i32.const 1))
+
+  ;; Copies the folded key and a space into the arena; returns its offset there.
+  (func $store (param $start i32) (param $len i32) (result i32)
+    (local $cap i32) (local $bigger i32) (local $at i32) (local $j i32)
+    (if (i32.gt_u (i32.add (i32.add (global.get $used) (local.get $len)) (i32.const 1)) (global.get $arenaCap))
+      (then
+        (local.set $cap (i32.shl (global.get $arenaCap) (i32.const 1)))
+        (if (i32.lt_u (local.get $cap) (i32.add (i32.add (global.get $used) (local.get $len)) (i32.const 1)))
+          (then (local.set $cap (i32.add (i32.add (global.get $used) (local.get $len)) (i32.const 1)))))
+        (local.set $bigger (call $alloc (local.get $cap)))
+        (memory.copy (local.get $bigger) (global.get $arena) (global.get $used))
+        (global.set $arena (local.get $bigger))
+        (global.set $arenaCap (local.get $cap))))
+    (local.set $at (i32.add (global.get $arena) (global.get $used)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $len)))
+        (i32.store8 (i32.add (local.get $at) (local.get $j))
+          (i32.load8_u offset=256 (i32.load8_u (i32.add (local.get $start) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next)))
+    (i32.store8 (i32.add (local.get $at) (local.get $len)) (i32.const 0x20))
+    (global.set $used (i32.add (i32.add (global.get $used) (local.get $len)) (i32.const 1)))
+    (i32.sub (local.get $at) (global.get $arena)))
+
+  (func $rehash (param $cap i32)
+    (local $old i32) (local $oldEnd i32) (local $new i32) (local $mask i32) (local $slot i32) (local $to i32)
+    (local.set $old (global.get $slots))
+    (local.set $oldEnd (i32.add (local.get $old) (i32.shl (global.get $slotCap) (i32.const 4))))
+    (local.set $new (call $alloc (i32.shl (local.get $cap) (i32.const 4))))
+    (memory.fill (local.get $new) (i32.const 0) (i32.shl (local.get $cap) (i32.const 4)))
+    (local.set $mask (i32.sub (local.get $cap) (i32.const 1)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $old) (local.get $oldEnd)))
+        (if (i32.load offset=4 (local.get $old))
+          (then
+            (local.set $slot (i32.and (call $mix (i32.load (local.get $old))) (local.get $mask)))
+            (block $free
+              (loop $probe
+                (local.set $to (i32.add (local.get $new) (i32.shl (local.get $slot) (i32.const 4))))
+                (br_if $free (i32.eqz (i32.load offset=4 (local.get $to))))
+                (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (local.get $mask)))
+                (br $probe)))
+            (memory.copy (local.get $to) (local.get $old) (i32.const 16))))
+        (local.set $old (i32.add (local.get $old) (i32.const 16)))
+        (br $next)))
+    (global.set $slots (local.get $new))
+    (global.set $slotCap (local.get $cap)))
+
+  (func $insert (param $slotAt i32) (param $start i32) (param $end i32) (param $hash i32) (param $lo i32) (param $hi i32)
+    (local $k i32) (local $bigger i32) (local $at i32) (local $wide i32) (local $j i32)
+    (local.set $k (global.get $size))
+    (if (i32.eq (local.get $k) (global.get $entCap))
+      (then
+        (local.set $bigger (call $alloc (i32.mul (global.get $entCap) (i32.const 48))))
+        (memory.copy (local.get $bigger) (global.get $ents) (i32.mul (global.get $entCap) (i32.const 24)))
+        (global.set $ents (local.get $bigger))
+        (global.set $entCap (i32.shl (global.get $entCap) (i32.const 1)))))
+    (local.set $at (i32.add (global.get $ents) (i32.mul (local.get $k) (i32.const 24))))
+    (i32.store (local.get $at) (call $store (local.get $start) (i32.sub (local.get $end) (local.get $start))))
+    (i32.store offset=4 (local.get $at) (i32.sub (local.get $end) (local.get $start)))
+    (i32.store offset=8 (local.get $at) (local.get $hash))
+    (local.set $j (local.get $start))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $end)))
+        (if (i32.ge_u (i32.load8_u (local.get $j)) (i32.const 0x80)) (then (local.set $wide (i32.const 1))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next)))
+    (i32.store offset=12 (local.get $at) (local.get $wide))
+    (f64.store offset=16 (local.get $at) (f64.const 1))
+    (i32.store (local.get $slotAt) (local.get $hash))
+    (i32.store offset=4 (local.get $slotAt) (i32.add (local.get $k) (i32.const 1)))
+    (i32.store offset=8 (local.get $slotAt) (local.get $lo))
+    (i32.store offset=12 (local.get $slotAt) (local.get $hi))
+    (global.set $size (i32.add (local.get $k) (i32.const 1)))
+    ;; At most half full; then twice the slots.
+    (if (i32.gt_u (i32.shl (global.get $size) (i32.const 1)) (global.get $slotCap))
+      (then (call $rehash (i32.shl (global.get $slotCap) (i32.const 1))))))
+
+  ;; Counts one occurrence of the word [start, end); `lo`/`hi` are a short key's packed
+  ;; bytes (0, 0 for a longer key).
+  (func $add (param $start i32) (param $end i32) (param $hash i32) (param $lo i32) (param $hi i32)
+    (local $mask i32) (local $slot i32) (local $at i32) (local $e i32)
+    (local.set $mask (i32.sub (global.get $slotCap) (i32.const 1)))
+    (local.set $slot (i32.and (call $mix (local.get $hash)) (local.get $mask)))
+    (loop $probe
+      (local.set $at (i32.add (global.get $slots) (i32.shl (local.get $slot) (i32.const 4))))
+      (local.set $e (i32.load offset=4 (local.get $at)))
+      (if (i32.eqz (local.get $e))
+        (then
+          (call $insert (local.get $at) (local.get $start) (local.get $end) (local.get $hash) (local.get $lo) (local.get $hi))
+          (return)))
+      (if (i32.eq (i32.load (local.get $at)) (local.get $hash))
+        (then
+          (if (if (result i32) (local.get $lo)
+                (then (i32.and
+                  (i32.eq (i32.load offset=8 (local.get $at)) (local.get $lo))
+                  (i32.eq (i32.load offset=12 (local.get $at)) (local.get $hi))))
+                (else (call $equals (i32.sub (local.get $e) (i32.const 1)) (local.get $start) (local.get $end))))
+            (then
+              (local.set $at (i32.add (global.get $ents) (i32.mul (i32.sub (local.get $e) (i32.const 1)) (i32.const 24))))
+              (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 1)))
+              (return)))))
+      (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (local.get $mask)))
+      (br $probe)))
+
+  ;; utf8.ts decode(): `(length << 24) | cp`, minus the bytes that make one U+FFFD, or -16
+  ;; (INCOMPLETE) when the input ends inside a sequence valid so far. `i` holds a byte >= 0x80.
+  (func $decode (param $i i32) (param $n i32) (result i32)
+    (local $b i32) (local $need i32) (local $cp i32) (local $lo i32) (local $hi i32) (local $p i32) (local $c i32)
+    (local.set $b (i32.load8_u (local.get $i)))
+    (local.set $lo (i32.const 0x80))
+    (local.set $hi (i32.const 0xbf))
+    (if (i32.and (i32.ge_u (local.get $b) (i32.const 0xc2)) (i32.le_u (local.get $b) (i32.const 0xdf)))
+      (then
+        (local.set $need (i32.const 1))
+        (local.set $cp (i32.and (local.get $b) (i32.const 0x1f))))
+      (else (if (i32.and (i32.ge_u (local.get $b) (i32.const 0xe0)) (i32.le_u (local.get $b) (i32.const 0xef)))
+        (then
+          (local.set $need (i32.const 2))
+          (local.set $cp (i32.and (local.get $b) (i32.const 0x0f)))
+          (if (i32.eq (local.get $b) (i32.const 0xe0)) (then (local.set $lo (i32.const 0xa0))))
+          (if (i32.eq (local.get $b) (i32.const 0xed)) (then (local.set $hi (i32.const 0x9f)))))
+        (else (if (i32.and (i32.ge_u (local.get $b) (i32.const 0xf0)) (i32.le_u (local.get $b) (i32.const 0xf4)))
+          (then
+            (local.set $need (i32.const 3))
+            (local.set $cp (i32.and (local.get $b) (i32.const 0x07)))
+            (if (i32.eq (local.get $b) (i32.const 0xf0)) (then (local.set $lo (i32.const 0x90))))
+            (if (i32.eq (local.get $b) (i32.const 0xf4)) (then (local.set $hi (i32.const 0x8f)))))
+          (else (return (i32.const -1))))))))
+    (local.set $p (i32.add (local.get $i) (i32.const 1)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $need)))
+        (if (i32.ge_u (local.get $p) (local.get $n)) (then (return (i32.const -16))))
+        (local.set $c (i32.load8_u (local.get $p)))
+        (if (i32.or (i32.lt_u (local.get $c) (local.get $lo)) (i32.gt_u (local.get $c) (local.get $hi)))
+          (then (return (i32.sub (local.get $i) (local.get $p)))))
+        (local.set $cp (i32.or (i32.shl (local.get $cp) (i32.const 6)) (i32.and (local.get $c) (i32.const 0x3f))))
+        (local.set $lo (i32.const 0x80))
+        (local.set $hi (i32.const 0xbf))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (local.set $need (i32.sub (local.get $need) (i32.const 1)))
+        (br $next)))
+    (i32.or (i32.shl (i32.sub (local.get $p) (local.get $i)) (i32.const 24)) (local.get $cp)))
+
+  (func $isWord (param $cp i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $cp) (i32.const 0x10000))
+      (then (i32.and
+        (i32.shr_u (i32.load8_u offset=1024 (i32.shr_u (local.get $cp) (i32.const 3))) (i32.and (local.get $cp) (i32.const 7)))
+        (i32.const 1)))
+      (else (call $isAstralWord (local.get $cp)))))
+
+  ;; Whether a word character starts at `j` (the input ends at `n`: no).
+  (func $wordAt (param $j i32) (param $n i32) (result i32)
+    (local $b i32) (local $d i32)
+    (if (i32.ge_u (local.get $j) (local.get $n)) (then (return (i32.const 0))))
+    (local.set $b (i32.load8_u (local.get $j)))
+    (if (i32.lt_u (local.get $b) (i32.const 0x80)) (then (return (i32.ne (i32.load8_u (local.get $b)) (i32.const 0)))))
+    (local.set $d (call $decode (local.get $j) (local.get $n)))
+    (if (i32.le_s (local.get $d) (i32.const 0)) (then (return (i32.const 0))))
+    (call $isWord (i32.and (local.get $d) (i32.const 0x1fffff))))
+
+  ;; Counts the words of the complete text [i, n). Returns 0, or 1 when a word is longer
+  ;; than `maxWord` bytes (the words before it are counted).
+  (func (export "scan") (param $i i32) (param $n i32) (param $maxWord i32) (result i32)
+    (local $b i32) (local $d i32) (local $start i32) (local $lo i32) (local $hi i32)
+    (local $c i32) (local $f i32) (local $len i32) (local $k i32)
+    (block $finished
+      (loop $between
+        (br_if $finished (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $b (i32.load8_u (local.get $i)))
+        (if (i32.lt_u (local.get $b) (i32.const 0x80))
+          (then
+            (if (i32.eqz (i32.load8_u (local.get $b)))
+              (then
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $between))))
+          (else
+            (local.set $d (call $decode (local.get $i) (local.get $n)))
+            ;; A sequence cut off by the end of the input is one U+FFFD: a separator.
+            (br_if $finished (i32.eq (local.get $d) (i32.const -16)))
+            (if (i32.lt_s (local.get $d) (i32.const 0))
+              (then
+                (local.set $i (i32.sub (local.get $i) (local.get $d)))
+                (br $between)))
+            (if (i32.eqz (call $isWord (i32.and (local.get $d) (i32.const 0x1fffff))))
+              (then
+                (local.set $i (i32.add (local.get $i) (i32.shr_u (local.get $d) (i32.const 24))))
+                (br $between)))))
+        (local.set $start (local.get $i))
+        (local.set $lo (i32.const 0))
+        (local.set $hi (i32.const 0))
+        (block $wordEnd
+          (loop $inWord
+            (br_if $wordEnd (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $c (i32.load8_u (local.get $i)))
+            (local.set $f (i32.load8_u (local.get $c)))
+            (if (local.get $f)
+              (then
+                (local.set $hi (i32.or (i32.shl (local.get $hi) (i32.const 8)) (i32.shr_u (local.get $lo) (i32.const 24))))
+                (local.set $lo (i32.or (i32.shl (local.get $lo) (i32.const 8)) (local.get $f)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $inWord)))
+            (block $apostrophe
+              (if (i32.lt_u (local.get $c) (i32.const 0x80))
+                (then
+                  (br_if $wordEnd (i32.ne (local.get $c) (i32.const 0x27)))
+                  (local.set $len (i32.const 1))
+                  (br $apostrophe)))
+              (local.set $d (call $decode (local.get $i) (local.get $n)))
+              (br_if $wordEnd (i32.lt_s (local.get $d) (i32.const 0)))
+              (local.set $len (i32.shr_u (local.get $d) (i32.const 24)))
+              (if (i32.eqz (call $isWord (i32.and (local.get $d) (i32.const 0x1fffff))))
+                (then
+                  (br_if $wordEnd (i32.ne (i32.and (local.get $d) (i32.const 0x1fffff)) (i32.const 0x2019)))
+                  (br $apostrophe)))
+              ;; A non-ASCII word character: its bytes join the key as they are.
+              (local.set $k (i32.add (local.get $i) (local.get $len)))
+              (loop $roll
+                (local.set $hi (i32.or (i32.shl (local.get $hi) (i32.const 8)) (i32.shr_u (local.get $lo) (i32.const 24))))
+                (local.set $lo (i32.or (i32.shl (local.get $lo) (i32.const 8)) (i32.load8_u (local.get $i))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br_if $roll (i32.lt_u (local.get $i) (local.get $k))))
+              (br $inWord))
+            ;; An apostrophe: part of the word only when a word character follows it.
+            (br_if $wordEnd (i32.eqz (call $wordAt (i32.add (local.get $i) (local.get $len)) (local.get $n))))
+            (local.set $k (i32.add (local.get $i) (local.get $len)))
+            (loop $rollApostrophe
+              (local.set $hi (i32.or (i32.shl (local.get $hi) (i32.const 8)) (i32.shr_u (local.get $lo) (i32.const 24))))
+              (local.set $lo (i32.or (i32.shl (local.get $lo) (i32.const 8)) (i32.load8_u (local.get $i))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $rollApostrophe (i32.lt_u (local.get $i) (local.get $k))))
+            (br $inWord)))
+        (if (i32.gt_u (i32.sub (local.get $i) (local.get $start)) (local.get $maxWord)) (then (return (i32.const 1))))
+        (if (i32.le_u (i32.sub (local.get $i) (local.get $start)) (i32.const 8))
+          (then (call $add (local.get $start) (local.get $i) (call $shortKeyHash (local.get $lo) (local.get $hi)) (local.get $lo) (local.get $hi)))
+          (else (call $add (local.get $start) (local.get $i) (call $longKeyHash (local.get $start) (local.get $i)) (i32.const 0) (i32.const 0))))
+        (br $between)))
+    (i32.const 0))
+)
