@@ -15,6 +15,7 @@
  */
 import type { Readable } from 'node:stream';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { YoungGcPacer } from '../common/young-gc.js';
 import { WordBatcher } from '../jobs/word-batcher.js';
 import { maxWordOption } from '../jobs/word-chunker.js';
 import { tooManyWords, type WordCounts, wordTooLong } from '../jobs/words.js';
@@ -44,6 +45,9 @@ export interface CountWordsStreamOptions {
   /** Stops reading and cancels the sessions. */
   signal?: AbortSignal;
 }
+
+/** Body bytes between scavenges that free the socket's dead read buffers (common/young-gc.ts). */
+const SCAVENGE_EVERY = 8 * 1024 * 1024;
 
 /** Batches sent to a session ahead of its counting: its thread never waits for the next one. */
 const SESSION_DEPTH = 2;
@@ -214,9 +218,11 @@ export async function countWordsStream(
     }
   };
 
+  const pacer = new YoungGcPacer(SCAVENGE_EVERY);
   try {
     for await (const piece of body as AsyncIterable<Uint8Array>) {
       if (failure !== undefined || stop.signal.aborted) break;
+      pacer.add(piece.length);
       for (const batch of batcher.push(piece)) await dispatch(batch);
     }
     const last = batcher.end();
