@@ -142,10 +142,12 @@ export class WordChunker implements Chunker {
       return out;
     }
     let buf = this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, this.#length);
+    let oneRun = false;
     while (buf.length >= this.#target) {
       const cut = findCut(buf, this.#scanned, this.#target);
       if (cut < 0) {
         this.#scanned = -cut - 1;
+        oneRun = true;
         break;
       }
       // Past the target, the chunk is one run (a long word that one piece brought whole).
@@ -161,6 +163,9 @@ export class WordChunker implements Chunker {
       this.#checkRun();
     } else {
       this.#undecided = EMPTY;
+      // No cut, though the scan stopped short of the target at an unfinished sequence: the
+      // pending bytes are still one run, and may already be too long a one.
+      if (oneRun) this.#checkRun();
     }
     return out;
   }

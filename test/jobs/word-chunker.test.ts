@@ -214,6 +214,17 @@ test('a run without a cut past maxWordBytes + RUN_SLACK is refused, in pieces or
   }
 });
 
+test('a run that ends in an unfinished sequence just short of the target is still held to the limit', () => {
+  // 'a𝔘aΣ' (8 bytes, one word) and the first 3 bytes of 😀: the scan stops at the unfinished
+  // sequence, one byte before the target of 9, so no cut was found and none was looked past.
+  const text = Buffer.from([0x61, 0xf0, 0x9d, 0x94, 0x98, 0x61, 0xce, 0xa3, 0xf0, 0x9f, 0x98]);
+  assert.throws(() => new WordChunker({ targetBytes: 9, maxWordBytes: 1 }).push(text), tooLong);
+  // Within the limit, the run waits for more bytes (the sequence may end the word).
+  const chunker = new WordChunker({ targetBytes: 9, maxWordBytes: 8 });
+  assert.deepEqual(chunker.push(text), []);
+  assert.equal(chunker.end()?.length, 11);
+});
+
 test('the counter refuses a word of maxWordBytes + 1 bytes, ASCII or not, and counts one of maxWordBytes', () => {
   for (const [word, max] of [
     ['x'.repeat(20), 20],
