@@ -37,10 +37,14 @@ export class ResponseBody extends Readable {
     callback(err);
   }
 
-  async text(): Promise<string> {
+  async bytes(): Promise<Buffer> {
     const parts: Buffer[] = [];
     for await (const chunk of this) parts.push(chunk as Buffer);
-    return Buffer.concat(parts).toString('utf8');
+    return Buffer.concat(parts);
+  }
+
+  async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8');
   }
 
   async json(): Promise<unknown> {

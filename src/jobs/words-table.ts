@@ -121,6 +121,50 @@ export class WordTable {
   }
 
   /**
+   * Counts `count` occurrences of the key `buf[start, end)` (any bytes but the space; ASCII
+   * letters are folded as they are stored).
+   */
+  addKey(buf: Uint8Array, start: number, end: number, count: number): void {
+    if (end - start > SHORT_KEY) {
+      this.add(buf, start, end, longKeyHash(buf, start, end), 0, 0, count);
+      return;
+    }
+    let lo = 0;
+    let hi = 0;
+    for (let j = start; j < end; j++) {
+      hi = (hi << 8) | (lo >>> 24);
+      lo = (lo << 8) | FOLD[buf[j]];
+    }
+    this.add(buf, start, end, shortKeyHash(lo, hi), lo, hi, count);
+  }
+
+  /**
+   * The counts as `word count\n` lines (word-lines.ts), words lower-cased; a word may come
+   * twice when two keys lower-case alike (`CAFÉ`, `café`): a reader adds them up.
+   */
+  lines(): Buffer {
+    let out = Buffer.allocUnsafe(this.#used + this.#size * 18 + 64);
+    let at = 0;
+    const arena = this.#arena;
+    for (let k = 0; k < this.#size; k++) {
+      const start = this.#entries[k * STRIDE + START];
+      const len = this.#entries[k * STRIDE + LENGTH];
+      // Lower-casing may lengthen a word (İ: 2 bytes, i̇: 3): room for three times its bytes.
+      if (at + 3 * len + 18 > out.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, at + 3 * len + 18));
+        out.copy(bigger, 0, 0, at);
+        out = bigger;
+      }
+      if (this.#entries[k * STRIDE + WIDE] === 1) at += out.write(arena.toString('utf8', start, start + len).toLowerCase(), at);
+      else at += arena.copy(out, at, start, start + len);
+      out[at++] = 0x20;
+      at += out.write(String(this.#counts[k]), at, 'latin1');
+      out[at++] = 0x0a;
+    }
+    return out.subarray(0, at);
+  }
+
+  /**
    * The counts as bytes (a copy: the table is reused). Keys are not lower-cased here: the
    * receiving table's toMap() does it once per distinct word of the whole text.
    */

@@ -67,11 +67,21 @@ interface Session {
   settled: boolean;
 }
 
+/** The words of a streamed body, word → count. */
 export async function countWordsStream(
   body: AsyncIterable<Uint8Array> | Readable,
   pool: ComputePool,
   options: CountWordsStreamOptions = {},
 ): Promise<WordCounts> {
+  return (await countWordsTable(body, pool, options)).toMap();
+}
+
+/** The words of a streamed body, as the table they were added up in (for WordTable.lines()). */
+export async function countWordsTable(
+  body: AsyncIterable<Uint8Array> | Readable,
+  pool: ComputePool,
+  options: CountWordsStreamOptions = {},
+): Promise<WordTable> {
   const batchBytes = positiveInt('batchBytes', options.batchBytes ?? 1024 * 1024, 1);
   const limit = positiveInt('maxInFlight', options.maxInFlight ?? pool.stats().threads, 1);
   const sessionBatches = positiveInt('sessionBatches', options.sessionBatches ?? 32, 1);
@@ -237,5 +247,5 @@ export async function countWordsStream(
   }
   if (failure !== undefined) throw failure.err;
   if (options.signal?.aborted) throw cancelled(options.signal.reason);
-  return total.toMap();
+  return total;
 }

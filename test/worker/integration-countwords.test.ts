@@ -81,3 +81,22 @@ it('a text of more than --max-distinct-words distinct words gets 413; exactly th
   r = await post('still fine');
   assert.equal(r.status, 200);
 });
+
+it('asked for word-count lines (as the dispatcher asks), a worker answers them; otherwise JSON', async (t) => {
+  const w = await startWorker(['--threads', '1', '--log-level', 'warn'], { context: t });
+  const body = "The the CAFÉ café don't x x x";
+  const lines = await call(`${w.url}/countwords`, {
+    method: 'POST',
+    body,
+    headers: { accept: 'application/vnd.dhttp.word-counts, application/json;q=0.5' },
+  });
+  assert.equal(lines.status, 200, lines.text);
+  assert.equal(lines.headers['content-type'], 'application/vnd.dhttp.word-counts');
+  assert.deepEqual(lines.text.split('\n').sort(), ['', 'café 1', 'café 1', "don't 1", 'the 2', 'x 3']);
+  const json = await call(`${w.url}/countwords`, { method: 'POST', body, headers: { accept: 'application/json' } });
+  assert.match(json.headers['content-type'] ?? '', /^application\/json/);
+  assert.deepEqual(json.json, { café: 2, "don't": 1, the: 2, x: 3 });
+  // ?top=K keeps its JSON shape whatever the Accept header says.
+  const top = await call(`${w.url}/countwords?top=1`, { method: 'POST', body, headers: { accept: 'application/vnd.dhttp.word-counts' } });
+  assert.match(top.headers['content-type'] ?? '', /^application\/json/);
+});

@@ -6,7 +6,9 @@
  * chunks are pulled: a fast client is slowed by TCP backpressure, not buffered.
  */
 import { WordChunker, type Chunker } from '../../jobs/word-chunker.js';
-import { mergeInto, tooManyWords, type WordCounts } from '../../jobs/words.js';
+import { addWordLines, parseWordLines, WORD_LINES_TYPE, type WordLines } from '../../jobs/word-lines.js';
+import { tooManyWords, type WordCounts } from '../../jobs/words.js';
+import { WordTable } from '../../jobs/words-table.js';
 import { upstreamRequest } from '../proxy/upstream-request.js';
 import type { Upstream } from '../upstreams/upstream.js';
 import { WorkerAnswerError, answerError } from './chunk-errors.js';
@@ -23,11 +25,11 @@ function maxAnswerBytes(n: number): number {
   return 4 * n + 64 * 1024;
 }
 
-/** A worker's answer for one chunk: word → count, already checked. */
-type ChunkCounts = Readonly<Record<string, number>>;
+/** A worker's answer for one chunk, already checked. */
+type ChunkCounts = WordLines;
 
 export interface CountwordsJob extends JobDefinition<Buffer, ChunkCounts> {
-  /** The merged counts (complete once the runner resolved). */
+  /** The merged counts; read once the runner resolved (the first read makes the map). */
   readonly counts: WordCounts;
 }
 
@@ -48,14 +50,21 @@ export interface CountwordsJobOptions {
 }
 
 export function countwordsJob(o: CountwordsJobOptions): CountwordsJob {
-  const counts: WordCounts = new Map();
+  // Added up by their bytes, as a worker adds up its threads' counts: a string per word only
+  // once, for the answer.
+  const table = new WordTable();
+  let counts: WordCounts | undefined;
   return {
-    counts,
+    get counts(): WordCounts {
+      counts ??= table.toMap();
+      return counts;
+    },
     chunks: byteChunks(o.input, o.chunker ?? new WordChunker({ targetBytes: o.chunkBytes, maxWordBytes: o.maxWordBytes })),
     execute: (chunk, upstream, signal) => countChunk(upstream, chunk, signal, o),
     merge: (result) => {
-      mergeInto(counts, result);
-      if (o.maxDistinctWords !== undefined && counts.size > o.maxDistinctWords) throw tooManyWords(o.maxDistinctWords);
+      addWordLines(table, result);
+      // Keys that lower-case alike (CAFÉ, café) may still be apart here: size can only overcount.
+      if (o.maxDistinctWords !== undefined && table.size > o.maxDistinctWords) throw tooManyWords(o.maxDistinctWords);
     },
   };
 }
@@ -74,7 +83,11 @@ export async function* byteChunks(
 }
 
 async function countChunk(upstream: Upstream, chunk: JobChunk<Buffer>, signal: AbortSignal, o: CountwordsJobOptions): Promise<ChunkCounts> {
-  const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+  // Lines (jobs/word-lines.ts) from workers that know them, JSON from any other.
+  const headers: Record<string, string> = {
+    'content-type': 'text/plain; charset=utf-8',
+    accept: `${WORD_LINES_TYPE}, application/json;q=0.5`,
+  };
   if (o.requestId !== undefined) headers['x-request-id'] = chunkRequestId(o.requestId, chunk.index);
   const res = await upstreamRequest(upstream, {
     method: 'POST',
@@ -86,8 +99,12 @@ async function countChunk(upstream: Upstream, chunk: JobChunk<Buffer>, signal: A
     maxBytes: maxAnswerBytes(chunk.payload.length),
   });
   if (res.statusCode !== 200) throw await answerError(res.statusCode, res.body, upstream.id);
-  const text = await res.body.text();
-  const counts = parseCounts(text);
+  const type = res.headers['content-type'];
+  const bytes = await res.body.bytes();
+  const counts =
+    typeof type === 'string' && type.toLowerCase().startsWith(WORD_LINES_TYPE)
+      ? parseWordLines(bytes)
+      : parseCounts(bytes.toString('utf8'));
   if (counts === undefined) {
     throw new WorkerAnswerError(
       502,
@@ -99,8 +116,9 @@ async function countChunk(upstream: Upstream, chunk: JobChunk<Buffer>, signal: A
 }
 
 /**
- * The word → count object, or undefined when the text is anything else. Checked before
- * merging, so a bad answer is retried instead of half-merged.
+ * A JSON word → count object as checked lines, or undefined when the text is anything else
+ * (a key holding a space or a control character is no word). Checked before merging, so a
+ * bad answer is retried instead of half-merged.
  */
 export function parseCounts(text: string): ChunkCounts | undefined {
   let parsed: unknown;
@@ -111,9 +129,11 @@ export function parseCounts(text: string): ChunkCounts | undefined {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
   const obj = parsed as Record<string, unknown>;
+  const lines: string[] = [];
   for (const key of Object.keys(obj)) {
     const v = obj[key];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) return undefined;
+    lines.push(`${key} ${v}\n`);
   }
-  return obj as ChunkCounts;
+  return parseWordLines(Buffer.from(lines.join('')));
 }

@@ -6,7 +6,8 @@
 import type { Readable } from 'node:stream';
 import { countsToJson, topK } from '../../jobs/words.js';
 import { JSON_TYPE } from '../../server/response.js';
-import { countWordsStream } from '../count-words-stream.js';
+import { countWordsTable } from '../count-words-stream.js';
+import { WORD_LINES_TYPE } from '../../jobs/word-lines.js';
 import { openDataFile } from '../../data-files/index.js';
 import { intParam, rangeText, seedParam, textParam } from '../../jobs/params.js';
 import { runBounded } from '../run-bounded.js';
@@ -65,9 +66,15 @@ async function montecarlo(ctx: WorkerContext, req: HttpRequest, res: HttpRespons
 async function countwords(ctx: WorkerContext, req: HttpRequest, res: HttpResponse, source: Readable): Promise<void> {
   const top = req.query.has('top') ? intParam(req, 'top', TOP_K) : undefined;
   const { maxWordBytes, maxDistinctWords } = ctx.config;
-  const counts = await countWordsStream(source, ctx.pool, { signal: req.signal, maxWordBytes, maxDistinctWords });
-  if (top === undefined) await ctx.compression.send(req, res, 200, countsToJson(counts), JSON_TYPE);
-  else await ctx.compression.json(req, res, 200, topK(counts, top));
+  const table = await countWordsTable(source, ctx.pool, { signal: req.signal, maxWordBytes, maxDistinctWords });
+  // The dispatcher asks for lines (jobs/word-lines.ts): no JSON, sorting or string per word.
+  if (top === undefined && acceptsWordLines(req)) await ctx.compression.send(req, res, 200, table.lines(), WORD_LINES_TYPE);
+  else if (top === undefined) await ctx.compression.send(req, res, 200, countsToJson(table.toMap()), JSON_TYPE);
+  else await ctx.compression.json(req, res, 200, topK(table.toMap(), top));
+}
+
+function acceptsWordLines(req: HttpRequest): boolean {
+  return req.headers.get('accept')?.toLowerCase().includes(WORD_LINES_TYPE) === true;
 }
 
 const TOP_DOC = `optional integer in ${rangeText(TOP_K)}: the K most frequent words instead of the whole map`;
@@ -98,7 +105,7 @@ export const jobRoutes: RouteGroup = (ctx): RouteDef[] => [
     },
     doc: {
       summary:
-        'Counts the words of the body (streamed; any size up to --max-countwords-bytes, words up to --max-word-bytes, at most --max-distinct-words distinct).',
+        'Counts the words of the body (streamed; any size up to --max-countwords-bytes, words up to --max-word-bytes, at most --max-distinct-words distinct). With Accept: application/vnd.dhttp.word-counts (as the dispatcher asks for its chunks), `word count` lines instead of JSON.',
       params: { top: TOP_DOC },
       body: 'UTF-8 text, Content-Length or chunked',
     },
