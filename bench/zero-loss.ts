@@ -91,21 +91,37 @@ export async function zeroLoss(options: ZeroLossOptions = {}): Promise<ZeroLossR
     await waitActive(cluster.url, o.workers);
     const t0 = performance.now();
     let stopKilling = false;
+    const lastKillMs = o.durationMs - 500;
+    const killed = new Set<number>();
+    /**
+     * The worker's current process: one not killed yet. A worker killed before may still be
+     * restarting, or its `worker restarted` line not yet read (a loaded machine): waited for,
+     * up to the last moment a kill may happen.
+     */
+    const currentPid = async (id: string): Promise<number | undefined> => {
+      for (;;) {
+        const pid = cluster.pids.get(id);
+        if (pid !== undefined && !killed.has(pid)) return pid;
+        if (stopKilling || performance.now() - t0 > lastKillMs) return undefined;
+        await sleep(20);
+      }
+    };
     const killer = (async () => {
       // Bounded by the duration: one kill per interval.
       for (let k = 0; !stopKilling; k++) {
         const at = (k + 1) * o.killEveryMs;
-        if (at > o.durationMs - 500) return;
+        if (at > lastKillMs) return;
         await sleep(Math.max(0, at - (performance.now() - t0)));
         if (stopKilling) return;
         const id = `w${(k % o.workers) + 1}`;
-        const pid = cluster.pids.get(id);
+        const pid = await currentPid(id);
         if (pid === undefined) continue;
         try {
           process.kill(pid, 'SIGKILL');
+          killed.add(pid);
           kills.push({ id, pid, atMs: Math.round(performance.now() - t0) });
         } catch {
-          // Already gone (a restart still pending): nothing to kill this round.
+          // Exited on its own meanwhile: nothing to kill this round.
         }
       }
     })();
