@@ -103,6 +103,9 @@ export class WordTable {
   /** Adds a thread's packed counts. */
   addPacked(p: PackedCounts): void {
     const { words, hashes, counts } = p;
+    // Into an empty table (a worker's total for one chunk from the dispatcher: one session),
+    // the keys are known distinct: room for all of them at once, not a rehash per doubling.
+    if (this.#size === 0) this.#reserve(counts.length, words.length);
     let start = 0;
     for (let k = 0; k < counts.length; k++) {
       // A plain loop: keys are short, and indexOf's call costs more than the scan.
@@ -158,7 +161,7 @@ export class WordTable {
       if (this.#entries[k * STRIDE + WIDE] === 1) at += out.write(arena.toString('utf8', start, start + len).toLowerCase(), at);
       else at += arena.copy(out, at, start, start + len);
       out[at++] = 0x20;
-      at += out.write(String(this.#counts[k]), at, 'latin1');
+      at = writeDecimal(out, at, this.#counts[k]);
       out[at++] = 0x0a;
     }
     return out.subarray(0, at);
@@ -228,6 +231,18 @@ export class WordTable {
     return at;
   }
 
+  #reserve(keys: number, keyBytes: number): void {
+    while (this.#counts.length < keys) this.#growEntries();
+    let capacity = this.#slots.length >>> 2;
+    while (keys * 2 > capacity) capacity *= 2;
+    if (capacity > this.#slots.length >>> 2) this.#rehash(capacity);
+    if (keyBytes > this.#arena.length) {
+      const bigger = Buffer.allocUnsafe(keyBytes);
+      this.#arena.copy(bigger, 0, 0, this.#used);
+      this.#arena = bigger;
+    }
+  }
+
   #growEntries(): void {
     const entries = new Int32Array(this.#entries.length * 2);
     entries.set(this.#entries);
@@ -249,6 +264,14 @@ export class WordTable {
     }
     this.#slots = slots;
   }
+}
+
+/** Writes the non-negative integer `n` (below 2⁵³) in decimal at `at`; returns the end. */
+function writeDecimal(out: Uint8Array, at: number, n: number): number {
+  let digits = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+  for (let i = at + digits - 1, m = n; i >= at; i--, m = Math.floor(m / 10)) out[i] = 0x30 + (m % 10);
+  return at + digits;
 }
 
 /** Keys up to this many bytes are found by their packed bytes (add's lo, hi). */
