@@ -54,6 +54,11 @@ test('lines hold lower-cased words; spellings that lower-case alike are added up
   addWordLines(total, parseWordLines(Buffer.from('The 1\nthe 2\n')) ?? assert.fail('parses'));
   assert.deepEqual(sorted(total.toMap()), [['the', 3]]);
   assert.equal(new WordTable().lines().length, 0);
+  // Counts at every digit boundary, up to the largest a line may carry.
+  const big = new WordTable();
+  const counts = [1, 9, 10, 99, 100, 1_000_000, 999_999_999_999_999];
+  for (const [i, c] of counts.entries()) big.addKey(Buffer.from(`w${i}`), 0, 2, c);
+  assert.equal(big.lines().toString(), counts.map((c, i) => `w${i} ${c}\n`).join(''));
 });
 
 test('anything but exact lines is refused whole', () => {
