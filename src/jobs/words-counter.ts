@@ -14,8 +14,8 @@ import { isWordCodePoint } from './words-classes.js';
 import { FOLD, longKeyHash, SHORT_KEY, shortKeyHash, WordTable } from './words-table.js';
 import type { WordCounts } from './words.js';
 
-/** ASCII letters and digits to their folded byte; every other byte to 0. */
-const ASCII_WORD = new Uint8Array(256);
+/** ASCII letters and digits to their folded byte; every other byte to 0 (words.wat reads it too). */
+export const ASCII_WORD = new Uint8Array(256);
 for (let b = 0; b < 128; b++) if (/[A-Za-z0-9]/.test(String.fromCharCode(b))) ASCII_WORD[b] = FOLD[b];
 
 /** Local constants: imported bindings cost a check per use in a hot loop. */
