@@ -103,8 +103,10 @@ test('dashboard over dhttp start --workers 3: history after a reload, a finished
     const openMs = performance.now() - reloadedAt;
     const points = Number(await page.locator('#chart-rps').getAttribute('data-points'));
     t.diagnostic(`after the reload: ${points} points of req/s within ${Math.round(openMs)} ms`);
+    // The history holds a point per second since the cluster started (7 in a fast CI run);
+    // the page alone could have polled about once per second since the reload.
     assert.ok(
-      points >= 8 && points > openMs / 1000 + 3,
+      points >= 5 && points > openMs / 1000 + 3,
       `${points} points in ${Math.round(openMs)} ms: more than the page could have polled itself`,
     );
     for (const id of ['chart-rps', 'chart-lat', 'chart-err', 'chart-workers']) {
