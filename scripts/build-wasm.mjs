@@ -14,7 +14,7 @@ const target = new URL('src/jobs/words-wasm-binary.ts', root);
 /** The module words.wat compiles to. */
 export async function compileWordsWat() {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat('words.wat', readFileSync(source, 'utf8'), { bulk_memory: true });
+  const mod = wabt.parseWat('words.wat', readFileSync(source, 'utf8'), { bulk_memory: true, simd: true });
   try {
     mod.validate();
     return Buffer.from(mod.toBinary({}).buffer);

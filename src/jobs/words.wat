@@ -5,7 +5,8 @@
 ;; it to the JavaScript counter and the regex reference.
 ;;
 ;; Memory: FOLDED (ASCII letters and digits to their folded byte, else 0) at 0, FOLD at 256,
-;; the BMP word-character bitset at 1024 (filled by the host), the input at INPUT (16 KiB),
+;; the BMP word-character bitset at 1024 (filled by the host), REVERSE (swizzle indices, filled
+;; by init) at 9216, the input at INPUT (16 KiB),
 ;; then, from $base, the table's regions, bump-allocated from $top and given back all at
 ;; once by reset(): slots (16 bytes: hash, entry + 1, lo, hi), entries (24 bytes: key
 ;; offset in the arena, length, hash, wide, count as f64) and the arena (each key's folded
@@ -55,6 +56,19 @@
 
   ;; Sets the input region's size and empties the table.
   (func (export "init") (param $inputBytes i32)
+    (local $at i32) (local $k i32)
+    ;; REVERSE at 9216: for each length L up to 8, sixteen swizzle indices that put a word's
+    ;; L bytes last first (as the byte loop rolls them into lo and hi) and zeros after.
+    (loop $lengths
+      (local.set $k (i32.const 0))
+      (loop $lanes
+        (i32.store8 offset=9216 (i32.add (i32.shl (local.get $at) (i32.const 4)) (local.get $k))
+          (select (i32.sub (i32.sub (local.get $at) (i32.const 1)) (local.get $k)) (i32.const 0xff)
+            (i32.lt_u (local.get $k) (local.get $at))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $lanes (i32.lt_u (local.get $k) (i32.const 16))))
+      (local.set $at (i32.add (local.get $at) (i32.const 1)))
+      (br_if $lengths (i32.le_u (local.get $at) (i32.const 8))))
     (global.set $base (i32.and (i32.add (i32.add (i32.const 16384) (local.get $inputBytes)) (i32.const 15)) (i32.const -16)))
     (call $reset))
 
@@ -280,9 +294,49 @@
   (func (export "scan") (param $i i32) (param $n i32) (param $maxWord i32) (result i32)
     (local $b i32) (local $d i32) (local $start i32) (local $lo i32) (local $hi i32)
     (local $c i32) (local $f i32) (local $len i32) (local $k i32)
+    (local $v v128) (local $l v128) (local $high i32) (local $wm i32)
     (block $finished
       (loop $between
         (br_if $finished (i32.ge_u (local.get $i) (local.get $n)))
+        ;; Sixteen bytes at a time while they lie inside the input: separators skipped by
+        ;; a mask, and a word of ASCII letters and digits ended inside the window by a byte that
+        ;; ends every word (ASCII, not an apostrophe) counted at once, its short key gathered by
+        ;; a swizzle; anything else (non-ASCII bytes, apostrophes, long words) takes the byte
+        ;; loop below.
+        (if (i32.le_u (i32.add (local.get $i) (i32.const 16)) (local.get $n))
+          (then
+            (local.set $v (v128.load (local.get $i)))
+            (local.set $l (v128.or (local.get $v) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32)))
+            (local.set $high (i8x16.bitmask (local.get $v)))
+            (local.set $wm (i8x16.bitmask (v128.or
+              (i8x16.lt_u (i8x16.sub (local.get $l) (v128.const i8x16 97 97 97 97 97 97 97 97 97 97 97 97 97 97 97 97)) (v128.const i8x16 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26 26))
+              (i8x16.lt_u (i8x16.sub (local.get $v) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)) (v128.const i8x16 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10)))))
+            (local.set $len (i32.ctz (i32.or (i32.or (local.get $wm) (local.get $high)) (i32.const 0x10000))))
+            (if (local.get $len)
+              (then
+                (local.set $i (i32.add (local.get $i) (local.get $len)))
+                (br $between)))
+            (if (i32.eqz (i32.and (local.get $high) (i32.const 1)))
+              (then
+                (local.set $len (i32.ctz (i32.xor (local.get $wm) (i32.const -1))))
+                (local.set $k (i32.add (local.get $i) (local.get $len)))
+                (if (i32.and
+                      (i32.lt_u (local.get $len) (i32.const 16))
+                      (i32.and
+                        (i32.eqz (i32.and (i32.shr_u (local.get $high) (local.get $len)) (i32.const 1)))
+                        (i32.ne (i32.load8_u (local.get $k)) (i32.const 0x27))))
+                  (then
+                    (if (i32.gt_u (local.get $len) (local.get $maxWord)) (then (return (i32.const 1))))
+                    (if (i32.le_u (local.get $len) (i32.const 8))
+                      (then
+                        (local.set $v (i8x16.swizzle (local.get $l) (v128.load offset=9216 (i32.shl (local.get $len) (i32.const 4)))))
+                        (local.set $lo (i32x4.extract_lane 0 (local.get $v)))
+                        (local.set $hi (i32x4.extract_lane 1 (local.get $v)))
+                        (call $add (local.get $i) (local.get $k) (call $shortKeyHash (local.get $lo) (local.get $hi)) (local.get $lo) (local.get $hi)))
+                      (else (call $add (local.get $i) (local.get $k) (call $longKeyHash (local.get $i) (local.get $k)) (i32.const 0) (i32.const 0))))
+                    ;; The byte after the word is a separator.
+                    (local.set $i (i32.add (local.get $k) (i32.const 1)))
+                    (br $between)))))))
         (local.set $b (i32.load8_u (local.get $i)))
         (if (i32.lt_u (local.get $b) (i32.const 0x80))
           (then

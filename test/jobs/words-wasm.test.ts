@@ -136,3 +136,48 @@ test('memory grown by a session of very many distinct words is let go on reset',
   counter.count(Buffer.from('one two one'));
   assert.deepEqual(plain(counter.pack()), plain(jsPacked([Buffer.from('one two one')])));
 });
+
+/** Every ASCII byte that is neither a letter, a digit nor an apostrophe (the window's range checks at their edges). */
+const ASCII_SEPARATORS = Array.from({ length: 128 }, (_, b) => String.fromCharCode(b)).filter((c) => !/[A-Za-z0-9']/.test(c));
+
+/** Mostly ASCII words of 1 to 20 bytes: the sixteen-byte path, and every way it hands a word to the byte loop. */
+const asciiText = fc
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.stringMatching(/^[A-Za-z0-9]{1,20}$/) },
+      { weight: 3, arbitrary: fc.constantFrom(' ', ' ', ', ', '. ', '\n') },
+      { weight: 2, arbitrary: fc.constantFrom(...ASCII_SEPARATORS) },
+      { weight: 1, arbitrary: fc.constantFrom("'", '’', 'é', 'É', '\u0301', '中', '\u00a0', '\xff') },
+    ),
+    { maxLength: 60 },
+  )
+  .map((parts) => Buffer.from(parts.join('')));
+
+test('property: ASCII words of every length, at every offset of the sixteen-byte window', () => {
+  fc.assert(
+    fc.property(asciiText, fc.nat(15), (text, skip) => {
+      const t = Buffer.concat([Buffer.alloc(skip, 0x20), text]);
+      assert.deepEqual(plain(wasmPacked([t])), plain(jsPacked([t])));
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('maxWordBytes inside a long text: the limit holds on the sixteen-byte path too', () => {
+  const text = Buffer.from('aa bbbb cc dddddddddd eeee ffffff gg hhhhhhhhhhhhh ii jj kk ll mm nn oo pp');
+  wasm.reset();
+  wasm.count(text, 13);
+  assert.deepEqual(plain(wasm.pack()), plain(jsPacked([text])));
+  wasm.reset();
+  assert.throws(
+    () => wasm.count(text, 12),
+    (err: unknown) => err instanceof HttpError && err.status === 413,
+  );
+  assert.equal(wasm.size, 7, 'the seven words before the long one');
+  wasm.reset();
+  assert.throws(
+    () => wasm.count(text, 9),
+    (err: unknown) => err instanceof HttpError && err.status === 413,
+  );
+  assert.equal(wasm.size, 3);
+});
