@@ -21,6 +21,8 @@ interface WordsExports {
   readonly memory: { readonly buffer: ArrayBuffer };
   init(inputBytes: number): void;
   reset(): void;
+  /** Moves the counts kept in the table's slots into its entries. */
+  settle(): void;
   input(bytes: number): number;
   scan(start: number, end: number, maxWord: number): number;
   size(): number;
@@ -83,6 +85,7 @@ export class WasmWordTable {
   /** The counts as bytes, as WordTable.pack() gives them (a copy: the table is reused). */
   pack(): PackedCounts {
     const x = this.#x;
+    x.settle();
     const n = x.size();
     const memory = x.memory.buffer;
     // Entries start 16-byte aligned; a hash is their third int, a count their third double.

@@ -8,8 +8,8 @@
 ;; the BMP word-character bitset at 1024 (filled by the host), REVERSE (swizzle indices, filled
 ;; by init) at 9216, the input at INPUT (16 KiB),
 ;; then, from $base, the table's regions, bump-allocated from $top and given back all at
-;; once by reset(): slots (16 bytes: hash, entry + 1, lo, hi), entries (24 bytes: key
-;; offset in the arena, length, hash, wide, count as f64) and the arena (each key's folded
+;; once by reset(): slots (16 bytes: lo, hi, entry + 1, count since the last settle()),
+;; entries (24 bytes: key offset in the arena, length, hash, wide, count as f64) and the arena (each key's folded
 ;; bytes and a space).
 (module
   (import "host" "isAstralWord" (func $isAstralWord (param i32) (result i32)))
@@ -149,6 +149,30 @@
     (global.set $used (i32.add (i32.add (global.get $used) (local.get $len)) (i32.const 1)))
     (i32.sub (local.get $at) (global.get $arena)))
 
+;; The hash of the word in the slot at `at`: a short key's from its bytes, a long key's as kept.
+  (func $slotHash (param $at i32) (result i32)
+    (if (result i32) (i32.eq (i32.load offset=4 (local.get $at)) (i32.const -1))
+      (then (i32.load (local.get $at)))
+      (else (call $shortKeyHash (i32.load (local.get $at)) (i32.load offset=4 (local.get $at))))))
+
+  ;; Moves the counts kept in the slots into the entries, where pack() reads them.
+  (func (export "settle")
+    (local $at i32) (local $endAt i32) (local $e i32)
+    (local.set $at (global.get $slots))
+    (local.set $endAt (i32.add (local.get $at) (i32.shl (global.get $slotCap) (i32.const 4))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $at) (local.get $endAt)))
+        (local.set $e (i32.load offset=8 (local.get $at)))
+        (if (local.get $e)
+          (then
+            (local.set $e (i32.add (global.get $ents) (i32.mul (i32.sub (local.get $e) (i32.const 1)) (i32.const 24))))
+            (f64.store offset=16 (local.get $e)
+              (f64.add (f64.load offset=16 (local.get $e)) (f64.convert_i32_u (i32.load offset=12 (local.get $at)))))
+            (i32.store offset=12 (local.get $at) (i32.const 0))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $next))))
+
   (func $rehash (param $cap i32)
     (local $old i32) (local $oldEnd i32) (local $new i32) (local $mask i32) (local $slot i32) (local $to i32)
     (local.set $old (global.get $slots))
@@ -159,13 +183,13 @@
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $old) (local.get $oldEnd)))
-        (if (i32.load offset=4 (local.get $old))
+        (if (i32.load offset=8 (local.get $old))
           (then
-            (local.set $slot (i32.and (call $mix (i32.load (local.get $old))) (local.get $mask)))
+            (local.set $slot (i32.and (call $mix (call $slotHash (local.get $old))) (local.get $mask)))
             (block $free
               (loop $probe
                 (local.set $to (i32.add (local.get $new) (i32.shl (local.get $slot) (i32.const 4))))
-                (br_if $free (i32.eqz (i32.load offset=4 (local.get $to))))
+                (br_if $free (i32.eqz (i32.load offset=8 (local.get $to))))
                 (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (local.get $mask)))
                 (br $probe)))
             (memory.copy (local.get $to) (local.get $old) (i32.const 16))))
@@ -195,39 +219,45 @@
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $next)))
     (i32.store offset=12 (local.get $at) (local.get $wide))
-    (f64.store offset=16 (local.get $at) (f64.const 1))
-    (i32.store (local.get $slotAt) (local.get $hash))
-    (i32.store offset=4 (local.get $slotAt) (i32.add (local.get $k) (i32.const 1)))
-    (i32.store offset=8 (local.get $slotAt) (local.get $lo))
-    (i32.store offset=12 (local.get $slotAt) (local.get $hi))
+    (f64.store offset=16 (local.get $at) (f64.const 0))
+    (i32.store (local.get $slotAt) (local.get $lo))
+    (i32.store offset=4 (local.get $slotAt) (local.get $hi))
+    (i32.store offset=8 (local.get $slotAt) (i32.add (local.get $k) (i32.const 1)))
+    (i32.store offset=12 (local.get $slotAt) (i32.const 1))
     (global.set $size (i32.add (local.get $k) (i32.const 1)))
     ;; At most half full; then twice the slots.
     (if (i32.gt_u (i32.shl (global.get $size) (i32.const 1)) (global.get $slotCap))
       (then (call $rehash (i32.shl (global.get $slotCap) (i32.const 1))))))
 
   ;; Counts one occurrence of the word [start, end); `lo`/`hi` are a short key's packed
-  ;; bytes (0, 0 for a longer key).
+  ;; bytes, or for a longer key its hash and -1 (never a short key's: 0xff is no UTF-8 byte).
+  ;; The count stays in the slot, so a word found costs one cache line; one that wraps 2^32
+  ;; moves 2^32 into its entry.
   (func $add (param $start i32) (param $end i32) (param $hash i32) (param $lo i32) (param $hi i32)
-    (local $mask i32) (local $slot i32) (local $at i32) (local $e i32)
+    (local $mask i32) (local $slot i32) (local $at i32) (local $e i32) (local $n i32)
     (local.set $mask (i32.sub (global.get $slotCap) (i32.const 1)))
     (local.set $slot (i32.and (call $mix (local.get $hash)) (local.get $mask)))
     (loop $probe
       (local.set $at (i32.add (global.get $slots) (i32.shl (local.get $slot) (i32.const 4))))
-      (local.set $e (i32.load offset=4 (local.get $at)))
+      (local.set $e (i32.load offset=8 (local.get $at)))
       (if (i32.eqz (local.get $e))
         (then
           (call $insert (local.get $at) (local.get $start) (local.get $end) (local.get $hash) (local.get $lo) (local.get $hi))
           (return)))
-      (if (i32.eq (i32.load (local.get $at)) (local.get $hash))
+      (if (i32.and
+            (i32.eq (i32.load (local.get $at)) (local.get $lo))
+            (i32.eq (i32.load offset=4 (local.get $at)) (local.get $hi)))
         (then
-          (if (if (result i32) (local.get $lo)
-                (then (i32.and
-                  (i32.eq (i32.load offset=8 (local.get $at)) (local.get $lo))
-                  (i32.eq (i32.load offset=12 (local.get $at)) (local.get $hi))))
+          (if (if (result i32) (i32.ne (local.get $hi) (i32.const -1))
+                (then (i32.const 1))
                 (else (call $equals (i32.sub (local.get $e) (i32.const 1)) (local.get $start) (local.get $end))))
             (then
-              (local.set $at (i32.add (global.get $ents) (i32.mul (i32.sub (local.get $e) (i32.const 1)) (i32.const 24))))
-              (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 1)))
+              (local.set $n (i32.add (i32.load offset=12 (local.get $at)) (i32.const 1)))
+              (i32.store offset=12 (local.get $at) (local.get $n))
+              (if (i32.eqz (local.get $n))
+                (then
+                  (local.set $at (i32.add (global.get $ents) (i32.mul (i32.sub (local.get $e) (i32.const 1)) (i32.const 24))))
+                  (f64.store offset=16 (local.get $at) (f64.add (f64.load offset=16 (local.get $at)) (f64.const 4294967296)))))
               (return)))))
       (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (local.get $mask)))
       (br $probe)))
@@ -333,7 +363,9 @@
                         (local.set $lo (i32x4.extract_lane 0 (local.get $v)))
                         (local.set $hi (i32x4.extract_lane 1 (local.get $v)))
                         (call $add (local.get $i) (local.get $k) (call $shortKeyHash (local.get $lo) (local.get $hi)) (local.get $lo) (local.get $hi)))
-                      (else (call $add (local.get $i) (local.get $k) (call $longKeyHash (local.get $i) (local.get $k)) (i32.const 0) (i32.const 0))))
+                      (else
+                        (local.set $lo (call $longKeyHash (local.get $i) (local.get $k)))
+                        (call $add (local.get $i) (local.get $k) (local.get $lo) (local.get $lo) (i32.const -1))))
                     ;; The byte after the word is a separator.
                     (local.set $i (i32.add (local.get $k) (i32.const 1)))
                     (br $between)))))))
@@ -403,7 +435,9 @@
         (if (i32.gt_u (i32.sub (local.get $i) (local.get $start)) (local.get $maxWord)) (then (return (i32.const 1))))
         (if (i32.le_u (i32.sub (local.get $i) (local.get $start)) (i32.const 8))
           (then (call $add (local.get $start) (local.get $i) (call $shortKeyHash (local.get $lo) (local.get $hi)) (local.get $lo) (local.get $hi)))
-          (else (call $add (local.get $start) (local.get $i) (call $longKeyHash (local.get $start) (local.get $i)) (i32.const 0) (i32.const 0))))
+          (else
+            (local.set $lo (call $longKeyHash (local.get $start) (local.get $i)))
+            (call $add (local.get $start) (local.get $i) (local.get $lo) (local.get $lo) (i32.const -1))))
         (br $between)))
     (i32.const 0))
 )
