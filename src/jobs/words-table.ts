@@ -7,7 +7,7 @@
  * bytes (pack), the main thread adds those into its own table (addPacked) and makes one
  * string per distinct word of the whole text, once, at the end (toMap).
  */
-import type { WordCounts } from './words.js';
+import { type WordCounts, writeDecimal } from './words.js';
 
 /** A-Z to a-z; every other byte to itself. Keys are stored folded. */
 export const FOLD = new Uint8Array(256);
@@ -264,14 +264,6 @@ export class WordTable {
     }
     this.#slots = slots;
   }
-}
-
-/** Writes the non-negative integer `n` (below 2⁵³) in decimal at `at`; returns the end. */
-function writeDecimal(out: Uint8Array, at: number, n: number): number {
-  let digits = 1;
-  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
-  for (let i = at + digits - 1, m = n; i >= at; i--, m = Math.floor(m / 10)) out[i] = 0x30 + (m % 10);
-  return at + digits;
 }
 
 /** Keys up to this many bytes are found by their packed bytes (add's lo, hi). */

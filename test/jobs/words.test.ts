@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WordCounter, countWords } from '../../src/jobs/words-counter.js';
-import { mergeInto, countsToJson, topK, compareCodePoints, sortWords } from '../../src/jobs/words.js';
+import fc from 'fast-check';
+import { mergeInto, countsToJson, countsToJsonBytes, topK, compareCodePoints, sortWords } from '../../src/jobs/words.js';
 
 const count = (s: string): Record<string, number> => Object.fromEntries(countWords(Buffer.from(s)));
 
@@ -110,4 +111,43 @@ test('topK: count desc then code-point order, totals', () => {
   assert.equal(topK(m, 0).top.length, 0);
   assert.equal(topK(m, 100).top.length, 5);
   assert.deepEqual(topK(new Map(), 5), { total_words: 0, unique_words: 0, top: [] });
+});
+
+test('property: sortWords gives UTF-8 byte order (code-point order), natively or not; countsToJsonBytes is JSON of the same map', () => {
+  const unit = fc.constantFrom(
+    'a',
+    'b',
+    'Z',
+    '0',
+    'é',
+    '\u00ff',
+    '\u4e00',
+    '\ud7ff',
+    '\ue000',
+    '\uff5e',
+    '\uffff',
+    '\u{10000}',
+    '\u{1f600}',
+    '"',
+    '\\',
+    '\n',
+  );
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(
+        fc.array(unit, { minLength: 1, maxLength: 4 }).map((a) => a.join('')),
+        { maxLength: 30 },
+      ),
+      (words) => {
+        const byUtf8 = words.slice().sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+        assert.deepEqual(sortWords(words.slice()), byUtf8);
+        const m = new Map(words.map((w, i) => [w, i * 1_000_003]));
+        const json = countsToJsonBytes(m).toString();
+        assert.deepEqual(Object.keys(JSON.parse(json)).sort(), [...m.keys()].sort());
+        assert.deepEqual(JSON.parse(json), Object.fromEntries(m));
+        assert.equal(json, `{${byUtf8.map((w) => `${JSON.stringify(w)}:${m.get(w)}`).join(',')}}`);
+      },
+    ),
+    { numRuns: 500 },
+  );
 });

@@ -7,7 +7,7 @@ import type { Router } from '../../server/router.js';
 import type { HttpRequest, HttpResponse } from '../../server/types.js';
 import { JSON_TYPE } from '../../server/response.js';
 import { HttpError, httpError } from '../../common/errors.js';
-import { countsToJson, topK } from '../../jobs/words.js';
+import { countsToJsonBytes, topK } from '../../jobs/words.js';
 import { openDataFile, validateFileName } from '../../data-files/index.js';
 import { intParam, seedParam, textParam } from '../../jobs/params.js';
 import { randomSeed } from '../../jobs/seeded-random.js';
@@ -106,7 +106,7 @@ async function countwords(
   const summary = await runTracked(ctx, req, 'countwords', null, job);
   if (summary === undefined) return;
   try {
-    if (top === undefined) res.send(200, countsToJson(job.counts), JSON_TYPE);
+    if (top === undefined) res.send(200, countsToJsonBytes(job.counts), JSON_TYPE);
     else res.json(200, topK(job.counts, top));
   } finally {
     let total = 0;
