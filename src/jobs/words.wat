@@ -6,15 +6,18 @@
 ;;
 ;; Memory: FOLDED (ASCII letters and digits to their folded byte, else 0) at 0, FOLD at 256,
 ;; the BMP word-character bitset at 1024 (filled by the host), REVERSE (swizzle indices, filled
-;; by init) at 9216, the input at INPUT (16 KiB),
-;; then, from $base, the table's regions, bump-allocated from $top and given back all at
-;; once by reset(): slots (16 bytes: lo, hi, entry + 1, count since the last settle()),
-;; entries (24 bytes: key offset in the arena, length, hash, wide, count as f64) and the arena (each key's folded
-;; bytes and a space).
+;; by init) at 9216, the input at INPUT (16 KiB), then from $home the reserves of the table's
+;; regions (see reset): slots (16 bytes: lo, hi, entry + 1, count since the last settle()),
+;; entries (24 bytes: key offset in the arena, length, hash, wide, count as f64) and the arena
+;; (each key's folded bytes and a space); from $base, regions that outgrew their reserve and
+;; inputs too large for theirs, bump-allocated from $top and given back all at once by reset().
 (module
   (import "host" "isAstralWord" (func $isAstralWord (param i32) (result i32)))
   (memory (export "memory") 32)
 
+  ;; Where the slots' reserve starts (the input region ends); the entries' and the arena's
+  ;; reserves follow it, and $base, where bump allocation starts, follows them.
+  (global $home (mut i32) (i32.const 0))
   (global $base (mut i32) (i32.const 0))
   (global $top (mut i32) (i32.const 0))
   (global $slots (mut i32) (i32.const 0))
@@ -50,7 +53,7 @@
   ;; Where an input of `n` bytes goes: the fixed input region when it fits, else the top
   ;; (the space is then held until reset()).
   (func (export "input") (param $n i32) (result i32)
-    (if (result i32) (i32.le_u (local.get $n) (i32.sub (global.get $base) (i32.const 16384)))
+    (if (result i32) (i32.le_u (local.get $n) (i32.sub (global.get $home) (i32.const 16384)))
       (then (i32.const 16384))
       (else (call $alloc (local.get $n)))))
 
@@ -69,18 +72,26 @@
         (br_if $lanes (i32.lt_u (local.get $k) (i32.const 16))))
       (local.set $at (i32.add (local.get $at) (i32.const 1)))
       (br_if $lengths (i32.le_u (local.get $at) (i32.const 8))))
-    (global.set $base (i32.and (i32.add (i32.add (i32.const 16384) (local.get $inputBytes)) (i32.const 15)) (i32.const -16)))
+    (global.set $home (i32.and (i32.add (i32.add (i32.const 16384) (local.get $inputBytes)) (i32.const 15)) (i32.const -16)))
+    (global.set $top (global.get $home))
+    (global.set $base (i32.add (global.get $home) (i32.const 0x1200000)))
+    (drop (call $alloc (i32.const 0x1200000)))
     (call $reset))
 
+  ;; The table starts in its reserves: the slots (SLOT_RESERVE, 8 MiB: 2^19 slots, room for
+  ;; 2^18 words) grow there in place; the entries (6 MiB: 2^18) and the arena (4 MiB) fill
+  ;; theirs. A table that outgrows a reserve moves that region above them (bump-allocated,
+  ;; given back by reset). Pages of a reserve that no session has reached are never touched,
+  ;; so they take no memory: a table grown in place leaves no outgrown copies behind.
   (func $reset (export "reset")
     (global.set $top (global.get $base))
     (global.set $slotCap (i32.const 1024))
-    (global.set $slots (call $alloc (i32.const 16384)))
+    (global.set $slots (global.get $home))
     (memory.fill (global.get $slots) (i32.const 0) (i32.const 16384))
-    (global.set $entCap (i32.const 512))
-    (global.set $ents (call $alloc (i32.const 12288)))
-    (global.set $arenaCap (i32.const 16384))
-    (global.set $arena (call $alloc (i32.const 16384)))
+    (global.set $entCap (i32.const 0x40000))
+    (global.set $ents (i32.add (global.get $home) (i32.const 0x800000)))
+    (global.set $arenaCap (i32.const 0x400000))
+    (global.set $arena (i32.add (global.get $home) (i32.const 0xe00000)))
     (global.set $size (i32.const 0))
     (global.set $used (i32.const 0)))
 
@@ -156,7 +167,7 @@
       (else (call $shortKeyHash (i32.load (local.get $at)) (i32.load offset=4 (local.get $at))))))
 
   ;; Moves the counts kept in the slots into the entries, where pack() reads them.
-  (func (export "settle")
+  (func $settle (export "settle")
     (local $at i32) (local $endAt i32) (local $e i32)
     (local.set $at (global.get $slots))
     (local.set $endAt (i32.add (local.get $at) (i32.shl (global.get $slotCap) (i32.const 4))))
@@ -173,6 +184,58 @@
         (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (br $next))))
 
+  ;; Twice the slots, in place while they fit the reserve: the counts move to the entries, and
+  ;; the slots are made again from the entries.
+  (func $grow
+    (local $cap i32) (local $mask i32) (local $k i32) (local $at i32) (local $key i32) (local $len i32)
+    (local $lo i32) (local $hi i32) (local $j i32) (local $slot i32) (local $to i32)
+    (local.set $cap (i32.shl (global.get $slotCap) (i32.const 1)))
+    (if (i32.or
+          (i32.ne (global.get $slots) (global.get $home))
+          (i32.gt_u (i32.shl (local.get $cap) (i32.const 4)) (i32.const 0x800000)))
+      (then
+        (call $rehash (local.get $cap))
+        (return)))
+    (call $settle)
+    (memory.fill (global.get $slots) (i32.const 0) (i32.shl (local.get $cap) (i32.const 4)))
+    (local.set $mask (i32.sub (local.get $cap) (i32.const 1)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $k) (global.get $size)))
+        (local.set $at (i32.add (global.get $ents) (i32.mul (local.get $k) (i32.const 24))))
+        (local.set $len (i32.load offset=4 (local.get $at)))
+        (if (i32.le_u (local.get $len) (i32.const 8))
+          (then
+            ;; A short key's packed bytes, rolled as scan() rolls them (keys are stored folded).
+            (local.set $key (i32.add (global.get $arena) (i32.load (local.get $at))))
+            (local.set $lo (i32.const 0))
+            (local.set $hi (i32.const 0))
+            (local.set $j (i32.const 0))
+            (block $rolled
+              (loop $roll
+                (br_if $rolled (i32.ge_u (local.get $j) (local.get $len)))
+                (local.set $hi (i32.or (i32.shl (local.get $hi) (i32.const 8)) (i32.shr_u (local.get $lo) (i32.const 24))))
+                (local.set $lo (i32.or (i32.shl (local.get $lo) (i32.const 8)) (i32.load8_u (i32.add (local.get $key) (local.get $j)))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $roll))))
+          (else
+            (local.set $lo (i32.load offset=8 (local.get $at)))
+            (local.set $hi (i32.const -1))))
+        (local.set $slot (i32.and (call $mix (i32.load offset=8 (local.get $at))) (local.get $mask)))
+        (block $free
+          (loop $probe
+            (local.set $to (i32.add (global.get $slots) (i32.shl (local.get $slot) (i32.const 4))))
+            (br_if $free (i32.eqz (i32.load offset=8 (local.get $to))))
+            (local.set $slot (i32.and (i32.add (local.get $slot) (i32.const 1)) (local.get $mask)))
+            (br $probe)))
+        (i32.store (local.get $to) (local.get $lo))
+        (i32.store offset=4 (local.get $to) (local.get $hi))
+        (i32.store offset=8 (local.get $to) (i32.add (local.get $k) (i32.const 1)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $next)))
+    (global.set $slotCap (local.get $cap)))
+
+  ;; Twice the slots in a new region above the reserves, moved slot by slot.
   (func $rehash (param $cap i32)
     (local $old i32) (local $oldEnd i32) (local $new i32) (local $mask i32) (local $slot i32) (local $to i32)
     (local.set $old (global.get $slots))
@@ -227,7 +290,7 @@
     (global.set $size (i32.add (local.get $k) (i32.const 1)))
     ;; At most half full; then twice the slots.
     (if (i32.gt_u (i32.shl (global.get $size) (i32.const 1)) (global.get $slotCap))
-      (then (call $rehash (i32.shl (global.get $slotCap) (i32.const 1))))))
+      (then (call $grow))))
 
   ;; Counts one occurrence of the word [start, end); `lo`/`hi` are a short key's packed
   ;; bytes, or for a longer key its hash and -1 (never a short key's: 0xff is no UTF-8 byte).
