@@ -7,13 +7,18 @@
 # event loop for 1 s (bench/peers/stall-server.mjs): dhttp bench --rate, wrk (its own
 # correction) and dhttp bench closed-loop, each on a fresh server.
 # One JSON line per measurement to OUT. Usage: bash bench/load-client.sh [ROUNDS]
-# (DURATION=S per sample [3], CONNS [50], RATE for the rate check [10000]; needs wrk, a build)
+# (DURATION=S per sample [3], CONNS [50], RATE for the rate check [10000], CLIENT_CPUS to pin
+# both load generators, e.g. 1 [unpinned]; needs wrk, a build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 DURATION=${DURATION:-3}
 CONNS=${CONNS:-50}
 RATE=${RATE:-10000}
+# CLIENT_CPUS: the load generators' CPUs (taskset -c), unpinned when empty.
+CLIENT_CPUS=${CLIENT_CPUS:-}
+CLIENT=()
+if [[ -n "$CLIENT_CPUS" ]]; then CLIENT=(taskset -c "$CLIENT_CPUS"); fi
 OUT=${OUT:-bench/results/$(date -u +%Y%m%dT%H%M%SZ)-load-client.jsonl}
 mkdir -p "$(dirname "$OUT")"
 : >"$OUT"
@@ -34,7 +39,7 @@ start() { # start COMMAND... : in its own process group on CPU 0, until GET /pin
 warm() { wrk -t1 -c10 -d1s "http://127.0.0.1:$PORT/ping" >/dev/null; } # the server's JIT, not recorded
 wrk_json() { # wrk_json LABEL ROUND THREADS : one wrk run on the current server
   local out
-  out=$(timeout $((DURATION + 20)) wrk -t"$3" -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/ping")
+  out=$(timeout $((DURATION + 20)) "${CLIENT[@]}" wrk -t"$3" -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/ping")
   awk -v label="$1" -v round="$2" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rps = $2 } $1 == "99%" { p99 = ms($2) } $1 == "Latency" && max == "" { max = ms($4) }
@@ -43,7 +48,7 @@ wrk_json() { # wrk_json LABEL ROUND THREADS : one wrk run on the current server
 bench_json() { # bench_json LABEL ROUND ARGS... : one dhttp bench run on the current server
   local label=$1 round=$2
   shift 2
-  timeout $((DURATION + 30)) node dist/src/cli/main.js bench "http://127.0.0.1:$PORT/ping" -c "$CONNS" -d "${DURATION}s" --json "$@" 2>/dev/null |
+  timeout $((DURATION + 30)) "${CLIENT[@]}" node dist/src/cli/main.js bench "http://127.0.0.1:$PORT/ping" -c "$CONNS" -d "${DURATION}s" --json "$@" 2>/dev/null |
     node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
       const r = JSON.parse(s);
       console.log(JSON.stringify({ target: process.argv[1], tool: "dhttp-bench", round: Number(process.argv[2]), rps: r.requests_per_second,
