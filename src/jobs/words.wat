@@ -33,6 +33,8 @@
   (func (export "used") (result i32) (global.get $used))
   (func (export "arena") (result i32) (global.get $arena))
   (func (export "entries") (result i32) (global.get $ents))
+  ;; For tests: where the slots are (a slot's count at +12).
+  (func (export "slots") (result i32) (global.get $slots))
 
   ;; `bytes` at the top of the regions, growing the memory as needed (a trap when it cannot).
   (func $alloc (param $bytes i32) (result i32)

@@ -1,8 +1,8 @@
 /**
  * The compute threads' WebAssembly counter (src/jobs/words-wasm.ts) against the JavaScript
  * scanner and table it mirrors (the same packed bytes, hashes and counts, in the same order)
- * and the regex reference; its word-length limit at the edge; its memory across sessions;
- * and the module it ships against the compile of words.wat.
+ * and the regex reference; its word-length limit at the edge; its memory across sessions; a
+ * count carried past 2^32; and the module it ships against the compile of words.wat.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,9 +11,10 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { HttpError } from '../../src/common/errors.js';
 import { WordChunker } from '../../src/jobs/word-chunker.js';
-import { countWordsInto } from '../../src/jobs/words-counter.js';
-import { type PackedCounts, WordTable } from '../../src/jobs/words-table.js';
+import { ASCII_WORD, countWordsInto } from '../../src/jobs/words-counter.js';
+import { FOLD, type PackedCounts, WordTable } from '../../src/jobs/words-table.js';
 import { WasmWordTable } from '../../src/jobs/words-wasm.js';
+import { WORDS_WASM_BASE64 } from '../../src/jobs/words-wasm-binary.js';
 import type { WordCounts } from '../../src/jobs/words.js';
 import { textBytes } from '../helpers/word-inputs.js';
 import { PROJECT_ROOT } from '../helpers/processes.js';
@@ -180,4 +181,52 @@ test('maxWordBytes inside a long text: the limit holds on the sixteen-byte path 
     (err: unknown) => err instanceof HttpError && err.status === 413,
   );
   assert.equal(wasm.size, 3);
+});
+
+test('a count past 2^32 in a slot carries into its entry', () => {
+  // The module itself, set up as words-wasm.ts sets it up, to reach a slot's count: 2^32
+  // occurrences of a word would take an 8 GiB text.
+  const wasmApi = (
+    globalThis as unknown as {
+      WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: unknown } };
+    }
+  ).WebAssembly;
+  const x = new wasmApi.Instance(new wasmApi.Module(Buffer.from(WORDS_WASM_BASE64, 'base64')), { host: { isAstralWord: () => 0 } })
+    .exports as {
+    memory: { buffer: ArrayBuffer };
+    init(n: number): void;
+    input(n: number): number;
+    scan(start: number, end: number, max: number): number;
+    slots(): number;
+    settle(): void;
+    entries(): number;
+    size(): number;
+  };
+  const mem = new Uint8Array(x.memory.buffer);
+  mem.set(ASCII_WORD, 0);
+  mem.set(FOLD, 256);
+  x.init(1 << 20);
+  const count = (text: string): void => {
+    const bytes = Buffer.from(text);
+    const at = x.input(bytes.length) >>> 0;
+    new Uint8Array(x.memory.buffer).set(bytes, at);
+    assert.equal(x.scan(at, at + bytes.length, -1), 0);
+  };
+  const entryCount = (): number => new Float64Array(x.memory.buffer, x.entries() >>> 0, 3)[2];
+  count('ab');
+  assert.equal(x.size(), 1);
+  // Find the word's slot (entry + 1 at +8) and set its count to the last value before the wrap.
+  const slots = new Uint32Array(x.memory.buffer, x.slots() >>> 0, 1024 * 4);
+  let slot = -1;
+  for (let s = 0; s < 1024; s++) if (slots[4 * s + 2] === 1) slot = s;
+  assert.ok(slot >= 0);
+  slots[4 * slot + 3] = 0xffffffff;
+  count('AB ab'); // two more: the first wraps the slot to 0 and carries 2^32
+  assert.equal(slots[4 * slot + 3], 1);
+  x.settle();
+  assert.equal(entryCount(), 2 ** 32 + 1);
+  assert.equal(slots[4 * slot + 3], 0);
+  count('ab');
+  x.settle();
+  assert.equal(entryCount(), 2 ** 32 + 2);
 });
