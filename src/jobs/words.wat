@@ -80,7 +80,7 @@
     (drop (call $alloc (i32.const 0x1200000)))
     (call $reset))
 
-  ;; The table starts in its reserves: the slots (SLOT_RESERVE, 8 MiB: 2^19 slots, room for
+  ;; The table starts in its reserves: the slots (8 MiB: 2^19 slots, room for
   ;; 2^18 words) grow there in place; the entries (6 MiB: 2^18) and the arena (4 MiB) fill
   ;; theirs. A table that outgrows a reserve moves that region above them (bump-allocated,
   ;; given back by reset). Pages of a reserve that no session has reached are never touched,
@@ -162,7 +162,7 @@
     (global.set $used (i32.add (i32.add (global.get $used) (local.get $len)) (i32.const 1)))
     (i32.sub (local.get $at) (global.get $arena)))
 
-;; The hash of the word in the slot at `at`: a short key's from its bytes, a long key's as kept.
+  ;; The hash of the word in the slot at `at`: a short key's from its bytes, a long key's as kept.
   (func $slotHash (param $at i32) (result i32)
     (if (result i32) (i32.eq (i32.load offset=4 (local.get $at)) (i32.const -1))
       (then (i32.load (local.get $at)))

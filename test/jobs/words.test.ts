@@ -113,7 +113,7 @@ test('topK: count desc then code-point order, totals', () => {
   assert.deepEqual(topK(new Map(), 5), { total_words: 0, unique_words: 0, top: [] });
 });
 
-test('property: sortWords gives UTF-8 byte order (code-point order), natively or not; countsToJsonBytes is JSON of the same map', () => {
+test('property: sortWords gives UTF-8 byte order (code-point order), natively or not; countsToJsonBytes writes what JSON.stringify writes', () => {
   const unit = fc.constantFrom(
     'a',
     'b',
@@ -142,9 +142,10 @@ test('property: sortWords gives UTF-8 byte order (code-point order), natively or
         const byUtf8 = words.slice().sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
         assert.deepEqual(sortWords(words.slice()), byUtf8);
         const m = new Map(words.map((w, i) => [w, i * 1_000_003]));
+        // Compared with JSON.stringify's text, not through JSON.parse: V8's JSON.parse in Node 24
+        // can read an escaped key as another one it has seen ("\n" as "\\" after a similar
+        // object; nodejs/node#63785, open), which made this property fail at random there.
         const json = countsToJsonBytes(m).toString();
-        assert.deepEqual(Object.keys(JSON.parse(json)).sort(), [...m.keys()].sort());
-        assert.deepEqual(JSON.parse(json), Object.fromEntries(m));
         assert.equal(json, `{${byUtf8.map((w) => `${JSON.stringify(w)}:${m.get(w)}`).join(',')}}`);
       },
     ),
