@@ -1,6 +1,6 @@
 /**
- * The compute threads' word counter: words.wat, the scanner of words-counter.ts and the
- * table of words-table.ts in WebAssembly (compiled once per thread, SIMD for runs of ASCII),
+ * The compute threads' word counter: words-scan.wat, the scanner of words-counter.ts, and
+ * words.wat, the table of words-table.ts, in WebAssembly (compiled once per thread, SIMD for runs of ASCII),
  * counting a batch 1.7 to 1.9 times as fast. It packs exactly what WordTable.pack() packs,
  * so the main thread adds its counts up with the same WordTable.addPacked().
  */

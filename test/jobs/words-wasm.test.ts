@@ -2,7 +2,7 @@
  * The compute threads' WebAssembly counter (src/jobs/words-wasm.ts) against the JavaScript
  * scanner and table it mirrors (the same packed bytes, hashes and counts, in the same order)
  * and the regex reference; its word-length limit at the edge; its memory across sessions; a
- * count carried past 2^32; and the module it ships against the compile of words.wat.
+ * count carried past 2^32; and the module it ships against the compile of words.wat and words-scan.wat.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,7 +51,7 @@ function countSession(bytes: Uint8Array, targetBytes: number): WordCounts {
   return total.toMap();
 }
 
-test('the shipped module is the compile of words.wat', () => {
+test('the shipped module is the compile of words.wat and words-scan.wat', () => {
   const r = spawnSync(process.execPath, [fileURLToPath(new URL('scripts/build-wasm.mjs', PROJECT_ROOT)), '--check'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
 });
