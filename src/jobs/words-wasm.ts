@@ -1,7 +1,7 @@
 /**
  * The compute threads' word counter: words-scan.wat, the scanner of words-counter.ts, and
- * words.wat, the table of words-table.ts, in WebAssembly (compiled once per thread, SIMD for runs of ASCII),
- * counting a batch 1.7 to 1.9 times as fast. It packs exactly what WordTable.pack() packs,
+ * words.wat, the table of words-table.ts, in WebAssembly (compiled once per thread, SIMD for
+ * runs of ASCII), counting a batch 1.7 to 1.9 times as fast. It packs exactly what WordTable.pack() packs,
  * so the main thread adds its counts up with the same WordTable.addPacked().
  */
 import { wordTooLong } from './words.js';
@@ -38,7 +38,11 @@ const BMP_AT = 1024;
 const ENTRY_BYTES = 24;
 /** Input bytes with a place of their own: a default batch (1 MiB) and some. Larger inputs go above the table. */
 const INPUT_BYTES = 1024 * 1024 + 64 * 1024;
-/** A table that grew past this (a batch of very many distinct words) gets fresh memory on reset: wasm memory never shrinks. */
+/**
+ * Memory past this (≈ 19 MiB are the input region and the table's reserves, untouched until
+ * used) means a table that outgrew its reserves or a very large batch: it gets fresh memory on
+ * reset, since wasm memory never shrinks.
+ */
 const KEEP_MEMORY = 32 * 1024 * 1024;
 
 let compiled: object | undefined;
