@@ -8,6 +8,8 @@
  * characters, with `…` marking the cut.
  */
 import { pino, type Logger } from 'pino';
+import { AccessLineWriter } from './access-line-bytes.js';
+import { LogDestination, MAX_INTO_BYTES } from './log-destination.js';
 
 export interface AccessLogOptions {
   /** Longest query, target or user agent logged, in characters. @default 512 */
@@ -148,6 +150,16 @@ export function createAccessLog(logger: Logger, options: AccessLogOptions = {}):
   const prefix = linePrefix(logger);
   const stream = streamOf(logger);
   const max = options.maxField ?? ACCESS_LOG_DEFAULTS.maxField;
+  if (stream instanceof LogDestination) {
+    // Written in place as bytes; a line that could outgrow that (fields of kilobytes) as a string.
+    const writer = new AccessLineWriter(prefix, max, field);
+    return (r) => {
+      const time = isoNow();
+      const most = writer.prepare(time, r);
+      if (most <= MAX_INTO_BYTES) stream.writeInto(most, writer.fill, undefined);
+      else stream.write(formatAccessLine(prefix, time, r, max));
+    };
+  }
   return (r) => {
     stream.write(formatAccessLine(prefix, isoNow(), r, max));
   };

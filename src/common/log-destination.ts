@@ -35,6 +35,8 @@ export const LOG_DESTINATION_DEFAULTS = Object.freeze({
 });
 
 const BLOCK_BYTES = 64 * 1024;
+/** The longest line writeInto() takes: a quarter block, so a block holds at least four. */
+export const MAX_INTO_BYTES = BLOCK_BYTES / 4;
 /** Spare blocks kept for reuse once written. */
 const SPARE_BLOCKS = 2;
 /** At exit, how long a reader that does not read is waited for before the rest is given up. */
@@ -113,10 +115,35 @@ export class LogDestination {
       return false;
     }
     this.#append(line);
+    this.#accepted();
+    return true;
+  }
+
+  /**
+   * Takes one line that `fill` writes straight into the open block from `at`, returning
+   * where it ends: at most `max` bytes (≤ MAX_INTO_BYTES), and no string is built. False
+   * when it was dropped (`fill` is not called).
+   */
+  writeInto<T>(max: number, fill: (block: Buffer, at: number, arg: T) => number, arg: T): boolean {
+    if (this.#pending >= this.#maxPending || this.#broken) {
+      this.#dropped++;
+      this.#unreported++;
+      return false;
+    }
+    if (max > MAX_INTO_BYTES) throw new RangeError(`log destination: a line written in place is at most ${MAX_INTO_BYTES} bytes`);
+    if (max > BLOCK_BYTES - this.#used) this.#seal();
+    const end = fill(this.#block, this.#used, arg);
+    this.#pending += end - this.#used;
+    this.#used = end;
+    this.#accepted();
+    return true;
+  }
+
+  /** After a line: a full block (or every line, when sync) is queued, and the queue written. */
+  #accepted(): void {
     if (this.#sync || this.#used > BLOCK_BYTES - 512) this.#seal();
     if (this.#queue.length > 0 && !this.#blocked) this.#writeQueued();
     this.#arm();
-    return true;
   }
 
   /** Writes what the destination takes now; the rest waits for the timer. */
