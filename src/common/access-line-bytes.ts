@@ -4,9 +4,9 @@
  * of some twenty pieces and copying it once more. It runs on every request, where that
  * string and its flattening were a quarter of what a GET /ping allocates.
  *
- * Strings a line repeats (the prefix with the time, the client, the path, the user agent)
- * are encoded once and copied; the request id and method are ASCII (request-id.ts, a token)
- * and numbers are written digit by digit.
+ * Strings a line repeats (the logger's prefix, the client, the path, the user agent) are
+ * encoded once and copied; the time, the request id and the method are ASCII (an ISO time,
+ * request-id.ts, a token) and numbers are written digit by digit.
  */
 import type { AccessRecord, LinePrefix } from './access-log.js';
 
@@ -86,11 +86,11 @@ class LastJsonBytes {
 }
 
 export class AccessLineWriter {
-  readonly #prefix: LinePrefix;
   readonly #field: (s: string) => string;
+  /** The line up to its time, and from the time to the id's value (bindings, `"id":"`). */
+  readonly #head: Uint8Array;
+  readonly #afterTime: Uint8Array;
   #time = '';
-  /** The line up to the id's value: prefix, time, bindings, `"id":"`. */
-  #lead: Uint8Array = EMPTY_JSON;
   readonly #client = new LastJsonBytes();
   readonly #path = new LastJsonBytes();
   readonly #ua = new LastJsonBytes();
@@ -103,16 +103,14 @@ export class AccessLineWriter {
 
   /** `field` is access-log.ts's JSON of a client-controlled string cut to `maxField` characters. */
   constructor(prefix: LinePrefix, maxField: number, field: (s: string, max: number) => string) {
-    this.#prefix = prefix;
+    this.#head = Buffer.from(prefix.head);
+    this.#afterTime = Buffer.from(`${prefix.afterTime}"id":"`);
     this.#field = (s) => field(s, maxField);
   }
 
   /** Readies the line of `r` at `time` for fill(); returns the most bytes it can take. */
   prepare(time: string, r: AccessRecord): number {
-    if (time !== this.#time) {
-      this.#time = time;
-      this.#lead = Buffer.from(`${this.#prefix.head}${time}${this.#prefix.afterTime}"id":"`);
-    }
+    this.#time = time;
     this.#r = r;
     this.#clientJson = this.#client.of(r.client, JSON.stringify);
     this.#pathJson = this.#path.of(r.path, JSON.stringify);
@@ -120,14 +118,23 @@ export class AccessLineWriter {
     const ua = r.userAgent ?? '';
     this.#uaJson = ua === '' ? EMPTY_JSON : this.#ua.of(ua, this.#field);
     // UTF-8 takes at most 3 bytes per UTF-16 unit; 2 for the empty query's quotes.
-    const strings = 3 * (r.id.length + r.method.length + this.#queryJson.length) + 2;
-    return this.#lead.length + FIXED + this.#clientJson.length + this.#pathJson.length + this.#uaJson.length + strings + 3 * NUMBER_MAX;
+    const strings = 3 * (time.length + r.id.length + r.method.length + this.#queryJson.length) + 2;
+    return (
+      this.#head.length +
+      this.#afterTime.length +
+      FIXED +
+      this.#clientJson.length +
+      this.#pathJson.length +
+      this.#uaJson.length +
+      strings +
+      3 * NUMBER_MAX
+    );
   }
 
   /** Writes the prepared line into `buf` from `at`; returns where it ends. */
   readonly fill = (buf: Buffer, at: number): number => {
     const r = this.#r as AccessRecord;
-    let p = put(buf, at, this.#lead);
+    let p = put(buf, text(buf, put(buf, at, this.#head), this.#time), this.#afterTime);
     p = put(buf, text(buf, p, r.id), CLIENT);
     p = put(buf, put(buf, p, this.#clientJson), METHOD);
     p = put(buf, text(buf, p, r.method), PATH);
