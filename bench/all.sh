@@ -2,7 +2,8 @@
 # `npm run bench`: issue 18's whole suite in one run, then the dated table of
 # docs/benchmarks.md rewritten from its raw output (bench/results/STAMP-suite/):
 #   1. `dhttp worker --threads 1` (default log level) GET /ping vs node:http and node-net:
-#      keep-alive, Connection: close, pipelined ×10 (../shared/bench/run.sh, paired rounds);
+#      keep-alive, Connection: close, pipelined ×10 (../shared/bench/run.sh, paired rounds),
+#      and keep-alive with all of them (and the bare engine) on one core at once (bench/same-core.sh);
 #   2. POST /countwords of a 200 MB mixed text to one worker vs `wc -w` (bench/countwords-speed.ts);
 #   3. `dhttp start --workers 1` vs nginx → the same kind of worker over a Unix socket (run.sh);
 #   4. `dhttp bench -t 2` vs `wrk -t 2`, --rate held, the 1 s stall (bench/load-client.sh).
@@ -37,6 +38,12 @@ for mode in keepalive close pipeline; do
   bash $RUN --rounds "$ROUNDS" --duration "$DURATION" --max-other "$MAX_OTHER" --label "worker-$mode" "${extra[@]}" \
     --ratio "$WORKER" node-http node-net >"$DIR/worker-$mode.txt" || echo "  (some samples failed: see $DIR/worker-$mode.txt)" >&2
 done
+
+part "1. the same, measured at the same moment on one core (bench/same-core.sh)"
+bash bench/same-core.sh "$ROUNDS" 'node ../shared/bench/peers/node-http.mjs $PORT' \
+  'node dist/src/cli/main.js worker --host 127.0.0.1 --port $PORT --threads 1' \
+  'node dist/bench/servers/engine-ping.js $PORT' 'node ../shared/bench/peers/node-net.mjs $PORT' >"$DIR/same-core.txt" ||
+  echo "  (same-core failed: see $DIR/same-core.txt)" >&2
 
 part "2. countwords ${MB} MB vs wc -w"
 node dist/bench/countwords-speed.js --mb "$MB" >"$DIR/countwords.json" || echo "  (countwords: counts or RSS off, or it failed)" >&2

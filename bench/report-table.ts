@@ -90,6 +90,27 @@ for (const [mode, what, target, min] of [
   row('1', what, measured, `${target}; p99 ≤ node:http's`, ok);
 }
 
+// bench/same-core.sh: node:http, the worker, the bare engine and node-net on one core at once.
+const same = text('same-core.txt')
+  ?.split('\n')
+  .filter((l) => l.startsWith('round '))
+  .map((l) => [...l.matchAll(/([\d.]+) µs\/req/g)].map((m) => Number(m[1])));
+const sameRounds = same?.filter((r) => r.length === 4 && r.every((v) => v > 0)) ?? [];
+if (sameRounds.length === 0) {
+  row('1', 'keep-alive at the same moment (CPU per request, bench/same-core.sh)', 'not run', '≥ 1.4× node:http', undefined);
+} else {
+  // Requests per CPU-second relative to node:http's: node:http's µs over each one's.
+  const rel = (i: number): number[] => sameRounds.map((r) => r[0] / r[i]);
+  const worker = rel(1);
+  row(
+    '1',
+    'keep-alive, c=50 each, measured at the same moment: node:http, the worker, the bare engine and node-net on one core at once, each with its own wrk (`bench/same-core.sh`); requests per CPU-second',
+    `worker ${x(median(worker))} node:http (rounds ${x(Math.min(...worker))}–${x(Math.max(...worker))}); bare engine ${x(median(rel(2)))}; node-net ${x(median(rel(3)))}`,
+    '≥ 1.4× node:http',
+    median(worker) >= 1.4,
+  );
+}
+
 const cw = text('countwords.json');
 if (cw === undefined || !cw.trim().startsWith('{')) {
   row(

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Servers compared at the same moment: every command's server runs pinned to CPU 0 at once,
+# each driven by its own `wrk -t1 -c50` pinned to CPU 1, and each server's CPU time (user +
+# system, from /proc) is divided by the requests wrk got from it. The machine's slow and fast
+# phases (which move whole samples by 20-40 % on these shared hosts, see docs/benchmarks.md)
+# hit every server alike, so the ratios hold to a few percent where sequential samples need
+# many rounds. The servers share the core, so the absolute µs include context switches;
+# compare the ratios. Prints one line per round: req/s, µs of server CPU per request, and
+# that cost relative to the first command's.
+#
+#   bash bench/same-core.sh ROUNDS CMD [CMD...]
+#
+# Each CMD runs with PORT in its environment, from the repository's root, and must answer
+# GET /ping there, e.g.
+#   bash bench/same-core.sh 3 'node ../shared/bench/peers/node-http.mjs $PORT' \
+#     'node dist/src/cli/main.js worker --host 127.0.0.1 --port $PORT --threads 1'
+# DURATION seconds per sample [5], WARMUP seconds before it [2], CONNS per server [50], BASE_PORT [18700].
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:?rounds}
+shift
+(($# > 0)) || { echo "usage: same-core.sh ROUNDS CMD [CMD...]" >&2; exit 2; }
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-2}
+CONNS=${CONNS:-50}
+BASE_PORT=${BASE_PORT:-18700}
+HZ=$(getconf CLK_TCK)
+TMP=$(mktemp -d)
+PIDS=()
+stop() {
+  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+}
+trap 'stop; rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+for ((round = 1; round <= ROUNDS; round++)); do
+  PORTS=()
+  for ((i = 0; i < $#; i++)); do
+    cmd=${*:i+1:1}
+    port=$((BASE_PORT + (round % 2) * 20 + i))
+    PORTS+=("$port")
+    PORT=$port taskset -c 0 bash -c "exec $cmd" >/dev/null 2>&1 &
+    PIDS+=($!)
+  done
+  for port in "${PORTS[@]}"; do
+    for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/ping" 2>/dev/null && break; sleep 0.1; done
+  done
+  # Warm-up (the servers' JIT: each gets only its share of the core), not recorded.
+  WRKS=()
+  for port in "${PORTS[@]}"; do taskset -c 1 wrk -t1 -c"$CONNS" -d"$WARMUP"s "http://127.0.0.1:$port/ping" >/dev/null & WRKS+=($!); done
+  wait "${WRKS[@]}"
+  BEFORE=()
+  for pid in "${PIDS[@]}"; do BEFORE+=("$(cpu "$pid")"); done
+  WRKS=()
+  for ((i = 0; i < ${#PORTS[@]}; i++)); do
+    timeout $((DURATION + 20)) taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:${PORTS[i]}/ping" >"$TMP/wrk-$i" &
+    WRKS+=($!)
+  done
+  wait "${WRKS[@]}"
+  line="round $round"
+  base=""
+  for ((i = 0; i < ${#PIDS[@]}; i++)); do
+    ticks=$(($(cpu "${PIDS[i]}") - BEFORE[i]))
+    requests=$(awk '/requests in/ { print $1 }' "$TMP/wrk-$i")
+    us=$(awk -v t="$ticks" -v n="$requests" -v hz="$HZ" 'BEGIN { printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+    base=${base:-$us}
+    line+=$(awk -v n="$requests" -v d="$DURATION" -v us="$us" -v b="$base" \
+      'BEGIN { printf " | %6.0f req/s %6.2f µs/req (%.3f)", n / d, us, (b > 0 ? us / b : 0) }')
+  done
+  stop
+  echo "$line"
+done
