@@ -59,9 +59,8 @@ export class Connection implements ResponseSink {
   #closed = false;
   #inLoop = false;
   /**
-   * Times are performance.now() ms. One clock reading is taken per socket read and shared
-   * by everything that read triggers synchronously (timeouts are checked by a coarse sweep
-   * anyway); work that completes later reads the clock again.
+   * performance.now() ms, read once per socket read for all it triggers synchronously (the
+   * timeouts' sweep is coarse anyway); work that completes later reads the clock again.
    */
   #now = performance.now();
   /** When the current phase started (idle, head or last body byte). */
@@ -230,7 +229,7 @@ export class Connection implements ResponseSink {
     } finally {
       this.#inLoop = false;
       this.#output.batching = false;
-      this.#output.flush();
+      this.#output.flushSoon();
     }
     if (this.#current === null && this.#input.length === 0 && !this.#closed) {
       this.#since = now;
@@ -375,10 +374,7 @@ export class Connection implements ResponseSink {
     this.#endSoon();
   }
 
-  /**
-   * Half-close after the queued bytes. A client that never reads or never closes its side
-   * is destroyed by the timeout sweep (CLOSE_GRACE_MS).
-   */
+  /** Half-close after the queued bytes; a client that never reads or closes is swept (CLOSE_GRACE_MS). */
   #endSoon(): void {
     if (this.#closed) return;
     if (this.#endingSince === 0) this.#endingSince = performance.now();
@@ -394,7 +390,9 @@ export class Connection implements ResponseSink {
     if (this.#socket.isPaused()) this.#socket.resume();
   }
 
+  /** Whole answers still gathered for the end of the turn (flushSoon) go out first. */
   #destroy(): void {
+    if (!this.#socket.destroyed) this.#output.flush();
     if (!this.#socket.destroyed) this.#socket.destroy();
   }
 }
