@@ -5,11 +5,11 @@
  * keeps a clock running (`blockedSince`) that the send timeout reads.
  *
  * Why at the end of the turn: a write that reaches a client asleep in epoll wakes it, and
- * on a virtual machine that wake-up (an interrupt to the client's CPU) costs the writer more
- * than the write itself. Answers written one after another, at the end of the turn, find a
- * client that is still awake reading the earlier ones; written as each request is handled,
- * they arrive tens of µs apart and each may wake it anew. GET /ping keep-alive, c=50: worker
- * CPU per request -15 %, p50 latency 1.2 -> 0.85 ms (docs/benchmarks.md).
+ * on a virtual machine that wake-up (an interrupt to the client's CPU) is paid by the writer:
+ * a seventh of a worker's CPU at GET /ping. Answers written one after another, at the end of
+ * the turn, find a client still awake reading the earlier ones; written as each request is
+ * handled, they arrive tens of µs apart and each may wake it anew. GET /ping keep-alive,
+ * c=50: worker CPU per request -15 %, p50 latency 1.2 -> 0.85 ms (docs/benchmarks.md).
  */
 import type { Socket } from 'node:net';
 
