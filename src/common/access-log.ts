@@ -156,7 +156,7 @@ export function createAccessLog(logger: Logger, options: AccessLogOptions = {}):
     return (r) => {
       const time = isoNow();
       const most = writer.prepare(time, r);
-      if (most <= MAX_INTO_BYTES) stream.writeInto(most, writer.fill, undefined);
+      if (most <= MAX_INTO_BYTES) stream.writeInto(most, writer.fill);
       else stream.write(formatAccessLine(prefix, time, r, max));
     };
   }

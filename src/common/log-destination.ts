@@ -124,7 +124,7 @@ export class LogDestination {
    * where it ends: at most `max` bytes (≤ MAX_INTO_BYTES), and no string is built. False
    * when it was dropped (`fill` is not called).
    */
-  writeInto<T>(max: number, fill: (block: Buffer, at: number, arg: T) => number, arg: T): boolean {
+  writeInto(max: number, fill: (block: Buffer, at: number) => number): boolean {
     if (this.#pending >= this.#maxPending || this.#broken) {
       this.#dropped++;
       this.#unreported++;
@@ -132,7 +132,7 @@ export class LogDestination {
     }
     if (max > MAX_INTO_BYTES) throw new RangeError(`log destination: a line written in place is at most ${MAX_INTO_BYTES} bytes`);
     if (max > BLOCK_BYTES - this.#used) this.#seal();
-    const end = fill(this.#block, this.#used, arg);
+    const end = fill(this.#block, this.#used);
     this.#pending += end - this.#used;
     this.#used = end;
     this.#accepted();

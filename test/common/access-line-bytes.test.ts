@@ -110,9 +110,9 @@ test('writeInto refuses a bound above its limit, and drops and counts lines once
   const dir = mkdtempSync(join(tmpdir(), 'dhttp-accessbytes-'));
   try {
     const destination = new LogDestination({ dest: join(dir, 'x.log') });
-    assert.throws(() => destination.writeInto(MAX_INTO_BYTES + 1, (_b, at) => at, undefined), RangeError);
+    assert.throws(() => destination.writeInto(MAX_INTO_BYTES + 1, (_b, at) => at), RangeError);
     assert.equal(
-      destination.writeInto(8, (b, at) => at + b.write('ok\n', at), undefined),
+      destination.writeInto(8, (b, at) => at + b.write('ok\n', at)),
       true,
     );
     destination.flushSync();
@@ -122,17 +122,13 @@ test('writeInto refuses a bound above its limit, and drops and counts lines once
     const fd = openSync(join(dir, 'y.log'), 'a');
     const broken = new LogDestination({ dest: fd });
     closeSync(fd);
-    broken.writeInto(8, (b, at) => at + b.write('lost\n', at), undefined);
+    broken.writeInto(8, (b, at) => at + b.write('lost\n', at));
     broken.flushSync(); // EBADF: the destination fails for good
     let called = false;
-    const took = broken.writeInto(
-      8,
-      (_b, at) => {
-        called = true;
-        return at;
-      },
-      undefined,
-    );
+    const took = broken.writeInto(8, (_b, at) => {
+      called = true;
+      return at;
+    });
     assert.deepEqual([took, called, broken.dropped], [false, false, 1]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
