@@ -96,8 +96,8 @@ export class Connection implements ResponseSink {
     return this.#output.write(data);
   }
 
-  outputLatin1(text: string): boolean {
-    return this.#output.writeLatin1(text);
+  outputLatin1(text: string, whole: boolean): boolean {
+    return whole ? this.#output.writeLatin1Soon(text) : this.#output.writeLatin1(text);
   }
 
   keepAliveFor(status: number, closeDelimited: boolean): boolean {

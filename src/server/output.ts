@@ -28,6 +28,8 @@ export class Output {
   #due = false;
   readonly #socket: Socket;
   #out = '';
+  /** `#out` holds latin1 text (relayed bytes, a byte per character) rather than UTF-8 text. */
+  #outLatin1 = false;
   /** Gathering: string writes wait for flush(). */
   batching = false;
   /** Since when the client has not taken what we wrote (performance.now(); 0 = it keeps up). */
@@ -48,6 +50,8 @@ export class Output {
     const s = this.#socket;
     if (s.destroyed) return false;
     if (this.batching && typeof data === 'string') {
+      // Latin1 text and UTF-8 text are not joined: what was gathered of the other kind leaves first.
+      if (this.#outLatin1) this.flush();
       this.#out += data;
       return true;
     }
@@ -61,6 +65,19 @@ export class Output {
     if (s.destroyed) return false;
     if (this.#out !== '') this.flush();
     return this.#written(s.write(text, 'latin1'));
+  }
+
+  /**
+   * Gathers latin1 text that is a whole answer (a relayed response that came in one read)
+   * and writes it at the end of the turn, as flushSoon; true, as it is not written yet.
+   */
+  writeLatin1Soon(text: string): boolean {
+    if (this.#socket.destroyed) return false;
+    if (this.#out !== '' && !this.#outLatin1) this.flush();
+    this.#out += text;
+    this.#outLatin1 = true;
+    this.flushSoon();
+    return true;
   }
 
   /**
@@ -82,8 +99,10 @@ export class Output {
     this.#due = false;
     if (this.#out === '') return;
     const out = this.#out;
+    const latin1 = this.#outLatin1;
     this.#out = '';
-    if (!this.#socket.destroyed) this.#written(this.#socket.write(out));
+    this.#outLatin1 = false;
+    if (!this.#socket.destroyed) this.#written(this.#socket.write(out, latin1 ? 'latin1' : 'utf8'));
   }
 
   /**

@@ -25,8 +25,11 @@ export interface ResponseSink {
   readonly constantLines: string;
   /** Writes (or batches) response bytes in order; false = socket buffer full. */
   output(data: string | Buffer): boolean;
-  /** Writes latin1 text (a byte per character) after anything queued; false = socket buffer full. */
-  outputLatin1(text: string): boolean;
+  /**
+   * Writes latin1 text (a byte per character) after anything queued; `whole`: it is a whole
+   * answer, which may wait for the end of the turn. False = socket buffer full.
+   */
+  outputLatin1(text: string, whole: boolean): boolean;
   /** The whole response has been handed over. */
   responseFinished(): void;
 }
@@ -177,8 +180,8 @@ export class Response implements HttpResponse {
     const keep = this.#sink.keepAliveFor(status, closeDelimited);
     const text = `${lines}${this.#sink.constantLines}${dateLine()}X-Request-Id: ${this.#requestId}\r\n${keep ? this.#sink.keepAliveHint : 'Connection: close\r\n'}\r\n`;
     let ok: boolean;
-    if (body === undefined || body.length === 0) ok = this.#sink.outputLatin1(text);
-    else if (body.length <= SMALL_RELAYED) ok = this.#sink.outputLatin1(text + body.toString('latin1'));
+    if (body === undefined || body.length === 0) ok = this.#sink.outputLatin1(text, complete);
+    else if (body.length <= SMALL_RELAYED) ok = this.#sink.outputLatin1(text + body.toString('latin1'), complete);
     else {
       // The body is a view of a buffer its owner reuses: it is copied with the head.
       const out = Buffer.allocUnsafe(text.length + body.length);

@@ -86,3 +86,29 @@ test('a socket destroyed before the turn ends gets no write', async () => {
   await turn();
   assert.deepEqual(a.calls, []);
 });
+
+test('relayed latin1 answers gathered for the end of the turn keep their bytes and their order among UTF-8 answers', async () => {
+  const bytes: string[] = [];
+  const s = Object.assign(new EventEmitter(), {
+    destroyed: false,
+    writableEnded: false,
+    write(data: string | Buffer, encoding?: BufferEncoding) {
+      bytes.push((typeof data === 'string' ? Buffer.from(data, encoding ?? 'utf8') : data).toString('hex'));
+      return true;
+    },
+  });
+  const o = new Output(s as unknown as Socket);
+  // 0xE9 relayed as one latin1 character; "é" answered by the engine as UTF-8 (c3 a9).
+  assert.equal(o.writeLatin1Soon('a\u00e9'), true);
+  assert.equal(o.writeLatin1Soon('b'), true);
+  assert.deepEqual(bytes, [], 'nothing is written within the turn');
+  gathered(o, '\u00e9');
+  assert.deepEqual(bytes, ['61e962'], 'UTF-8 text is not joined to latin1 text: what was gathered leaves first');
+  o.flushSoon();
+  await turn();
+  assert.deepEqual(bytes, ['61e962', 'c3a9']);
+  gathered(o, 'x');
+  o.writeLatin1Soon('\u00ff');
+  await turn();
+  assert.deepEqual(bytes, ['61e962', 'c3a9', '78', 'ff']);
+});
