@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Servers compared at the same moment: every command's server runs pinned to CPU 0 at once,
 # each driven by its own `wrk -t1 -c50` pinned to CPU 1, and each server's CPU time (user +
-# system, from /proc) is divided by the requests wrk got from it. The machine's slow and fast
+# system, from /proc, of its process and all below it: a cluster's workers, nginx's worker
+# process) is divided by the requests wrk got from it. The machine's slow and fast
 # phases (which move whole samples by 20-40 % on these shared hosts, see docs/benchmarks.md)
 # hit every server alike, so the ratios hold to a few percent where sequential samples need
 # many rounds. The servers share the core, so the absolute µs include context switches;
@@ -27,14 +28,28 @@ BASE_PORT=${BASE_PORT:-18700}
 HZ=$(getconf CLK_TCK)
 TMP=$(mktemp -d)
 PIDS=()
+# Each server runs in its own process group (setsid), stopped as a whole: a script such as
+# bench/peers/nginx-proxy-worker.sh waits on nginx, which hears the signal only so.
 stop() {
-  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do kill -INT -- "-$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   PIDS=()
 }
 trap 'stop; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
-cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# descendants PID: PID and every process below it (a cluster's workers, nginx's worker process).
+descendants() {
+  local all=" $1 " grew=1 pid ppid
+  while ((grew)); do
+    grew=0
+    while read -r pid ppid; do
+      if [[ "$all" == *" $ppid "* && "$all" != *" $pid "* ]]; then all+="$pid "; grew=1; fi
+    done < <(ps -e -o pid=,ppid=)
+  done
+  echo $all
+}
+# cpu PID...: user + system ticks of the processes.
+cpu() { local p t=0; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$t"; }
 
 for ((round = 1; round <= ROUNDS; round++)); do
   PORTS=()
@@ -42,7 +57,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
     cmd=${*:i+1:1}
     port=$((BASE_PORT + (round % 2) * 20 + i))
     PORTS+=("$port")
-    PORT=$port taskset -c 0 bash -c "exec $cmd" >/dev/null 2>&1 &
+    PORT=$port setsid taskset -c 0 bash -c "exec $cmd" >/dev/null 2>&1 &
     PIDS+=($!)
   done
   for port in "${PORTS[@]}"; do
@@ -52,8 +67,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
   WRKS=()
   for port in "${PORTS[@]}"; do taskset -c 1 wrk -t1 -c"$CONNS" -d"$WARMUP"s "http://127.0.0.1:$port/ping" >/dev/null & WRKS+=($!); done
   wait "${WRKS[@]}"
+  # Each server's processes, its workers or helpers included, counted once they all run.
+  TREES=()
+  for pid in "${PIDS[@]}"; do TREES+=("$(descendants "$pid")"); done
   BEFORE=()
-  for pid in "${PIDS[@]}"; do BEFORE+=("$(cpu "$pid")"); done
+  for tree in "${TREES[@]}"; do BEFORE+=("$(cpu $tree)"); done
   WRKS=()
   for ((i = 0; i < ${#PORTS[@]}; i++)); do
     timeout $((DURATION + 20)) taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:${PORTS[i]}/ping" >"$TMP/wrk-$i" &
@@ -63,7 +81,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   line="round $round"
   base=""
   for ((i = 0; i < ${#PIDS[@]}; i++)); do
-    ticks=$(($(cpu "${PIDS[i]}") - BEFORE[i]))
+    ticks=$(($(cpu ${TREES[i]}) - BEFORE[i]))
     requests=$(awk '/requests in/ { print $1 }' "$TMP/wrk-$i")
     us=$(awk -v t="$ticks" -v n="$requests" -v hz="$HZ" 'BEGIN { printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0) }')
     base=${base:-$us}
