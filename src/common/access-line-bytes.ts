@@ -21,9 +21,8 @@ const MS = ascii(',"ms":');
 const UA = ascii(',"ua":');
 const END = ascii(',"msg":"request"}\n');
 const EMPTY_JSON = ascii('""');
-/** The constant bytes of a line, and the longest a number can print (`String(-Number.MAX_VALUE)`). */
-const FIXED =
-  CLIENT.length + METHOD.length + PATH.length + QUERY.length + STATUS.length + BYTES.length + MS.length + UA.length + END.length;
+/** The constant bytes of a line's middle, and the longest a number can print (`String(-Number.MAX_VALUE)`). */
+const FIXED = CLIENT.length + METHOD.length + PATH.length + QUERY.length + STATUS.length + BYTES.length + MS.length;
 const NUMBER_MAX = 24;
 
 /** ".001" … ".999" for 1 … 999 thousandths, trailing zeros dropped; "" for 0 (as millisText). */
@@ -85,66 +84,117 @@ class LastJsonBytes {
   }
 }
 
+/** Fields a line's middle segment depends on (`"client":` … `"ms":`). */
+interface MiddleKey {
+  client: string;
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  bytes: number;
+}
+
 export class AccessLineWriter {
   readonly #field: (s: string) => string;
   /** The line up to its time, and from the time to the id's value (bindings, `"id":"`). */
   readonly #head: Uint8Array;
   readonly #afterTime: Uint8Array;
-  #time = '';
+  /** head, time and afterTime as bytes, for the time `#timeOf` (the time changes once a millisecond). */
+  #start: Buffer;
+  #startLength = 0;
+  #timeOf = '';
   readonly #client = new LastJsonBytes();
   readonly #path = new LastJsonBytes();
-  readonly #ua = new LastJsonBytes();
+  /** `,"ua":` the user agent's JSON and the line's end, for the user agent `#uaOf`. */
+  #tail: Uint8Array;
+  #uaOf: string | undefined = '';
+  /**
+   * The middle of the last line (from `","client":` to `,"ms":`) and what it was made of:
+   * the lines of a client that repeats a request differ only in id, time and duration. It
+   * is copied out of the block when a line repeats its predecessor's, so a stream of
+   * different requests allocates nothing for it.
+   */
+  readonly #key: MiddleKey = { client: '', method: '', path: '', query: '', status: -1, bytes: -1 };
+  #middle: Uint8Array | null = null;
+  #keepMiddle = false;
   // What prepare() found for the line fill() writes next.
   #r: AccessRecord | undefined;
   #clientJson: Uint8Array = EMPTY_JSON;
   #pathJson: Uint8Array = EMPTY_JSON;
   #queryJson = '';
-  #uaJson: Uint8Array = EMPTY_JSON;
 
   /** `field` is access-log.ts's JSON of a client-controlled string cut to `maxField` characters. */
   constructor(prefix: LinePrefix, maxField: number, field: (s: string, max: number) => string) {
     this.#head = Buffer.from(prefix.head);
     this.#afterTime = Buffer.from(`${prefix.afterTime}"id":"`);
     this.#field = (s) => field(s, maxField);
+    this.#start = Buffer.allocUnsafe(this.#head.length + this.#afterTime.length + 3 * 32);
+    this.#tail = Buffer.concat([UA, EMPTY_JSON, END]);
   }
 
   /** Readies the line of `r` at `time` for fill(); returns the most bytes it can take. */
   prepare(time: string, r: AccessRecord): number {
-    this.#time = time;
     this.#r = r;
+    if (time !== this.#timeOf) this.#setTime(time);
+    const ua = r.userAgent ?? '';
+    if (ua !== this.#uaOf) {
+      this.#uaOf = ua;
+      this.#tail = Buffer.concat([UA, ua === '' ? EMPTY_JSON : Buffer.from(this.#field(ua)), END]);
+    }
+    const k = this.#key;
+    if (
+      r.status === k.status &&
+      r.bytes === k.bytes &&
+      r.path === k.path &&
+      r.client === k.client &&
+      r.method === k.method &&
+      r.query === k.query
+    ) {
+      if (this.#middle !== null) return this.#startLength + 3 * r.id.length + this.#middle.length + NUMBER_MAX + this.#tail.length;
+      this.#keepMiddle = true;
+    } else {
+      k.client = r.client;
+      k.method = r.method;
+      k.path = r.path;
+      k.query = r.query;
+      k.status = r.status;
+      k.bytes = r.bytes;
+      this.#middle = null;
+      this.#keepMiddle = false;
+    }
     this.#clientJson = this.#client.of(r.client, JSON.stringify);
     this.#pathJson = this.#path.of(r.path, JSON.stringify);
     this.#queryJson = r.query === '' ? '' : this.#field(r.query);
-    const ua = r.userAgent ?? '';
-    this.#uaJson = ua === '' ? EMPTY_JSON : this.#ua.of(ua, this.#field);
     // UTF-8 takes at most 3 bytes per UTF-16 unit; 2 for the empty query's quotes.
-    const strings = 3 * (time.length + r.id.length + r.method.length + this.#queryJson.length) + 2;
-    return (
-      this.#head.length +
-      this.#afterTime.length +
-      FIXED +
-      this.#clientJson.length +
-      this.#pathJson.length +
-      this.#uaJson.length +
-      strings +
-      3 * NUMBER_MAX
-    );
+    const strings = 3 * (r.id.length + r.method.length + this.#queryJson.length) + 2;
+    return this.#startLength + FIXED + this.#clientJson.length + this.#pathJson.length + this.#tail.length + strings + 3 * NUMBER_MAX;
   }
 
   /** Writes the prepared line into `buf` from `at`; returns where it ends. */
   readonly fill = (buf: Buffer, at: number): number => {
     const r = this.#r as AccessRecord;
-    let p = put(buf, text(buf, put(buf, at, this.#head), this.#time), this.#afterTime);
-    p = put(buf, text(buf, p, r.id), CLIENT);
-    p = put(buf, put(buf, p, this.#clientJson), METHOD);
-    p = put(buf, text(buf, p, r.method), PATH);
-    p = put(buf, put(buf, p, this.#pathJson), QUERY);
-    p = this.#queryJson === '' ? put(buf, p, EMPTY_JSON) : p + buf.write(this.#queryJson, p);
-    p = integer(buf, put(buf, p, STATUS), r.status);
-    p = integer(buf, put(buf, p, BYTES), r.bytes);
-    p = millis(buf, put(buf, p, MS), r.ms);
-    p = put(buf, put(buf, p, UA), this.#uaJson);
     this.#r = undefined;
-    return put(buf, p, END);
+    let p = at + this.#start.copy(buf, at, 0, this.#startLength);
+    p = text(buf, p, r.id);
+    const middle = this.#middle;
+    if (middle !== null) p = put(buf, p, middle);
+    else {
+      const from = p;
+      p = put(buf, put(buf, p, CLIENT), this.#clientJson);
+      p = put(buf, text(buf, put(buf, p, METHOD), r.method), PATH);
+      p = put(buf, put(buf, p, this.#pathJson), QUERY);
+      p = this.#queryJson === '' ? put(buf, p, EMPTY_JSON) : p + buf.write(this.#queryJson, p);
+      p = integer(buf, put(buf, p, STATUS), r.status);
+      p = put(buf, integer(buf, put(buf, p, BYTES), r.bytes), MS);
+      if (this.#keepMiddle) this.#middle = Uint8Array.prototype.slice.call(buf, from, p);
+    }
+    return put(buf, millis(buf, p, r.ms), this.#tail);
   };
+
+  #setTime(time: string): void {
+    const most = this.#head.length + this.#afterTime.length + 3 * time.length;
+    if (most > this.#start.length) this.#start = Buffer.allocUnsafe(most);
+    this.#timeOf = time;
+    this.#startLength = put(this.#start, text(this.#start, put(this.#start, 0, this.#head), time), this.#afterTime);
+  }
 }

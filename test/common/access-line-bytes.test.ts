@@ -73,6 +73,49 @@ test("access lines written in place are byte for byte the formatter's, whatever 
   }
 });
 
+test('lines that repeat a request (same client, method, path, query, status, bytes, user agent) stay exact as ids, times and durations change', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dhttp-accessbytes-'));
+  try {
+    let run = 0;
+    const field = fc.constantFrom<keyof AccessRecord>('client', 'method', 'path', 'query', 'status', 'bytes', 'userAgent');
+    const pick = fc.record({
+      at: fc.nat(),
+      id: record.map((r) => r.id),
+      ms: fc.double({ min: 0, max: 1e4, noNaN: true }),
+      same: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        record,
+        record,
+        fc.array(field, { minLength: 1, maxLength: 3 }),
+        fc.array(pick, { minLength: 2, maxLength: 40 }),
+        (base, other, fields, picks) => {
+          // Kinds of request that differ from the first in one field each.
+          const kinds: AccessRecord[] = [base, ...fields.map((f) => ({ ...base, [f]: other[f] }))];
+          const { logger, destination, read } = fileLogger(dir, `repeat-${run++}.log`);
+          const log = createAccessLog(logger, { maxField: 512 });
+          assert.ok(log !== null);
+          // Runs of one kind of request, with other kinds between them; the records are new objects each time.
+          const records: AccessRecord[] = [];
+          let kind = 0;
+          for (const p of picks) {
+            if (!p.same) kind = p.at % kinds.length;
+            records.push({ ...kinds[kind], id: p.id, ms: p.ms });
+          }
+          for (const r of records) log(r);
+          destination.flushSync();
+          const written = read();
+          assert.equal(written, expected(written, records, linePrefix(logger), 512));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('thousands of lines cross blocks in order; a line too long to write in place still arrives whole', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dhttp-accessbytes-'));
   try {
