@@ -15,7 +15,8 @@
 # GET /ping there, e.g.
 #   bash bench/same-core.sh 3 'node ../shared/bench/peers/node-http.mjs $PORT' \
 #     'node dist/src/cli/main.js worker --host 127.0.0.1 --port $PORT --threads 1'
-# DURATION seconds per sample [5], WARMUP seconds before it [2], CONNS per server [50], BASE_PORT [18700].
+# DURATION seconds per sample [5], WARMUP seconds before it [2], CONNS per server [50], BASE_PORT [18700],
+# CLOSE=1: every request on a new connection (`Connection: close`); PIPELINE=N: N requests per write.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:?rounds}
@@ -27,6 +28,13 @@ CONNS=${CONNS:-50}
 BASE_PORT=${BASE_PORT:-18700}
 HZ=$(getconf CLK_TCK)
 TMP=$(mktemp -d)
+WRK=(wrk -t1 -c"$CONNS")
+[[ "${CLOSE:-0}" == 1 ]] && WRK+=(-H "Connection: close")
+if ((${PIPELINE:-1} > 1)); then
+  printf 'local req\nfunction init(args) local r = {} for i = 1, %d do r[i] = wrk.format(nil, nil) end req = table.concat(r) end\nfunction request() return req end\n' \
+    "$PIPELINE" >"$TMP/pipeline.lua"
+  WRK+=(-s "$TMP/pipeline.lua")
+fi
 PIDS=()
 # Each server runs in its own process group (setsid), stopped as a whole: a script such as
 # bench/peers/nginx-proxy-worker.sh waits on nginx, which hears the signal only so.
@@ -65,7 +73,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   done
   # Warm-up (the servers' JIT: each gets only its share of the core), not recorded.
   WRKS=()
-  for port in "${PORTS[@]}"; do taskset -c 1 wrk -t1 -c"$CONNS" -d"$WARMUP"s "http://127.0.0.1:$port/ping" >/dev/null & WRKS+=($!); done
+  for port in "${PORTS[@]}"; do taskset -c 1 "${WRK[@]}" -d"$WARMUP"s "http://127.0.0.1:$port/ping" >/dev/null & WRKS+=($!); done
   wait "${WRKS[@]}"
   # Each server's processes, its workers or helpers included, counted once they all run.
   TREES=()
@@ -74,7 +82,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   for tree in "${TREES[@]}"; do BEFORE+=("$(cpu $tree)"); done
   WRKS=()
   for ((i = 0; i < ${#PORTS[@]}; i++)); do
-    timeout $((DURATION + 20)) taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:${PORTS[i]}/ping" >"$TMP/wrk-$i" &
+    timeout $((DURATION + 20)) taskset -c 1 "${WRK[@]}" -d"${DURATION}s" "http://127.0.0.1:${PORTS[i]}/ping" >"$TMP/wrk-$i" &
     WRKS+=($!)
   done
   wait "${WRKS[@]}"
