@@ -7,14 +7,19 @@
 #   2. POST /countwords of a 200 MB mixed text to one worker vs `wc -w` (bench/countwords-speed.ts);
 #   3. `dhttp start --workers 1` vs nginx → the same kind of worker over a Unix socket (run.sh);
 #   4. `dhttp bench -t 2` vs `wrk -t 2`, --rate held, the 1 s stall (bench/load-client.sh).
-# About 6 minutes with the defaults on a quiet 2-core machine; run.sh re-measures a sample
+# About 7 minutes with the defaults on a quiet 2-core machine; run.sh re-measures a sample
 # that a neighbour disturbed (MAX_OTHER, % of a core), which can stretch it.
-# ROUNDS [3], DURATION seconds per sample [3], MB [200], MAX_OTHER [25]. Needs
+# Each run.sh sample follows WARMUP seconds of the same load on the freshly started server:
+# steady state is compared. `dhttp start` on Node 20 needs about 3 s of load to get there
+# (its two processes' JIT compilers share the one core with them; the first second runs at a
+# fifth of the steady rate, Node 24 at a third, see docs/benchmarks.md), the others about 1 s.
+# ROUNDS [3], DURATION seconds per sample [3], WARMUP [3], MB [200], MAX_OTHER [25]. Needs
 # `bash scripts/install-bench-deps.sh` (wrk, nginx) once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-3}
+WARMUP=${WARMUP:-3}
 MB=${MB:-200}
 MAX_OTHER=${MAX_OTHER:-25}
 RUN=../shared/bench/run.sh
@@ -35,7 +40,7 @@ for mode in keepalive close pipeline; do
     pipeline) extra=(--pipeline 10) ;;
   esac
   part "1. worker /ping, $mode"
-  bash $RUN --rounds "$ROUNDS" --duration "$DURATION" --max-other "$MAX_OTHER" --label "worker-$mode" "${extra[@]}" \
+  bash $RUN --rounds "$ROUNDS" --duration "$DURATION" --warmup "$WARMUP" --max-other "$MAX_OTHER" --label "worker-$mode" "${extra[@]}" \
     --ratio "$WORKER" node-http node-net >"$DIR/worker-$mode.txt" || echo "  (some samples failed: see $DIR/worker-$mode.txt)" >&2
 done
 
@@ -52,7 +57,7 @@ part "3. dhttp start --workers 1 vs nginx → worker over a Unix socket"
 # Both sides at --log-level warn: the nginx peer has its access log off.
 CLUSTER="cmd:dhttp-start-w1=node dist/src/cli/main.js start --port 18100 --host 127.0.0.1 --workers 1 --threads 1 --log-level warn@18100"
 NGINX="cmd:nginx-unix-worker=env UPSTREAM=unix bash bench/peers/nginx-proxy-worker.sh@18110"
-bash $RUN --rounds "$ROUNDS" --duration "$DURATION" --max-other "$MAX_OTHER" --label dispatcher-vs-nginx-unix \
+bash $RUN --rounds "$ROUNDS" --duration "$DURATION" --warmup "$WARMUP" --max-other "$MAX_OTHER" --label dispatcher-vs-nginx-unix \
   --ratio "$CLUSTER" "$NGINX" >"$DIR/dispatcher.txt" || echo "  (some samples failed: see $DIR/dispatcher.txt)" >&2
 
 part "4. dhttp bench -t 2 vs wrk -t 2, --rate, the 1 s stall"
