@@ -40,10 +40,12 @@ install_promtool
 # ── scale-out (issue 21) ─────────────────────────────────────────────────────────────────
 # iproute2 (`ip netns`: the multi-host tests), yamllint (.ci/run's deploy checks), and for
 # scripts/compose-test.sh: podman with runc (crun fails on hybrid cgroup hosts), netavark
-# and aardvark-dns (container DNS), iptables, podman-compose, debootstrap (the base image).
+# and aardvark-dns (container DNS), iptables, podman-compose, debootstrap (the base image),
+# catatonit (`podman kube play` builds its pause image around it; only recommended by podman,
+# so --no-install-recommends leaves it out).
 # Installed only where missing; without root or apt-get those tests and checks skip.
 scaleout_deps() {
-  local want="iproute2 yamllint podman runc netavark aardvark-dns iptables podman-compose debootstrap"
+  local want="iproute2 yamllint podman runc netavark aardvark-dns iptables podman-compose debootstrap catatonit"
   local missing="" p
   for p in $want; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
