@@ -107,7 +107,7 @@ export class AccessLineWriter {
   readonly #path = new LastJsonBytes();
   /** `,"ua":` the user agent's JSON and the line's end, for the user agent `#uaOf`. */
   #tail: Uint8Array;
-  #uaOf: string | undefined = '';
+  #uaOf = '';
   /**
    * The middle of the last line (from `","client":` to `,"ms":`) and what it was made of:
    * the lines of a client that repeats a request differ only in id, time and duration. It
