@@ -45,19 +45,7 @@ stop() {
 }
 trap 'stop; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
-# descendants PID: PID and every process below it (a cluster's workers, nginx's worker process).
-descendants() {
-  local all=" $1 " grew=1 pid ppid
-  while ((grew)); do
-    grew=0
-    while read -r pid ppid; do
-      if [[ "$all" == *" $ppid "* && "$all" != *" $pid "* ]]; then all+="$pid "; grew=1; fi
-    done < <(ps -e -o pid=,ppid=)
-  done
-  echo $all
-}
-# cpu PID...: user + system ticks of the processes.
-cpu() { local p t=0; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$t"; }
+source bench/process-tree.sh
 
 for ((round = 1; round <= ROUNDS; round++)); do
   PORTS=()
@@ -79,7 +67,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   TREES=()
   for pid in "${PIDS[@]}"; do TREES+=("$(descendants "$pid")"); done
   BEFORE=()
-  for tree in "${TREES[@]}"; do BEFORE+=("$(cpu $tree)"); done
+  for tree in "${TREES[@]}"; do BEFORE+=("$(cpu_ticks $tree)"); done
   WRKS=()
   for ((i = 0; i < ${#PORTS[@]}; i++)); do
     timeout $((DURATION + 20)) taskset -c 1 "${WRK[@]}" -d"${DURATION}s" "http://127.0.0.1:${PORTS[i]}/ping" >"$TMP/wrk-$i" &
@@ -89,7 +77,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   line="round $round"
   base=""
   for ((i = 0; i < ${#PIDS[@]}; i++)); do
-    ticks=$(($(cpu ${TREES[i]}) - BEFORE[i]))
+    ticks=$(($(cpu_ticks ${TREES[i]}) - BEFORE[i]))
     requests=$(awk '/requests in/ { print $1 }' "$TMP/wrk-$i")
     us=$(awk -v t="$ticks" -v n="$requests" -v hz="$HZ" 'BEGIN { printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0) }')
     base=${base:-$us}

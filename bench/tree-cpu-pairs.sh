@@ -26,18 +26,7 @@ CONNS=${CONNS:-50}
 LEAD=""
 trap '[[ -n "$LEAD" ]] && kill -INT -- "-$LEAD" 2>/dev/null; exit 130' INT TERM
 
-# descendants PID: PID and every process below it.
-descendants() {
-  local all=" $1 " grew=1 pid ppid
-  while ((grew)); do
-    grew=0
-    while read -r pid ppid; do
-      if [[ "$all" == *" $ppid "* && "$all" != *" $pid "* ]]; then all+="$pid "; grew=1; fi
-    done < <(ps -e -o pid=,ppid=)
-  done
-  echo $all
-}
-ticks() { local p t=0; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$t"; }
+source bench/process-tree.sh
 
 # sample CMD PORT: prints "req/s µs-per-request"
 sample() {
@@ -47,9 +36,9 @@ sample() {
   for _ in $(seq 200); do curl -fsS -o /dev/null "http://127.0.0.1:$port/ping" 2>/dev/null && break; sleep 0.05; done
   timeout $((WARMUP + 20)) taskset -c 1 wrk -t1 -c"$CONNS" -d"${WARMUP}s" "http://127.0.0.1:$port/ping" >/dev/null
   tree=$(descendants "$LEAD")
-  t0=$(ticks $tree)
+  t0=$(cpu_ticks $tree)
   n=$(timeout $((DURATION + 20)) taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$port/ping" | awk '/requests in/ { print $1 }')
-  t1=$(ticks $tree)
+  t1=$(cpu_ticks $tree)
   kill -INT -- "-$LEAD" 2>/dev/null || true
   wait "$LEAD" 2>/dev/null || true
   LEAD=""
