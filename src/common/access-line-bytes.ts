@@ -102,6 +102,8 @@ export class AccessLineWriter {
   /** head, time and afterTime as bytes, for the time `#timeOf` (the time changes once a millisecond). */
   #start: Buffer;
   #startLength = 0;
+  /** `#start`'s bytes in use, copied by TypedArray set (Node 20's Buffer#copy allocates a view per call). */
+  #startView: Uint8Array = new Uint8Array(0);
   #timeOf = '';
   readonly #client = new LastJsonBytes();
   readonly #path = new LastJsonBytes();
@@ -174,7 +176,8 @@ export class AccessLineWriter {
   readonly fill = (buf: Buffer, at: number): number => {
     const r = this.#r as AccessRecord;
     this.#r = undefined;
-    let p = at + this.#start.copy(buf, at, 0, this.#startLength);
+    buf.set(this.#startView, at);
+    let p = at + this.#startLength;
     p = text(buf, p, r.id);
     const middle = this.#middle;
     if (middle !== null) p = put(buf, p, middle);
@@ -196,5 +199,6 @@ export class AccessLineWriter {
     if (most > this.#start.length) this.#start = Buffer.allocUnsafe(most);
     this.#timeOf = time;
     this.#startLength = put(this.#start, text(this.#start, put(this.#start, 0, this.#head), time), this.#afterTime);
+    this.#startView = new Uint8Array(this.#start.buffer, this.#start.byteOffset, this.#startLength);
   }
 }
