@@ -16,6 +16,7 @@ import { type BodyStream, Request } from './request.js';
 import { requestIdFor } from './request-id.js';
 import { Response, type ResponseSink } from './response.js';
 import { Output } from './output.js';
+import { Peer } from './peer.js';
 import { runHandler } from './run-handler.js';
 import type { Handler } from './types.js';
 import { type UpgradeHook, upgradeRequestOf } from './upgrade.js';
@@ -41,6 +42,7 @@ export interface ConnectionHost {
 
 export class Connection implements ResponseSink {
   readonly #socket: Socket;
+  readonly #peer: Peer;
   readonly #host: ConnectionHost;
   readonly #opts: EngineOptions;
   readonly keepAliveHint: string;
@@ -75,15 +77,14 @@ export class Connection implements ResponseSink {
 
   constructor(socket: Socket, host: ConnectionHost) {
     this.#socket = socket;
+    this.#peer = new Peer(socket);
     this.#host = host;
     this.#opts = host.options;
     this.keepAliveHint = host.keepAliveHint;
     this.constantLines = host.constantLines;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     this.#output = new Output(socket);
-    socket.on('error', () => {
-      /* 'close' follows; nothing to answer */
-    });
+    socket.on('error', () => {}); // 'close' follows; nothing to answer
     socket.on('end', () => this.#onEnd());
     socket.on('close', () => this.#onClose());
   }
@@ -246,7 +247,7 @@ export class Connection implements ResponseSink {
     const path = t.rawPath === '*' ? '*' : decodePath(t.rawPath);
     const hook = this.#host.upgrade;
     if (framing.upgrade !== undefined && hook !== undefined) {
-      const req = upgradeRequestOf(head, framing, t, path, this.#socket, this.#now);
+      const req = upgradeRequestOf(head, framing, t, path, this.#peer, this.#now);
       // Answers to earlier pipelined requests go out before the new protocol's first bytes.
       this.#output.flush();
       if (req !== undefined && hook(req, this.#socket, rest ?? Buffer.alloc(0))) {
@@ -263,7 +264,7 @@ export class Connection implements ResponseSink {
       }
       stream = this.#openBody(framing, limit);
     }
-    const req = new Request(head, framing, t, path, this.#socket, stream, this.#now);
+    const req = new Request(head, framing, t, path, this.#peer, stream, this.#now);
     const res = new Response(this, req.method === 'HEAD', req.httpMinor, req.id);
     this.#current = { req, res, framing };
     this.#served++;

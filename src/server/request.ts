@@ -1,10 +1,10 @@
 /** The request object handed to handlers, and its body stream. */
-import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Framing } from '../codec/framing.js';
 import type { ParsedHead } from '../codec/request-head.js';
 import type { Target } from '../codec/target.js';
 import { FieldList } from './field-list.js';
+import type { Peer } from './peer.js';
 import { requestIdFor } from './request-id.js';
 import { LightSignal, type AbortLike } from '../common/light-signal.js';
 import { hostnameOf } from '../codec/target.js';
@@ -35,7 +35,7 @@ export class Request implements HttpRequest {
   readonly rawQuery: string;
   readonly httpMinor: 0 | 1;
   readonly id: string;
-  readonly #socket: Socket;
+  readonly #peer: Peer;
   readonly contentLength: number | null;
   readonly hasBody: boolean;
   readonly startedAt: number;
@@ -53,11 +53,11 @@ export class Request implements HttpRequest {
   #aborted = false;
 
   /**
-   * The request of a parsed head: `path` is the target's decoded path; `socket` gives the
-   * peer's address on demand (getpeername is a syscall); `startedAt` is performance.now()
+   * The request of a parsed head: `path` is the target's decoded path; `peer` gives the
+   * client's address (read once per connection); `startedAt` is performance.now()
    * when it arrived.
    */
-  constructor(head: ParsedHead, framing: Framing, target: Target, path: string, socket: Socket, body: Readable | null, startedAt: number) {
+  constructor(head: ParsedHead, framing: Framing, target: Target, path: string, peer: Peer, body: Readable | null, startedAt: number) {
     this.method = head.method;
     this.target = head.target;
     this.path = path;
@@ -67,7 +67,7 @@ export class Request implements HttpRequest {
     this.#fields = head.fields;
     this.rawHead = head.text;
     this.#host = target.authority ?? framing.host;
-    this.#socket = socket;
+    this.#peer = peer;
     this.id = requestIdFor(framing.requestId);
     this.contentLength = framing.body === 'chunked' ? null : framing.contentLength;
     this.hasBody = body !== null;
@@ -76,11 +76,11 @@ export class Request implements HttpRequest {
   }
 
   get remoteAddress(): string {
-    return this.#socket.remoteAddress ?? '';
+    return this.#peer.remoteAddress;
   }
 
   get remotePort(): number {
-    return this.#socket.remotePort ?? 0;
+    return this.#peer.remotePort;
   }
 
   // Lazy: most requests never look at their headers, params, query, body or signal, and

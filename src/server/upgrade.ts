@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import type { Framing } from '../codec/framing.js';
 import type { ParsedHead } from '../codec/request-head.js';
 import type { Target } from '../codec/target.js';
+import type { Peer } from './peer.js';
 import { Request } from './request.js';
 import type { HttpRequest } from './types.js';
 
@@ -30,10 +31,10 @@ export function upgradeRequestOf(
   framing: Framing,
   target: Target,
   path: string,
-  socket: Socket,
+  peer: Peer,
   now: number,
 ): Request | undefined {
   // framing.upgrade: an Upgrade field that Connection names, on HTTP/1.1 (framing.ts).
   if (framing.upgrade === undefined || framing.upgrade === '' || framing.body !== 'none') return undefined;
-  return new Request(head, framing, target, path, socket, null, now);
+  return new Request(head, framing, target, path, peer, null, now);
 }
