@@ -10,6 +10,7 @@ import { errorBody, type HttpError } from '../common/errors.js';
 import { drained } from '../common/drained.js';
 import { dateLine } from '../codec/http-date.js';
 import { statusHasBody, statusLine } from '../codec/status.js';
+import { plainHeadEnd, plainHeadStart } from './plain-head.js';
 import type { HttpResponse } from './types.js';
 
 type HeaderValue = string | number | readonly string[];
@@ -213,9 +214,17 @@ export class Response implements HttpResponse {
     const st = this.status;
     const hasBody = statusHasBody(st);
     const len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    let extra = contentType === undefined ? '' : contentTypeLine(contentType);
-    if (hasBody && this.#headers?.has('content-length') !== true) extra += `Content-Length: ${len}\r\n`;
-    const head = this.#head(extra, false);
+    const typeLine = contentType === undefined ? '' : contentTypeLine(contentType);
+    let head: string;
+    if (this.#headers === null) {
+      this.headersSent = true;
+      const keepAlive = this.#sink.keepAliveFor(st, false);
+      const start = plainHeadStart(st, typeLine, hasBody ? len : -1, this.#sink.constantLines);
+      head = start + this.#requestId + plainHeadEnd(keepAlive, this.#httpMinor, this.#sink.keepAliveHint);
+    } else {
+      const lengthLine = hasBody && !this.#headers.has('content-length') ? `Content-Length: ${len}\r\n` : '';
+      head = this.#head(typeLine + lengthLine, false);
+    }
     this.#bodyless = this.#isHead || !hasBody;
     if (this.#bodyless || len === 0) {
       this.#sink.output(head);

@@ -2,12 +2,17 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
+import fc from 'fast-check';
+import { dateLine } from '../../src/codec/http-date.js';
 import { isValidHost } from '../../src/codec/framing.js';
 import { Response, type ResponseSink } from '../../src/server/response.js';
 import { statusLine } from '../../src/codec/status.js';
 
 /** Records writes and whether each happened while corked. */
-function recordingSink(): { sink: ResponseSink; writes: Array<{ data: string | Buffer; corked: boolean }> } {
+function recordingSink(keep: { alive: boolean; hint: string; constantLines: string } = { alive: true, hint: '', constantLines: '' }): {
+  sink: ResponseSink;
+  writes: Array<{ data: string | Buffer; corked: boolean }>;
+} {
   let corks = 0;
   const writes: Array<{ data: string | Buffer; corked: boolean }> = [];
   const socket = {
@@ -18,9 +23,9 @@ function recordingSink(): { sink: ResponseSink; writes: Array<{ data: string | B
   } as unknown as Socket;
   const sink: ResponseSink = {
     socket,
-    keepAliveFor: () => true,
-    keepAliveHint: '',
-    constantLines: '',
+    keepAliveFor: () => keep.alive,
+    keepAliveHint: keep.hint,
+    constantLines: keep.constantLines,
     output: (data) => {
       writes.push({ data, corked: corks > 0 });
       return true;
@@ -76,4 +81,49 @@ test('the Host check accepts RFC 3986 hosts and ports only', () => {
   for (const h of ['', 'example.com', 'a.b:80', '127.0.0.1:18090', '[::1]', '[::1]:8080', 'x:', "a!$&'()*+,;=%-._~"])
     assert.ok(isValidHost(h), h);
   for (const h of ['[]', '[::1', '::1', 'a:b', 'a b', 'a/b', 'a@b', '[::1]x', 'a:1:2', 'é.com', '[g::1]']) assert.ok(!isValidHost(h), h);
+});
+
+type Answer = {
+  status: number;
+  type: string | undefined;
+  body: string;
+  alive: boolean;
+  minor: 0 | 1;
+  hint: string;
+  constantLines: string;
+};
+
+test('plain heads (kept between responses) change with every part they are made of', async () => {
+  const answer = fc.record({
+    status: fc.constantFrom(200, 201, 404, 204, 503),
+    type: fc.constantFrom(undefined, 'application/json; charset=utf-8', 'text/plain'),
+    body: fc.constantFrom('', 'x', 'nope', '{"status":"ok","load":0}', 'é'),
+    alive: fc.boolean(),
+    minor: fc.constantFrom<0 | 1>(0, 1),
+    hint: fc.constantFrom('', 'Keep-Alive: timeout=5\r\n', 'Keep-Alive: timeout=9\r\n'),
+    constantLines: fc.constantFrom('', 'X-Worker-Id: w1\r\n', 'X-Worker-Id: w2\r\n'),
+  });
+  const check = (a: Answer, id: string): void => {
+    const { sink, writes } = recordingSink(a);
+    new Response(sink, false, a.minor, id).send(a.status, a.body, a.type);
+    const hasBody = a.status !== 204;
+    const length = hasBody ? `Content-Length: ${Buffer.byteLength(a.body)}\r\n` : '';
+    const type = a.type === undefined ? 'Content-Type: text/plain; charset=utf-8\r\n' : `Content-Type: ${a.type}\r\n`;
+    const conn = !a.alive ? 'Connection: close\r\n' : a.minor === 0 ? `Connection: keep-alive\r\n${a.hint}` : a.hint;
+    const head = `${statusLine(a.status)}${type}${length}${a.constantLines}${dateLine()}X-Request-Id: ${id}\r\n${conn}\r\n`;
+    assert.equal(writes.length, 1);
+    assert.equal(writes[0].data, hasBody ? head + a.body : head);
+  };
+  fc.assert(
+    fc.property(fc.array(answer, { minLength: 2, maxLength: 12 }), (answers) => {
+      answers.forEach((a, i) => check(a, `id-${i}`));
+    }),
+    { numRuns: 300 },
+  );
+  // The Date line changes once a second: a head kept from before carries the new one.
+  const a = { status: 200, type: undefined, body: 'x', alive: true, minor: 1 as const, hint: '', constantLines: '' };
+  check(a, 'before');
+  const before = dateLine();
+  while (dateLine() === before) await new Promise((resolve) => setTimeout(resolve, 20));
+  check(a, 'after');
 });
