@@ -9,13 +9,8 @@
  * the body.
  */
 import { dateLine } from '../codec/http-date.js';
+import { flatString as flat } from '../common/flat-string.js';
 import { statusLine } from '../codec/status.js';
-
-/** `s` made one flat string: V8 flattens a joined string in place when a character is read. */
-function flat(s: string): string {
-  s.charCodeAt(0);
-  return s;
-}
 
 let startStatus = -1;
 let startType = '';

@@ -46,6 +46,21 @@ const SMALL_RELAYED = 2048;
 let lastType = JSON_TYPE;
 let lastTypeLine = `Content-Type: ${JSON_TYPE}\r\n`;
 
+/** Bodies up to this many characters have their byte length kept while they repeat. */
+const KEPT_LENGTH_CHARS = 1024;
+let lastBody = '';
+let lastBodyBytes = 0;
+
+/** Buffer.byteLength(s), kept for the last short body: a constant answer is measured once. */
+function byteLengthOf(s: string): number {
+  if (s.length > KEPT_LENGTH_CHARS) return Buffer.byteLength(s);
+  if (s !== lastBody) {
+    lastBody = s;
+    lastBodyBytes = Buffer.byteLength(s);
+  }
+  return lastBodyBytes;
+}
+
 /** "Content-Type: …\r\n"; a server mostly sends one or two types, so the last one is kept. */
 function contentTypeLine(type: string): string {
   if (type !== lastType) {
@@ -213,7 +228,7 @@ export class Response implements HttpResponse {
   #whole(body: Buffer | string, contentType: string | undefined): void {
     const st = this.status;
     const hasBody = statusHasBody(st);
-    const len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    const len = typeof body === 'string' ? byteLengthOf(body) : body.length;
     const typeLine = contentType === undefined ? '' : contentTypeLine(contentType);
     let head: string;
     if (this.#headers === null) {

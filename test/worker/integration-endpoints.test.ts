@@ -61,6 +61,25 @@ describe('worker endpoints (real process)', () => {
     assert.ok(r.headers['x-request-id']);
   });
 
+  it("/ping's load follows the requests in flight (its body is kept only while they repeat)", async () => {
+    const load = async (): Promise<number> => ((await get('/ping')).json as { load: number }).load;
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+    // CPU and memory fields are sampled at most every 500 ms: after a pause this /ping takes
+    // a fresh sample, so for the next 500 ms only the load can change the body.
+    await sleep(600);
+    const sampled = performance.now();
+    assert.equal(await load(), 0);
+    const slow = get('/loadtest?tasks=1&sleep=1');
+    let seen = 0;
+    while (seen === 0 && performance.now() - sampled < 400) {
+      seen = await load();
+      if (seen === 0) await sleep(5);
+    }
+    assert.equal(seen, 1, 'the running /loadtest counts');
+    assert.equal((await slow).status, 200);
+    assert.equal(await load(), 0, 'and stops counting once answered');
+  });
+
   it('/fibonacci: exact BigInt results inline and in the pool; range errors', async () => {
     assert.deepEqual((await get('/fibonacci?num=0')).json, { num: 0, result: '0' });
     assert.deepEqual((await get('/fibonacci?num=90')).json, { num: 90, result: '2880067194370816120' });

@@ -1,6 +1,7 @@
 /** /ping, /health, /status, /metrics, /help: what operators and the dispatcher poll. */
 import { JSON_TYPE } from '../../server/response.js';
 import type { RouteDef, RouteGroup } from '../context.js';
+import { flatString } from '../../common/flat-string.js';
 import { ProcessUsage } from './process-usage.js';
 
 const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -10,6 +11,10 @@ const PING_HEAD = '{"status":"ok","load":';
 export const statusRoutes: RouteGroup = (ctx): RouteDef[] => {
   const usage = new ProcessUsage();
   const started = `,"started":${ctx.stats.startedAt}}`;
+  // The last body, kept while load and usage repeat (one flat string, not four pieces per answer).
+  let pingBody = '';
+  let pingLoad = Number.NaN;
+  let pingFields = '';
   return [
     {
       methods: ['GET'],
@@ -17,7 +22,16 @@ export const statusRoutes: RouteGroup = (ctx): RouteDef[] => {
       // The dispatcher's health check and load signal, benchmarked: built as a string, and
       // the CPU and memory figures are refreshed at most twice a second (process-usage.ts).
       // inFlight counts this very request, which is not load.
-      handler: (_req, res) => res.send(200, `${PING_HEAD}${ctx.stats.inFlight - 1}${usage.jsonFields()}${started}`, JSON_TYPE),
+      handler: (req, res) => {
+        const load = ctx.stats.inFlight - 1;
+        const fields = usage.jsonFields(req.startedAt);
+        if (load !== pingLoad || fields !== pingFields) {
+          pingLoad = load;
+          pingFields = fields;
+          pingBody = flatString(`${PING_HEAD}${load}${fields}${started}`);
+        }
+        res.send(200, pingBody, JSON_TYPE);
+      },
       doc: {
         summary:
           'Health check: {"status":"ok","load":<requests in flight>,"cpu":<cores busy>,"rss":<resident bytes>,"started":<process start, unix ms>}.',
