@@ -6,7 +6,8 @@
  * into one flat string when the socket write encodes it. With ten pipelined answers per
  * write that copying (String::WriteToFlat) was a tenth of the worker's CPU. A kept head
  * is one flat string, so an answer is four pieces: the start, the request id, the end and
- * the body.
+ * the body. A relayed answer (the dispatcher's) keeps what it adds to the upstream's lines
+ * the same way.
  */
 import { dateLine } from '../codec/http-date.js';
 import { flatString as flat } from '../common/flat-string.js';
@@ -51,4 +52,22 @@ export function plainHeadEnd(keepAlive: boolean, httpMinor: 0 | 1, hint: string)
     ends = [flat(`\r\n${hint}\r\n`), flat(`\r\nConnection: keep-alive\r\n${hint}\r\n`), CLOSING];
   }
   return ends[httpMinor === 1 ? 0 : 1];
+}
+
+let middleConstant = '';
+let middleDate = '';
+let middle = '';
+
+/**
+ * What a relayed head carries between the upstream's lines and the request id's value:
+ * `constantLines`, the Date line and `X-Request-Id: `, kept as one flat string.
+ */
+export function relayedHeadMiddle(constantLines: string): string {
+  const date = dateLine();
+  if (date !== middleDate || constantLines !== middleConstant) {
+    middleDate = date;
+    middleConstant = constantLines;
+    middle = flat(`${constantLines}${date}X-Request-Id: `);
+  }
+  return middle;
 }

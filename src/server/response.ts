@@ -10,7 +10,7 @@ import { errorBody, type HttpError } from '../common/errors.js';
 import { drained } from '../common/drained.js';
 import { dateLine } from '../codec/http-date.js';
 import { statusHasBody, statusLine } from '../codec/status.js';
-import { plainHeadEnd, plainHeadStart } from './plain-head.js';
+import { plainHeadEnd, plainHeadStart, relayedHeadMiddle } from './plain-head.js';
 import type { HttpResponse } from './types.js';
 
 type HeaderValue = string | number | readonly string[];
@@ -194,7 +194,7 @@ export class Response implements HttpResponse {
     this.status = status;
     this.headersSent = true;
     const keep = this.#sink.keepAliveFor(status, closeDelimited);
-    const text = `${lines}${this.#sink.constantLines}${dateLine()}X-Request-Id: ${this.#requestId}\r\n${keep ? this.#sink.keepAliveHint : 'Connection: close\r\n'}\r\n`;
+    const text = lines + relayedHeadMiddle(this.#sink.constantLines) + this.#requestId + plainHeadEnd(keep, 1, this.#sink.keepAliveHint);
     let ok: boolean;
     if (body === undefined || body.length === 0) ok = this.#sink.outputLatin1(text, complete);
     else if (body.length <= SMALL_RELAYED) ok = this.#sink.outputLatin1(text + body.toString('latin1'), complete);

@@ -127,3 +127,30 @@ test('plain heads (kept between responses) change with every part they are made 
   while (dateLine() === before) await new Promise((resolve) => setTimeout(resolve, 20));
   check(a, 'after');
 });
+
+test('relayed heads (their kept middle and end) change with every part they are made of', async () => {
+  const relayed = fc.record({
+    lines: fc.constantFrom('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n', 'HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n'),
+    alive: fc.boolean(),
+    hint: fc.constantFrom('', 'Keep-Alive: timeout=5\r\n'),
+    constantLines: fc.constantFrom('', 'X-Dispatcher: d1\r\n', 'X-Dispatcher: d2\r\n'),
+  });
+  const check = (r: { lines: string; alive: boolean; hint: string; constantLines: string }, id: string): void => {
+    const { sink, writes } = recordingSink(r);
+    new Response(sink, false, 1, id).relayHead(200, r.lines, Buffer.from('ok'), true, false);
+    const conn = r.alive ? r.hint : 'Connection: close\r\n';
+    assert.equal(writes.length, 1);
+    assert.equal(writes[0].data, `${r.lines}${r.constantLines}${dateLine()}X-Request-Id: ${id}\r\n${conn}\r\nok`);
+  };
+  fc.assert(
+    fc.property(fc.array(relayed, { minLength: 2, maxLength: 12 }), (all) => {
+      all.forEach((r, i) => check(r, `r-${i}`));
+    }),
+    { numRuns: 200 },
+  );
+  const r = { lines: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n', alive: true, hint: '', constantLines: '' };
+  check(r, 'before');
+  const before = dateLine();
+  while (dateLine() === before) await new Promise((resolve) => setTimeout(resolve, 20));
+  check(r, 'after');
+});
