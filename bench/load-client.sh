@@ -2,17 +2,22 @@
 # Issue 18, acceptance 4: `dhttp bench -t 2` against `wrk -t 2` on the same targets (the
 # shared node:http peer and a `dhttp worker --threads 1`, each pinned to CPU 0; both load
 # generators unpinned, so their two threads may use both cores), the order alternating each
-# round; dhttp bench starts fresh threads each run, so it gets a 1 s warm-up (not recorded). Then --rate: the asked rate held
+# round; the server is warmed up first, and dhttp bench, which starts fresh threads each run,
+# gets the same warm-up of its own (--warmup, not recorded). Then --rate: the asked rate held
 # against node:http, and the coordinated-omission check against a server that stalls its
 # event loop for 1 s (bench/peers/stall-server.mjs): dhttp bench --rate, wrk (its own
 # correction) and dhttp bench closed-loop, each on a fresh server.
 # One JSON line per measurement to OUT. Usage: bash bench/load-client.sh [ROUNDS]
-# (DURATION=S per sample [3], CONNS [50], RATE for the rate check [10000], CLIENT_CPUS to pin
+# (DURATION=S per sample [3], WARMUP=S [3], CONNS [50], RATE for the rate check [10000], CLIENT_CPUS to pin
 # both load generators, e.g. 1 [unpinned]; needs wrk, a build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 DURATION=${DURATION:-3}
+# Seconds of load before a sample: the fresh server's JIT (wrk), and dhttp bench's own
+# (--warmup): its fresh threads compile while the server takes a core, and on Node 20 its
+# per-second series climbs for about 3 s (e.g. 21.9k, 20.5k, 31.7k req/s after a 1-s warm-up).
+WARMUP=${WARMUP:-3}
 CONNS=${CONNS:-50}
 RATE=${RATE:-10000}
 # CLIENT_CPUS: the load generators' CPUs (taskset -c), unpinned when empty.
@@ -36,7 +41,7 @@ start() { # start COMMAND... : in its own process group on CPU 0, until GET /pin
   echo "load-client.sh: $* did not answer on $PORT" >&2
   return 1
 }
-warm() { wrk -t1 -c10 -d1s "http://127.0.0.1:$PORT/ping" >/dev/null; } # the server's JIT, not recorded
+warm() { wrk -t1 -c10 -d"${WARMUP}s" "http://127.0.0.1:$PORT/ping" >/dev/null; } # the server's JIT, not recorded
 wrk_json() { # wrk_json LABEL ROUND THREADS : one wrk run on the current server
   local out
   out=$(timeout $((DURATION + 20)) "${CLIENT[@]}" wrk -t"$3" -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/ping")
@@ -65,9 +70,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
     warm
     if ((round % 2 == 1)); then
       wrk_json "$target" "$round" 2
-      bench_json "$target" "$round" -t 2 --warmup 1s
+      bench_json "$target" "$round" -t 2 --warmup "${WARMUP}s"
     else
-      bench_json "$target" "$round" -t 2 --warmup 1s
+      bench_json "$target" "$round" -t 2 --warmup "${WARMUP}s"
       wrk_json "$target" "$round" 2
     fi
   done
@@ -75,7 +80,7 @@ done
 echo "  --rate $RATE on node-http" >&2
 start "${NODE_HTTP[@]}"
 warm
-bench_json rate-node-http 1 -t 2 --rate "$RATE" --warmup 1s
+bench_json rate-node-http 1 -t 2 --rate "$RATE" --warmup "${WARMUP}s"
 echo "  1 s stall: dhttp bench --rate, wrk, dhttp bench closed loop" >&2
 start env STALL_AT=1000 node bench/peers/stall-server.mjs
 DURATION=4 CONNS=20 bench_json stall-rate 1 --rate 2000
