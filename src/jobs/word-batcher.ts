@@ -93,6 +93,10 @@ export class WordBatcher {
       this.#memory = bigger;
       return null;
     }
+    // The bytes after the last cut are one run when the ASCII search found the cut and no
+    // other separator follows it: too long a run is refused now, before the next memory
+    // doubles for it.
+    if (used - cut > this.#maxWord + RUN_SLACK && findCut(memory, cut, used) < 0) throw wordTooLong(this.#maxWord);
     // The start of the word after the cut waits in a small buffer of its own until the
     // caller takes this batch and the next memory is asked for (see push).
     this.#memory = null;

@@ -102,6 +102,23 @@ test('property: with maxWordBytes, only a text the counter refuses is refused, a
   );
 });
 
+test('a long word after the last cut of a full batch is refused before the next memory doubles for it', () => {
+  // Found by the property above: `00`, an invalid byte, then one run of 21 bytes ("x’y一𐀀𐀀aa’").
+  const bytes = Buffer.from([
+    0, 128, 120, 226, 128, 153, 121, 228, 184, 128, 240, 144, 128, 128, 240, 144, 128, 128, 97, 97, 226, 128, 153,
+  ]);
+  const sizes: number[] = [];
+  assert.throws(() => batches(bytes, [1], 12, 1, sizes), refused);
+  assert.throws(() => countWordsInto(bytes, new WordTable(), 1), refused, 'the counter refuses it too');
+  assert.ok(Math.max(...sizes) <= 4 * (1 + RUN_SLACK), `memory of ${sizes}`);
+  // After the last ASCII cut, separators that only a decoder finds (、) end every word at 3
+  // bytes: 24 bytes there are no long word, and the text is kept.
+  const cjk = Buffer.from('a 一、一、一、一、');
+  assert.equal(cjk.length, 26);
+  assert.deepEqual(Buffer.concat(batches(cjk, [1], 26, 3)), cjk);
+  assert.doesNotThrow(() => countWordsInto(cjk, new WordTable(), 3));
+});
+
 test('a long word is refused once it passes maxWordBytes + RUN_SLACK, before its memory grows further', () => {
   const sizes: number[] = [];
   let pushed = 0;
