@@ -304,9 +304,6 @@ export class Response implements HttpResponse {
       }
     }
     const keepAlive = this.#sink.keepAliveFor(st, closeDelimited);
-    h += `${extra}${this.#sink.constantLines}${dateLine()}X-Request-Id: ${this.#requestId}\r\n`;
-    if (!keepAlive) h += 'Connection: close\r\n';
-    else h += this.#httpMinor === 0 ? `Connection: keep-alive\r\n${this.#sink.keepAliveHint}` : this.#sink.keepAliveHint;
-    return `${h}\r\n`;
+    return `${h}${extra}${this.#sink.constantLines}${dateLine()}X-Request-Id: ${this.#requestId}${plainHeadEnd(keepAlive, this.#httpMinor, this.#sink.keepAliveHint)}`;
   }
 }

@@ -154,3 +154,18 @@ test('relayed heads (their kept middle and end) change with every part they are 
   while (dateLine() === before) await new Promise((resolve) => setTimeout(resolve, 20));
   check(r, 'after');
 });
+
+test('heads with handler-set fields end with the same connection lines as plain ones', () => {
+  const hint = 'Keep-Alive: timeout=5\r\n';
+  for (const [alive, minor, end] of [
+    [true, 1, hint],
+    [true, 0, `Connection: keep-alive\r\n${hint}`],
+    [false, 1, 'Connection: close\r\n'],
+    [false, 0, 'Connection: close\r\n'],
+  ] as const) {
+    const { sink, writes } = recordingSink({ alive, hint, constantLines: '' });
+    new Response(sink, false, minor, 'id-h').setHeader('X-Custom', 'v').send(200, 'ok');
+    assert.equal(writes.length, 1);
+    assert.match(String(writes[0].data), new RegExp(`^HTTP/1\\.1 200 OK\r\nX-Custom: v\r\n[\\s\\S]*X-Request-Id: id-h\r\n${end}\r\nok$`));
+  }
+});
