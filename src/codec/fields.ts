@@ -5,7 +5,7 @@
  * bare CR, LF or NUL), and OWS around the value is not part of it. Lenient field parsing
  * is where request smuggling and response splitting live.
  */
-import { FIELD_VALUE, HTAB, SP, TOKEN } from './chars.js';
+import { CR, HTAB, LF, SP, TOKEN } from './chars.js';
 import { type ProtocolErrorCode, protocolError } from './errors.js';
 
 const COLON = 0x3a;
@@ -19,30 +19,43 @@ export interface FieldRules {
 }
 
 /**
- * Validates the field lines in s[start, end) - `end` just past the last line's CRLF - and
- * returns four offsets per field: name start, colon, value start, value end (OWS trimmed).
+ * Validates the field lines in bytes[start, end) - `end` just past the last line's CRLF -
+ * and returns four offsets per field, relative to `base`: name start, colon, value start,
+ * value end (OWS trimmed). It reads the bytes, not their latin1 text: on V8 a Uint8Array
+ * load costs a fraction of String#charCodeAt, and every character of a head passes here
+ * once (the line end is where the value's own scan stops).
  */
-export function scanFields(s: string, start: number, end: number, rules: FieldRules): number[] {
+export function scanFields(bytes: Uint8Array, start: number, end: number, rules: FieldRules, base = 0): number[] {
+  // Module bindings are read through their cell on every access: a local is read once.
+  const token = TOKEN;
   const out: number[] = [];
   let p = start;
   let count = 0;
   while (p < end) {
-    const le = s.indexOf('\r\n', p);
     if (++count > rules.maxHeaders) throw protocolError(rules.tooMany, `more than ${rules.maxHeaders} header fields`);
-    const c = s.charCodeAt(p);
-    if (c === SP || c === HTAB) throw protocolError(rules.bad, 'obsolete line folding or whitespace before a field is not allowed');
     let q = p;
-    while (TOKEN[s.charCodeAt(q)] === 1) q++;
-    if (q === p || s.charCodeAt(q) !== COLON) throw protocolError(rules.bad, 'malformed header field name');
-    let vs = q + 1;
-    let ve = le;
-    while (vs < ve && isOws(s.charCodeAt(vs))) vs++;
-    while (ve > vs && isOws(s.charCodeAt(ve - 1))) ve--;
-    for (let k = vs; k < ve; k++) {
-      if (FIELD_VALUE[s.charCodeAt(k)] !== 1) throw protocolError(rules.bad, 'invalid character in header field value');
+    while (token[bytes[q]] === 1) q++;
+    if (q === p || bytes[q] !== COLON) {
+      const c = bytes[p];
+      if (c === SP || c === HTAB) throw protocolError(rules.bad, 'obsolete line folding or whitespace before a field is not allowed');
+      throw protocolError(rules.bad, 'malformed header field name');
     }
-    out.push(p, q, vs, ve);
-    p = le + 2;
+    let k = q + 1;
+    let c = bytes[k];
+    while (c === SP || c === HTAB) c = bytes[++k];
+    const vs = k;
+    // Just past the last byte that is not OWS.
+    let ve = k;
+    // field-vchar and obs-text (0x21-0xFF but DEL), SP and HTAB, up to the line's CR.
+    for (;;) {
+      if (c >= 0x21 && c !== 0x7f) ve = ++k;
+      else if (c === SP || c === HTAB) k++;
+      else break;
+      c = bytes[k];
+    }
+    if (c !== CR || bytes[k + 1] !== LF) throw protocolError(rules.bad, 'invalid character in header field value');
+    out.push(p - base, q - base, vs - base, ve - base);
+    p = k + 2;
   }
   return out;
 }
@@ -105,6 +118,14 @@ export function nameIs(s: string, from: number, to: number, lower: string): bool
   if (to - from !== lower.length) return false;
   for (let i = 0; i < lower.length; i++) {
     if ((s.charCodeAt(from + i) | 0x20) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Whether bytes[from, from + lower.length) equal `lower` (a lower-case name) ignoring ASCII case. */
+export function bytesNameIs(bytes: Uint8Array, from: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    if ((bytes[from + i] | 0x20) !== lower.charCodeAt(i)) return false;
   }
   return true;
 }

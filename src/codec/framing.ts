@@ -5,7 +5,7 @@
  */
 import { trimOws } from './chars.js';
 import { type ProtocolErrorCode, protocolError } from './errors.js';
-import { listTokens, nameIs } from './fields.js';
+import { bytesNameIs, listTokens } from './fields.js';
 import type { ParsedHead } from './request-head.js';
 
 /** How a message body is delimited. */
@@ -132,27 +132,43 @@ export function requestFraming(head: ParsedHead): Framing {
  * `text`, as scanFields gives them), RFC 9112 §6.3. Refused (BAD_RESPONSE): both
  * Content-Length and Transfer-Encoding, Transfer-Encoding in HTTP/1.0, an invalid or
  * repeated Content-Length - answers a downstream client and we could disagree about.
+ * `bytes` from `base` are the bytes `text` was decoded from (names are compared there).
  */
-export function responseFraming(text: string, offsets: readonly number[], method: string, status: number, httpMinor: 0 | 1): BodyFraming {
+export function responseFraming(
+  text: string,
+  offsets: readonly number[],
+  method: string,
+  status: number,
+  httpMinor: 0 | 1,
+  bytes: Uint8Array,
+  base: number,
+): BodyFraming {
   let cl: string | undefined;
   let te: string | undefined;
   let connection: string | undefined;
   let keepAliveField: string | undefined;
   for (let i = 0; i < offsets.length; i += 4) {
     const ns = offsets[i];
-    const ne = offsets[i + 1];
-    // Only four names matter here: rule most out by length before comparing.
-    const n = ne - ns;
-    if (n !== 10 && n !== 14 && n !== 17) continue;
-    const value = text.slice(offsets[i + 2], offsets[i + 3]);
-    if (nameIs(text, ns, ne, 'content-length')) {
+    // Only four names matter here, told apart by length (and the first letter for the two of 10).
+    const n = offsets[i + 1] - ns;
+    const at = base + ns;
+    if (n === 14) {
+      if (!bytesNameIs(bytes, at, 'content-length')) continue;
+      const value = text.slice(offsets[i + 2], offsets[i + 3]);
       // A relay passes the field on as it came, so it must be what downstream clients
       // (llhttp) accept: one line, one value - a repeat, even of the same value, is refused.
       if (cl !== undefined || value.includes(',')) throw protocolError('BAD_RESPONSE', 'Content-Length repeated');
       cl = mergeContentLength(undefined, value, 'BAD_RESPONSE');
-    } else if (nameIs(text, ns, ne, 'transfer-encoding')) te = te === undefined ? value : `${te},${value}`;
-    else if (nameIs(text, ns, ne, 'connection')) connection = connection === undefined ? value : `${connection},${value}`;
-    else if (nameIs(text, ns, ne, 'keep-alive')) keepAliveField = value;
+    } else if (n === 17) {
+      if (!bytesNameIs(bytes, at, 'transfer-encoding')) continue;
+      const value = text.slice(offsets[i + 2], offsets[i + 3]);
+      te = te === undefined ? value : `${te},${value}`;
+    } else if (n === 10) {
+      if (bytesNameIs(bytes, at, 'connection')) {
+        const value = text.slice(offsets[i + 2], offsets[i + 3]);
+        connection = connection === undefined ? value : `${connection},${value}`;
+      } else if (bytesNameIs(bytes, at, 'keep-alive')) keepAliveField = text.slice(offsets[i + 2], offsets[i + 3]);
+    }
   }
   // Refused even where no body follows (HEAD, 204, 304): the head goes on to a client as it came.
   if (te !== undefined && cl !== undefined) throw protocolError('BAD_RESPONSE', 'both Transfer-Encoding and Content-Length');

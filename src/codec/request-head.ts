@@ -89,7 +89,8 @@ export function parseHead(buf: Buffer, limits: HeadLimits, scan?: HeadScan): Par
   const lineEnd = s.indexOf('\r\n');
   const rl = parseRequestLine(s, lineEnd, limits);
   if (blank + 2 - (lineEnd + 2) > limits.maxHeaderBytes) throw headersTooLarge(limits);
-  const offsets = scanFields(s, lineEnd + 2, blank + 2, fieldRules(limits));
+  // s[i] is buf[pos + i]: the fields are checked in the bytes.
+  const offsets = scanFields(buf, pos + lineEnd + 2, pos + blank + 2, fieldRules(limits), pos);
   const fields: string[] = new Array(offsets.length / 2);
   for (let i = 0, j = 0; i < offsets.length; i += 4, j += 2) {
     fields[j] = lowerName(s.slice(offsets[i], offsets[i + 1]));

@@ -30,6 +30,12 @@ export interface ResponseDecoderOptions {
   readonly upgrade?: boolean;
   /** Deliver the body as sent (framing included) rather than its payload. @default false */
   readonly raw?: boolean;
+  /**
+   * Decoding mode: deliver the payload through onData. False: bodies are only framed and
+   * counted (bodyBytes) and onData hears of the end alone - no view is made per piece.
+   * @default true
+   */
+  readonly payload?: boolean;
   readonly headLimits?: ResponseHeadLimits;
   readonly bodyLimits?: BodyLimits;
 }
@@ -39,6 +45,8 @@ export const RESPONSE_BODY_LIMITS: BodyLimits = Object.freeze({ maxChunkLineByte
 const END_OF_HEAD = Buffer.from('\r\n\r\n', 'latin1');
 const EMPTY = Buffer.alloc(0);
 const PREFIX = 'HTTP/1.';
+/** Bytes decoded up front when looking for the end of a head. */
+const SEARCH_WINDOW = 2048;
 
 export class ResponseDecoder {
   #method: string;
@@ -57,7 +65,7 @@ export class ResponseDecoder {
   #raw: boolean;
   /** Whether the end was reported with the last event. */
   #reported = false;
-  readonly #onData: (data: Buffer) => void;
+  readonly #onData: ((data: Buffer) => void) | undefined;
 
   constructor(method: string, events: ResponseEvents, options: ResponseDecoderOptions = {}) {
     this.#method = method;
@@ -66,11 +74,14 @@ export class ResponseDecoder {
     this.#raw = options.raw === true;
     this.#headLimits = options.headLimits ?? RESPONSE_HEAD_LIMITS;
     this.#bodyLimits = options.bodyLimits ?? RESPONSE_BODY_LIMITS;
-    this.#onData = (data) => {
-      const complete = this.#body?.done === true;
-      if (complete) this.#reported = true;
-      events.onData(data, complete);
-    };
+    this.#onData =
+      options.payload === false
+        ? undefined
+        : (data) => {
+            const complete = this.#body?.done === true;
+            if (complete) this.#reported = true;
+            events.onData(data, complete);
+          };
   }
 
   /**
@@ -185,20 +196,29 @@ export class ResponseDecoder {
       const at = tail.indexOf('\r\n\r\n');
       if (at !== -1) blank = pos + at - Math.min(3, before);
     }
+    // buf[pos, pos + window.length) decoded: one decode and a string search cost less than
+    // a Buffer search and a decode, and almost every head fits.
+    let window = '';
     if (Number.isNaN(blank)) {
-      const at = buf.indexOf(END_OF_HEAD, pos);
-      if (at !== -1) blank = at;
+      const windowEnd = Math.min(buf.length, pos + SEARCH_WINDOW);
+      window = buf.toString('latin1', pos, windowEnd);
+      const at = window.indexOf('\r\n\r\n');
+      if (at !== -1) blank = pos + at;
+      else if (windowEnd < buf.length) {
+        const later = buf.indexOf(END_OF_HEAD, windowEnd - 3);
+        if (later !== -1) blank = later;
+      }
     }
     if (Number.isNaN(blank)) {
       if (before + buf.length - pos > this.#headLimits.maxHeadBytes) throw tooLarge(this.#headLimits);
       this.#checkLineEnds(buf, pos);
-      this.#pieces.push(buf.toString('latin1', pos));
+      this.#pieces.push(pos + window.length === buf.length ? window : buf.toString('latin1', pos));
       this.#pieceBytes += buf.length - pos;
       return buf.length;
     }
     // The head ends at blank (possibly before pos, when the CRLFCRLF straddled reads).
     let text: string;
-    if (before === 0) text = buf.toString('latin1', pos, blank + 2);
+    if (before === 0) text = blank + 2 - pos <= window.length ? window.slice(0, blank + 2 - pos) : buf.toString('latin1', pos, blank + 2);
     else {
       const joined = this.#pieces.join('') + (blank + 2 > pos ? buf.toString('latin1', pos, blank + 2) : '');
       text = blank + 2 >= pos ? joined : joined.slice(0, joined.length - (pos - blank - 2));
@@ -206,7 +226,7 @@ export class ResponseDecoder {
     if (before > 0) this.#pieces = [];
     this.#pieceBytes = 0;
     if (text.length > this.#headLimits.maxHeadBytes) throw tooLarge(this.#headLimits);
-    const head = parseResponseHead(text, this.#method, this.#upgrade, this.#headLimits);
+    const head = parseResponseHead(text, this.#method, this.#upgrade, this.#headLimits, before === 0 ? buf : undefined, pos);
     const next = blank + 4;
     if (head.status < 200 && head.status !== 101) return next; // interim: the final head follows
     this.#head = head;

@@ -71,22 +71,27 @@ export class ResponseHead {
  * blank line) of the answer to a `method` request. Interim (1xx) heads parse too: their
  * framing is 'none' and `status < 200` tells the caller to wait for the final one.
  * `upgradeExpected`: the request asked to switch protocols, so a 101 is a final answer.
+ * `bytes` from `base` are the bytes `text` was decoded from, when the caller has them.
  */
 export function parseResponseHead(
   text: string,
   method: string,
   upgradeExpected: boolean,
   limits: ResponseHeadLimits = RESPONSE_HEAD_LIMITS,
+  bytes?: Uint8Array,
+  base = 0,
 ): ResponseHead {
   if (text.length > limits.maxHeadBytes) throw protocolError('BAD_RESPONSE', `response head exceeds ${limits.maxHeadBytes} bytes`);
   let lineEnd = text.indexOf('\r\n');
   if (lineEnd === -1) lineEnd = text.length;
-  const status = statusOf(text, lineEnd);
-  const httpMinor = text.charCodeAt(7) === 0x30 ? 0 : 1;
+  // The head is checked in the bytes `text` was decoded from (text[i] is bytes[base + i]).
+  const b = bytes ?? Buffer.from(text, 'latin1');
+  const status = statusOf(b, base, lineEnd, text);
+  const httpMinor = b[base + 7] === 0x30 ? 0 : 1;
   const fieldsStart = Math.min(lineEnd + 2, text.length);
-  const offsets = scanFields(text, fieldsStart, text.length, fieldRules(limits));
+  const offsets = scanFields(b, base + fieldsStart, base + text.length, fieldRules(limits), base);
   if (status === 101 && !upgradeExpected) throw protocolError('BAD_RESPONSE', 'unexpected 101 Switching Protocols');
-  const framing = responseFraming(text, offsets, method, status, httpMinor);
+  const framing = responseFraming(text, offsets, method, status, httpMinor, b, base);
   return new ResponseHead(status, httpMinor, text, offsets, framing);
 }
 
@@ -106,26 +111,32 @@ function fieldRules(limits: ResponseHeadLimits): { maxHeaders: number; bad: 'BAD
   return rules;
 }
 
-/** `HTTP/1.x SP 3DIGIT [SP reason]` (RFC 9112 §4): the status code, or a BAD_RESPONSE. */
-function statusOf(text: string, lineEnd: number): number {
-  const c = (i: number): number => text.charCodeAt(i);
-  const digit = (i: number, min: number): boolean => c(i) >= min && c(i) <= 0x39;
+/** `HTTP/1.x SP 3DIGIT [SP reason]` (RFC 9112 §4) in bytes[at, at + lineEnd): the status code, or a BAD_RESPONSE. */
+function statusOf(bytes: Uint8Array, at: number, lineEnd: number, text: string): number {
+  const d0 = bytes[at + 9] - 0x30;
+  const d1 = bytes[at + 10] - 0x30;
+  const d2 = bytes[at + 11] - 0x30;
+  const minor = bytes[at + 7];
   const ok =
     lineEnd >= 12 &&
     text.startsWith('HTTP/1.') &&
-    (c(7) === 0x30 || c(7) === 0x31) &&
-    c(8) === 0x20 &&
-    digit(9, 0x31) &&
-    digit(10, 0x30) &&
-    digit(11, 0x30) &&
-    (lineEnd === 12 || c(12) === 0x20) &&
-    reasonIsValid(text, 13, lineEnd);
+    (minor === 0x30 || minor === 0x31) &&
+    bytes[at + 8] === 0x20 &&
+    d0 >= 1 &&
+    d0 <= 9 &&
+    d1 >= 0 &&
+    d1 <= 9 &&
+    d2 >= 0 &&
+    d2 <= 9 &&
+    (lineEnd === 12 || bytes[at + 12] === 0x20) &&
+    reasonIsValid(bytes, at + 13, at + lineEnd);
   if (!ok) throw protocolError('BAD_RESPONSE', `invalid status line ${JSON.stringify(text.slice(0, Math.min(lineEnd, 80)))}`);
-  return (c(9) - 0x30) * 100 + (c(10) - 0x30) * 10 + (c(11) - 0x30);
+  return d0 * 100 + d1 * 10 + d2;
 }
 
 /** reason-phrase = *( HTAB / SP / VCHAR / obs-text ): no CR, LF, NUL or other CTL. */
-function reasonIsValid(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (FIELD_VALUE[text.charCodeAt(i)] !== 1) return false;
+function reasonIsValid(bytes: Uint8Array, from: number, to: number): boolean {
+  const valid = FIELD_VALUE;
+  for (let i = from; i < to; i++) if (valid[bytes[i]] !== 1) return false;
   return true;
 }

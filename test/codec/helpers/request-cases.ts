@@ -115,6 +115,7 @@ export const MALFORMED_REQUESTS: readonly RequestCase[] = [
   refused('empty field name', withField(': x'), 400),
   refused('field line without a colon', withField('NoColon'), 400),
   refused('bare CR in a value', withField('X-A: a\rb'), 400),
+  refused('bare CR before what reads as another field', withField('X-A: a\rX-B: b'), 400),
   refused('bare LF ending a field line', `GET /f HTTP/1.1\r\n${H}X-A: 1\n\r\n`, 400),
   refused('bare LF line endings throughout', 'GET /f HTTP/1.1\nHost: localhost\n\n', 400),
   refused('NUL in a value', withField('X-A: a\0b'), 400),
