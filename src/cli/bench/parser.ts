@@ -26,7 +26,7 @@ const EVENTS_NONE = { onHead() {}, onData() {} };
 export class ResponseParser {
   readonly #onResponse: (response: ParsedResponse) => void;
   /** One decoder per connection, reset per answer: nothing is allocated per response. */
-  readonly #decoder = new ResponseDecoder('GET', EVENTS_NONE);
+  readonly #decoder = new ResponseDecoder('GET', EVENTS_NONE, { payload: false });
   /** A response has begun (bytes of it were fed) and has not completed. */
   #active = false;
   /** The next response answers a HEAD request, so it has no body whatever its headers say. */
