@@ -85,6 +85,8 @@ export class BenchConnection {
   readonly #resend: InFlight[] = [];
   #socket: Socket | null = null;
   #nextAt = 0;
+  /** performance.now() at the read being parsed: the arrival time of the answers in it. */
+  #readAt = 0;
   #stopped = false;
   #finished = false;
   #timer: NodeJS.Timeout | null = null;
@@ -137,9 +139,8 @@ export class BenchConnection {
   }
 
   /** Sends what the pipeline, the schedule and the request budget allow, in one write. */
-  #fill(): void {
+  #fill(now = performance.now()): void {
     if (this.#stopped || this.#timer !== null) return;
-    const now = performance.now();
     const inFlight = this.#inFlight;
     let n = 0;
     while (this.#resend.length > 0 && inFlight.length < this.#pipeline) {
@@ -192,6 +193,9 @@ export class BenchConnection {
         buffer: readBuffer,
         callback: (n: number, buf: Uint8Array): boolean => {
           if (this.#socket !== socket) return false;
+          // One clock reading per read: the answers in it arrived together, and the freed slots' requests leave now.
+          const now = performance.now();
+          this.#readAt = now;
           this.#control.bytes(n);
           try {
             parser.execute(buf as Buffer, n);
@@ -199,7 +203,7 @@ export class BenchConnection {
             if (this.#socket === socket) this.#fail('invalid_response');
             return false;
           }
-          this.#fill();
+          this.#fill(now);
           return true;
         },
       },
@@ -210,6 +214,7 @@ export class BenchConnection {
     socket.on('close', () => {
       if (this.#socket !== socket) return;
       // A response without length ends here; anything else in flight was cut off.
+      this.#readAt = performance.now();
       if (parser.end()) {
         this.#fill();
         return;
@@ -228,7 +233,7 @@ export class BenchConnection {
       this.#fail('invalid_response'); // a response nobody asked for
       return;
     }
-    const now = performance.now();
+    const now = this.#readAt;
     this.#control.response(r.status, Math.max(1, Math.round((now - request.origin) * 1000)), request.measured, now);
     parser.noBody = this.#target.noBody;
     if (!r.keepAlive) {

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import { BenchConnection, type BenchControl, type BenchTarget, type Pacing } from './connection.js';
+import { LatencyCounts } from './latency-counts.js';
 import type { ErrorKind } from './report.js';
 
 export interface LoadShare {
@@ -78,6 +79,9 @@ const STATUS_SLOTS = 1000;
 
 export async function runLoad(share: LoadShare, options: LoadOptions = {}): Promise<LoadResult> {
   const statusCounts = new Float64Array(STATUS_SLOTS);
+  // The latencies of one second at a time, moved into that second's histogram when the next begins.
+  const counts = new LatencyCounts();
+  let countsOf: Second | undefined;
   const byKind: Record<string, number> = {};
   const seconds: Second[] = [];
   // With a fixed duration the series has exactly one entry per second of it: an answer
@@ -122,9 +126,13 @@ export async function runLoad(share: LoadShare, options: LoadOptions = {}): Prom
       statusCounts[status]++;
       // Recorded once, in its second: the run's histogram is the sum of the seconds'.
       const s = secondAt(now);
+      if (s !== countsOf) {
+        if (countsOf !== undefined) counts.moveInto(countsOf.histogram);
+        countsOf = s;
+      }
       s.requests++;
       s.responses++;
-      s.histogram.recordValue(latencyUs);
+      counts.record(latencyUs);
       measureEnd = now;
     },
     error(kind: ErrorKind, measured, now) {
@@ -201,6 +209,7 @@ export async function runLoad(share: LoadShare, options: LoadOptions = {}): Prom
   // Quiet seconds at the end still count as seconds of the run.
   const length = Math.min(lastSecond + 1, Math.max(seconds.length, Math.ceil(durationMs / 1000)));
   if (length > 0 && Number.isFinite(measureFrom)) secondAt(measureFrom + (length - 1) * 1000);
+  if (countsOf !== undefined) counts.moveInto(countsOf.histogram);
   const histogram = newHistogram();
   for (const s of seconds) histogram.add(s.histogram);
   const statuses: Record<string, number> = {};
