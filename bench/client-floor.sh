@@ -7,11 +7,16 @@
 # run), with the user part alone: the kernel's loopback TCP work is the same for all three;
 # the user part is what a client adds.
 #
-#   bash bench/client-floor.sh [ROUNDS]      (DURATION [6] s per run, CONNS [50]; needs wrk, a build)
+# Each client runs WARMUP + DURATION seconds (dhttp bench with --warmup, as its per-second
+# series climbs for about 3 s on Node 20); its CPU is sampled over the DURATION after the
+# warm-up, less half a second at each end.
+#
+#   bash bench/client-floor.sh [ROUNDS]      (DURATION [5] s, WARMUP [3] s, CONNS [50]; needs wrk, a build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
-DURATION=${DURATION:-6}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-3}
 CONNS=${CONNS:-50}
 PORT=${PORT:-18330}
 HZ=$(getconf CLK_TCK)
@@ -29,15 +34,14 @@ URL="http://127.0.0.1:$PORT/ping"
 for ((round = 1; round <= ROUNDS; round++)); do
   for client in wrk dhttp-bench node-minimal; do
     case $client in
-      wrk) taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" "$URL" >"$TMP/out" & ;;
-      dhttp-bench) taskset -c 1 node dist/src/cli/main.js bench "$URL" -c "$CONNS" -t 1 -d "${DURATION}s" --json >"$TMP/out" 2>/dev/null & ;;
-      node-minimal) taskset -c 1 node bench/peers/minimal-client.mjs "$PORT" "$DURATION" "$CONNS" >"$TMP/out" & ;;
+      wrk) taskset -c 1 wrk -t1 -c"$CONNS" -d"$((WARMUP + DURATION))s" "$URL" >"$TMP/out" & ;;
+      dhttp-bench) taskset -c 1 node dist/src/cli/main.js bench "$URL" -c "$CONNS" -t 1 --warmup "${WARMUP}s" -d "${DURATION}s" --json >"$TMP/out" 2>/dev/null & ;;
+      node-minimal) taskset -c 1 node bench/peers/minimal-client.mjs "$PORT" "$((WARMUP + DURATION))" "$CONNS" >"$TMP/out" & ;;
     esac
     pid=$!
-    # The middle of the run: after a second of start-up and JIT, before the end.
-    sleep 1
+    sleep "$WARMUP.5"
     u0=$(field $pid 14) s0=$(field $pid 15) t0=$(date +%s.%N)
-    sleep $((DURATION - 2))
+    sleep $((DURATION - 1))
     u1=$(field $pid 14) s1=$(field $pid 15) t1=$(date +%s.%N)
     wait $pid
     if [[ $client == wrk ]]; then rps=$(awk '/Requests\/sec/ { print $2 }' "$TMP/out"); else
