@@ -34,17 +34,43 @@ export interface ParsedHead {
   text: string;
 }
 
-/** Progress through an incomplete head; reset for each new head. */
+/**
+ * A connection's progress through its heads: how far an incomplete head was checked (reset
+ * for each new head), and the text of the last window decoded, which outlives reset().
+ * Pipelined requests that came in one read are parsed from one decode: the next head,
+ * inside that window, is a slice of its text. That holds because the bytes parseHead is
+ * given with one HeadScan are never rewritten - a socket hands out a fresh Buffer per read,
+ * and InputBuffer only appends past what it holds - so text decoded from a range of an
+ * ArrayBuffer stays that range's text.
+ */
 export class HeadScan {
   /** Bytes searched for the end of the head and checked so far. */
   scanned = 0;
   /** Offset of the LF that ends the request line once it was found and checked, else -1. */
   lineEnd = -1;
+  #text = '';
+  #buffer: ArrayBufferLike | null = null;
+  /** Where #text starts in #buffer. */
+  #start = 0;
 
   /** Ready for the next head. */
   reset(): void {
     this.scanned = 0;
     this.lineEnd = -1;
+  }
+
+  /** buf[from, to) as latin1 text: a slice of the last window when it lies inside it, else decoded. */
+  decode(buf: Buffer, from: number, to: number): string {
+    const a = buf.byteOffset + from;
+    const b = buf.byteOffset + to;
+    if (buf.buffer === this.#buffer && a >= this.#start && b <= this.#start + this.#text.length) {
+      return this.#text.slice(a - this.#start, b - this.#start);
+    }
+    const text = buf.toString('latin1', from, to);
+    this.#text = text;
+    this.#buffer = buf.buffer;
+    this.#start = a;
+    return text;
   }
 }
 
@@ -72,7 +98,7 @@ export function parseHead(buf: Buffer, limits: HeadLimits, scan?: HeadScan): Par
     // Decode once and search the string: cheaper than a Buffer search plus a decode.
     // Almost every head fits the window; a longer one is found in the Buffer.
     const windowEnd = Math.min(len, pos + SEARCH_WINDOW);
-    s = buf.toString('latin1', pos, windowEnd);
+    s = scan === undefined ? buf.toString('latin1', pos, windowEnd) : scan.decode(buf, pos, windowEnd);
     blank = s.indexOf('\r\n\r\n');
     if (blank === -1 && windowEnd < len) blank = bufferSearch(buf, pos, windowEnd - 3);
     if (blank !== -1 && blank + 4 > s.length) s = buf.toString('latin1', pos, pos + blank + 4);

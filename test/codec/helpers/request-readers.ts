@@ -53,8 +53,8 @@ const LIMITS = ENGINE_DEFAULTS;
 /** The codec in process, as the engine's connection drives it. A cut body is the engine's 400. */
 export function readRequests(pieces: readonly Buffer[], eof: boolean): RequestOutcome {
   const accepted: Accepted[] = [];
-  let input = Buffer.alloc(0);
-  let scan = new HeadScan();
+  let input: Buffer = Buffer.alloc(0);
+  const scan = new HeadScan();
   let body: BodyDecoder | undefined;
   let current: { method: string; target: string; parts: Buffer[] } | undefined;
   const finish = (): void => {
@@ -82,7 +82,9 @@ export function readRequests(pieces: readonly Buffer[], eof: boolean): RequestOu
         rest = rest.subarray(used);
         continue;
       }
-      input = Buffer.concat([input, rest]);
+      // As InputBuffer: bytes that follow a head are kept as the same view, so the next
+      // pipelined head is parsed from the window the HeadScan decoded before.
+      input = input.length === 0 ? rest : Buffer.concat([input, rest]);
       rest = Buffer.alloc(0);
       let head: ReturnType<typeof parseHead>;
       let framing: ReturnType<typeof requestFraming>;
@@ -95,7 +97,7 @@ export function readRequests(pieces: readonly Buffer[], eof: boolean): RequestOu
       } catch (err) {
         return refusal(err);
       }
-      scan = new HeadScan();
+      scan.reset();
       rest = input.subarray(head.end);
       input = Buffer.alloc(0);
       current = { method: head.method, target: head.target, parts: [] };
