@@ -226,7 +226,14 @@ export class ResponseDecoder {
     if (before > 0) this.#pieces = [];
     this.#pieceBytes = 0;
     if (text.length > this.#headLimits.maxHeadBytes) throw tooLarge(this.#headLimits);
-    const head = parseResponseHead(text, this.#method, this.#upgrade, this.#headLimits, before === 0 ? buf : undefined, pos);
+    const head = parseResponseHead(
+      text,
+      this.#method,
+      this.#upgrade,
+      this.#headLimits,
+      before === 0 ? buf : undefined,
+      before === 0 ? pos : 0,
+    );
     const next = blank + 4;
     if (head.status < 200 && head.status !== 101) return next; // interim: the final head follows
     this.#head = head;

@@ -84,14 +84,15 @@ export function parseResponseHead(
   if (text.length > limits.maxHeadBytes) throw protocolError('BAD_RESPONSE', `response head exceeds ${limits.maxHeadBytes} bytes`);
   let lineEnd = text.indexOf('\r\n');
   if (lineEnd === -1) lineEnd = text.length;
-  // The head is checked in the bytes `text` was decoded from (text[i] is bytes[base + i]).
+  // The head is checked in the bytes `text` was decoded from (text[i] is b[at + i]).
   const b = bytes ?? Buffer.from(text, 'latin1');
-  const status = statusOf(b, base, lineEnd, text);
-  const httpMinor = b[base + 7] === 0x30 ? 0 : 1;
+  const at = bytes === undefined ? 0 : base;
+  const status = statusOf(b, at, lineEnd, text);
+  const httpMinor = b[at + 7] === 0x30 ? 0 : 1;
   const fieldsStart = Math.min(lineEnd + 2, text.length);
-  const offsets = scanFields(b, base + fieldsStart, base + text.length, fieldRules(limits), base);
+  const offsets = scanFields(b, at + fieldsStart, at + text.length, fieldRules(limits), at);
   if (status === 101 && !upgradeExpected) throw protocolError('BAD_RESPONSE', 'unexpected 101 Switching Protocols');
-  const framing = responseFraming(text, offsets, method, status, httpMinor, b, base);
+  const framing = responseFraming(text, offsets, method, status, httpMinor, b, at);
   return new ResponseHead(status, httpMinor, text, offsets, framing);
 }
 
