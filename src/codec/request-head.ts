@@ -59,6 +59,15 @@ export class HeadScan {
     this.lineEnd = -1;
   }
 
+  /**
+   * Lets the last window go: a connection that has parsed all it read calls this, so an
+   * idle connection holds neither the text nor the read it came from (up to 64 KiB each).
+   */
+  forget(): void {
+    this.#text = '';
+    this.#buffer = null;
+  }
+
   /** buf[from, to) as latin1 text: a slice of the last window when it lies inside it, else decoded. */
   decode(buf: Buffer, from: number, to: number): string {
     const a = buf.byteOffset + from;

@@ -233,6 +233,7 @@ export class Connection implements ResponseSink {
       this.#output.flushSoon();
     }
     if (this.#current === null && this.#input.length === 0 && !this.#closed) {
+      this.#scan.forget();
       this.#since = now;
       if (this.#closeAfter) this.#endSoon();
       else if (this.#socket.isPaused()) this.#socket.resume();

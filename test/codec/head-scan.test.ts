@@ -39,3 +39,13 @@ test('a range that runs past the last window is decoded, not cut short', () => {
   assert.equal(scan.decode(buf, 5, 24), buf.toString('latin1', 5, 24));
   assert.equal(scan.decode(buf.subarray(28), 0, 28), buf.toString('latin1', 28, 56));
 });
+
+test('after forget(), a range is decoded again: nothing of the last window is kept', () => {
+  const buf = Buffer.from('GET /a HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1');
+  const scan = new HeadScan();
+  assert.equal(scan.decode(buf, 0, 20), buf.toString('latin1', 0, 20));
+  scan.forget();
+  // Only a fresh decode sees bytes rewritten since (the connection's own bytes never are).
+  buf.write('PUT', 0, 'latin1');
+  assert.equal(scan.decode(buf, 0, 20), buf.toString('latin1', 0, 20));
+});
