@@ -18,6 +18,12 @@ export type ClientErrorCode =
   | 'SOCKET'
   /** The pool is closed. */
   | 'CLOSED'
+  /**
+   * The pool's owner cut its connections (the dispatcher's health check found the worker
+   * unreachable): the exchange may or may not have reached it, like a reset, but the
+   * request itself did nothing to the worker.
+   */
+  | 'CUT'
   /** The caller gave up. */
   | 'ABORTED'
   /** The answer breaks HTTP/1.1 framing (or comes when nothing was asked). */
@@ -64,7 +70,7 @@ export function abortReason(signal: AbortLike): unknown {
   return signal.reason ?? clientError('ABORTED', 'request aborted');
 }
 
-const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'SOCKET']);
+const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'SOCKET', 'CUT']);
 
 /**
  * A failure on a connection before any response byte arrived. On a reused (idle) one the

@@ -12,7 +12,7 @@
 import type { Socket } from 'node:net';
 import { type ClientConnection as Conn, ClientConnection, type ConnectionOwner, type OutgoingBody } from './connection.js';
 import { connectUpstream, type UpstreamTarget } from './connector.js';
-import { clientError } from './errors.js';
+import { type ClientError, clientError } from './errors.js';
 import type { ExchangeControl, ExchangeOptions, ResponseHandler } from './handler.js';
 import { endsPipeline } from './pipeline-rules.js';
 
@@ -257,9 +257,12 @@ export class Pool implements ConnectionOwner {
     return this.#shutdown(false);
   }
 
-  /** Closes every connection now, failing what is in flight. */
-  destroy(): Promise<void> {
-    return this.#shutdown(true);
+  /**
+   * Closes every connection now, failing what is in flight and what waits for a connection
+   * with `reason` (CLOSED when not given).
+   */
+  destroy(reason?: ClientError): Promise<void> {
+    return this.#shutdown(true, reason);
   }
 
   /**
@@ -309,14 +312,14 @@ export class Pool implements ConnectionOwner {
     }
   }
 
-  #shutdown(force: boolean): Promise<void> {
+  #shutdown(force: boolean, reason?: ClientError): Promise<void> {
     this.#closed = true;
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     this.#sweeper = undefined;
-    const err = clientError('CLOSED', 'the pool is closed');
+    const err = reason ?? clientError('CLOSED', 'the pool is closed');
     for (const w of this.#waiters.splice(0)) w.fail(err);
     for (const c of this.#idle.splice(0)) c.destroy();
-    if (force) for (const c of this.#all) c.destroy();
+    if (force) for (const c of this.#all) c.destroy(reason);
     if (this.#count === 0) return Promise.resolve();
     // A destroy() after a close() settles both.
     const before = this.#onEmpty;

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { clientError } from '../../src/client/errors.js';
 import { idleLimitOf } from '../../src/client/keep-alive-hint.js';
 import { request } from '../../src/client/request.js';
 import { classify } from '../../src/dispatcher/proxy/retry.js';
@@ -352,6 +353,22 @@ describe('pool: timeouts and resets', () => {
 });
 
 describe('pool: closing', () => {
+  test('destroy(reason): what is in flight and what waits fail with the reason (the dispatcher cuts with CUT)', BOUNDED, async () => {
+    const w = await rawWorker(() => {}); // reads requests, never answers
+    const pool = poolFor(w.url, { connections: 1 });
+    const inFlight = request(pool, { ...GET, timeoutMs: 5000 });
+    inFlight.catch(() => {});
+    await until('one in flight', () => w.reads.flat().length === 1);
+    const waiting = request(pool, GET);
+    waiting.catch(() => {});
+    await until('one waiting', () => pool.queued === 1);
+    const destroyed = pool.destroy(clientError('CUT', 'the worker stopped answering'));
+    await assert.rejects(inFlight, { code: 'CUT', message: 'the worker stopped answering' });
+    await assert.rejects(waiting, { code: 'CUT' });
+    await destroyed;
+    assert.equal(pool.size, 0);
+  });
+
   test(
     'close(): waiters fail with CLOSED, idle connections close, later requests fail; a destroy() after it settles both',
     BOUNDED,

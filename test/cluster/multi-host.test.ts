@@ -288,10 +288,15 @@ describe('multi-host faults (network namespaces)', {
     const ups = await Promise.all(wentDown.map((w) => dispatcher.waitFor(isEvent('upstream_up', w), lastUp, 15_000, `${w} back`)));
     const records = await running;
     const all = summarize(records);
+    const retries = dispatcher.since(flapped, isEvent('retry')).map((l) => l.line);
+    const kinds = [...new Set(retries.map((r) => `${r.kind}:${String(r.error).split(':')[0]}`))].join('|') || 'none';
     report('link-flap', {
       flaps: 2,
       down_ms_each: 2500,
       workers_marked_down: downs,
+      retries: retries.length,
+      retry_kinds: kinds,
+      most_retries_used: Math.max(0, ...retries.map((r) => Number(r.retries_used))),
       sent: all.sent,
       failed: all.failed,
       failed_idempotent: all.failedIdempotent,

@@ -19,8 +19,13 @@
  * How often / how long: `retries` bounds retries after failures that reached a worker;
  * connect and busy failures, and requests handed back through no fault of the worker, do
  * not spend it (each failed upstream is excluded, so they are bounded by the number of
- * upstreams). Everything is bounded by `tryDurationMs`, which is also how long a request
- * is held while no upstream is available, re-checking every `tryIntervalMs`.
+ * upstreams); nor do attempts cut because the health check found their worker
+ * unreachable (CUT: the worker is marked down and excluded; when every worker is, the
+ * request is held like one that arrived then). A dispatcher whose own link flaps sees
+ * every in-flight attempt cut once per flap, which would otherwise spend the budget of a
+ * request that did nothing wrong. Everything is bounded by `tryDurationMs`, which is also
+ * how long a request is held while no upstream is available, re-checking every
+ * `tryIntervalMs`.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 
@@ -37,7 +42,7 @@ const CONNECT_CODES = new Set([
   'ETIMEDOUT',
   'CONNECT_TIMEOUT',
 ]);
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'SOCKET', 'CLOSED', 'UNANSWERED']);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'SOCKET', 'CLOSED', 'CUT', 'UNANSWERED']);
 const TIMEOUT_CODES = new Set(['HEADERS_TIMEOUT', 'BODY_TIMEOUT', 'DEADLINE']);
 const BAD_RESPONSE_CODES = new Set(['BAD_RESPONSE', 'TOO_LARGE']);
 
@@ -113,9 +118,19 @@ export function isWorkerFault(err: unknown): boolean {
   );
 }
 
-/** Whether retrying after this failure spends the budget: a worker's fault that reached it (not a refused connect). */
+/** Whether the attempt (or the one a pipelined request waited behind) was cut on a health verdict. */
+function wasCut(err: unknown): boolean {
+  const code = errorCode(err);
+  if (code === 'CUT') return true;
+  return code === 'UNANSWERED' && err instanceof Error && errorCode(err.cause) === 'CUT';
+}
+
+/**
+ * Whether retrying after this failure spends the budget: a worker's fault that reached it
+ * (not a refused connect, not a connection cut on a health verdict).
+ */
 export function spendsBudget(err: unknown): boolean {
-  return isWorkerFault(err) && classify(err) !== 'connect';
+  return isWorkerFault(err) && classify(err) !== 'connect' && !wasCut(err);
 }
 
 export interface RetryOptions {

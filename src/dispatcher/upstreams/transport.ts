@@ -4,6 +4,7 @@
  * requests does not make a busy worker look dead. Apart from the upstream's state
  * (upstream.ts), which selection policies read and which knows nothing of sockets.
  */
+import { clientError } from '../../client/errors.js';
 import { Pool, type PoolOptions } from '../../client/pool.js';
 
 export class UpstreamTransport {
@@ -33,12 +34,16 @@ export class UpstreamTransport {
     return this.#probe;
   }
 
-  /** Fails what is in flight on the pools and drops them; the next use opens new ones. */
-  cut(): void {
+  /**
+   * Fails what is in flight on the pools (a CUT error, which spends no retry: the requests
+   * did nothing to the worker) and drops them; the next use opens new ones.
+   */
+  cut(reason: string): void {
     const pools = [this.#pool, this.#probe].filter((p) => p !== undefined);
     this.#pool = undefined;
     this.#probe = undefined;
-    for (const p of pools) void p.destroy();
+    const err = clientError('CUT', reason);
+    for (const p of pools) void p.destroy(err);
   }
 
   /** Closes the connections: gracefully (in-flight requests finish) or at once. */

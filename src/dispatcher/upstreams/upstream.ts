@@ -227,7 +227,7 @@ export class Upstream {
    * HAProxy's `on-marked-down shutdown-sessions`).
    */
   cutConnections(): void {
-    this.transport.cut();
+    this.transport.cut(`worker ${this.id} stopped answering its health checks: its connections are cut`);
   }
 
   /** Closes the connections: gracefully (in-flight requests finish) or at once. */

@@ -107,6 +107,21 @@ describe('RetryBudget', () => {
     assert.equal(spendsBudget(clientError('BAD_RESPONSE', 'space before colon')), true);
   });
 
+  test('an attempt cut on a health verdict is a reset that spends nothing, and so is a request pipelined behind it', () => {
+    const cut = clientError('CUT', 'w1 stopped answering its health checks');
+    assert.equal(classify(cut), 'reset');
+    assert.equal(spendsBudget(cut), false);
+    assert.equal(spendsBudget(new UnansweredError('behind a cut', true, cut)), false);
+    assert.equal(spendsBudget(new UnansweredError('behind a reset', true, clientError('SOCKET', 'closed'))), true);
+    // Still a reset for what may be retried: a POST whose body reached the worker is not.
+    assert.equal(isRetryable(cut, { method: 'POST', responseStarted: false, bodySent: true, bodySpent: false }), false);
+    assert.equal(isRetryable(cut, { method: 'GET', responseStarted: false, bodySpent: false }), true);
+    const b = new RetryBudget({ retries: 0, tryDurationMs: 1000 }, () => 0);
+    assert.equal(b.spend(spendsBudget(cut)), true);
+    assert.equal(b.spend(spendsBudget(cut)), true);
+    assert.equal(b.retriesUsed, 0);
+  });
+
   test('stops retrying once tryDuration is spent; 0 means count only', () => {
     let now = 100;
     const b = new RetryBudget({ retries: 100, tryDurationMs: 50 }, () => now);
