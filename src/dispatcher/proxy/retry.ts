@@ -23,7 +23,10 @@
  * unreachable (CUT: the worker is marked down and excluded; when every worker is, the
  * request is held like one that arrived then). A dispatcher whose own link flaps sees
  * every in-flight attempt cut once per flap, which would otherwise spend the budget of a
- * request that did nothing wrong. Everything is bounded by `tryDurationMs`, which is also
+ * request that did nothing wrong. (A request that itself stalled its worker's event loop
+ * would be bounded by `tryDurationMs` alone; workers keep CPU work in their compute pool,
+ * off that loop, so a worker that stops answering is the network or its host far more
+ * often than one request.) Everything is bounded by `tryDurationMs`, which is also
  * how long a request is held while no upstream is available, re-checking every
  * `tryIntervalMs`.
  */
