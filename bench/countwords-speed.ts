@@ -11,7 +11,12 @@
  * from this process instead (a Node stream, chunked): ≈ 1.4 s of client CPU per 200 MB where
  * curl takes ≈ 0.15 s, so it measures the client as much as the worker.
  *
+ * `--via start` uploads to `dhttp start` instead (the dispatcher cutting the body into
+ * chunks of `--chunk`, its --countwords-chunk, for its workers): the peak RSS is then the
+ * largest of its workers' (held to --limit-mb), and the dispatcher's is reported beside it.
+ *
  *   npm run build && node dist/bench/countwords-speed.js [--mb 200] [--runs 2] [--limit-mb 150] [--client curl|undici]
+ *     [--via worker|start] [--chunk 4MiB]
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -22,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { countsToJson } from '../src/jobs/words.js';
 import { prng } from '../test/dispatcher/helpers/jobs-text.js';
 import { call } from '../test/helpers/http.js';
-import { startWorker } from '../test/helpers/processes.js';
+import { startProcess, startWorker } from '../test/helpers/processes.js';
 import { peakRss } from '../test/helpers/word-corpus.js';
 
 const { values } = parseArgs({
@@ -31,9 +36,12 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '2' },
     'limit-mb': { type: 'string', default: '150' },
     client: { type: 'string', default: 'curl' },
+    via: { type: 'string', default: 'worker' },
+    chunk: { type: 'string' },
   },
 });
 if (values.client !== 'curl' && values.client !== 'undici') throw new Error('--client is curl or undici');
+if (values.via !== 'worker' && values.via !== 'start') throw new Error('--via is worker or start');
 const MB = 1024 * 1024;
 const runs = Math.max(1, Number(values.runs));
 
@@ -139,6 +147,12 @@ async function writeCorpus(file: string, bytes: number): Promise<{ bytes: number
   return { bytes: written, counts, nonAscii: nonAscii / written };
 }
 
+/** The processes `pid` started (Linux). */
+async function childPids(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return text.trim() === '' ? [] : text.trim().split(/\s+/).map(Number);
+}
+
 function wcWords(file: string): number {
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i <= runs; i++) {
@@ -167,9 +181,13 @@ try {
   const corpus = await writeCorpus(file, Number(values.mb) * MB);
   const expected = countsToJson(corpus.counts);
   const wcMs = wcWords(file);
-  const worker = await startWorker(['--log-level', 'warn']);
+  const chunk = values.chunk === undefined ? [] : ['--countwords-chunk', values.chunk];
+  const worker =
+    values.via === 'start'
+      ? await startProcess('start', ['--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...chunk])
+      : await startWorker(['--log-level', 'warn']);
   try {
-    await call(`${worker.url}/countwords`, { method: 'POST', body: 'warm up the pool' });
+    await call(`${worker.url}/countwords`, { method: 'POST', body: 'warm up the pool', timeoutMs: 30_000 });
     let bestMs = Number.POSITIVE_INFINITY;
     let exact = true;
     for (let i = 0; i < runs; i++) {
@@ -178,10 +196,16 @@ try {
       bestMs = Math.min(bestMs, performance.now() - t0);
       exact &&= r.status === 200 && r.text === expected;
     }
-    const peak = (await peakRss(worker.pid)) ?? 0;
+    // Through `dhttp start`, the workers are the dispatcher's children.
+    const children = values.via === 'start' ? await childPids(worker.pid) : [];
+    const peaks = await Promise.all((children.length > 0 ? children : [worker.pid]).map(async (pid) => (await peakRss(pid)) ?? 0));
+    const peak = Math.max(...peaks);
+    const dispatcherPeak = values.via === 'start' ? ((await peakRss(worker.pid)) ?? 0) : undefined;
     const mbps = (ms: number): number => Number((corpus.bytes / MB / (ms / 1000)).toFixed(1));
     const report = {
       client: values.client,
+      via: values.via,
+      ...(values.via === 'start' ? { chunk: values.chunk ?? 'default', workers: children.length } : {}),
       body_mb: Number((corpus.bytes / MB).toFixed(1)),
       non_ascii_pct: Number((corpus.nonAscii * 100).toFixed(1)),
       distinct_words: corpus.counts.size,
@@ -190,6 +214,7 @@ try {
       ratio_vs_wc: Number((wcMs / bestMs).toFixed(3)),
       counts_exact: exact,
       rss_peak_mb: Number((peak / MB).toFixed(1)),
+      ...(dispatcherPeak === undefined ? {} : { dispatcher_rss_peak_mb: Number((dispatcherPeak / MB).toFixed(1)) }),
       rss_limit_mb: Number(values['limit-mb']),
     };
     console.log(JSON.stringify(report));
