@@ -2,16 +2,25 @@
  * A worker that stops answering without closing anything (a hung host, a cut link seen from
  * loopback): once the health checks mark it down, the requests already waiting on its
  * connections are cut and retried on another worker at once, instead of waiting out
- * --upstream-timeout. test/cluster/multi-host.test.ts does the same across real links.
+ * --upstream-timeout; and being cut so spends no retry. test/cluster/multi-host.test.ts
+ * does the same across real links.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { runLoad } from '../../helpers/load-client.js';
 import { startProcess, startWorker } from '../../helpers/processes.js';
 
-test('requests in flight on a worker that went silent are retried once it is marked down', { timeout: 60_000 }, async (t) => {
+interface SilentRun {
+  detectionMs: number;
+  heldByTheSilent: number;
+  failed: unknown[];
+  slowest: number;
+}
+
+/** Load through a dispatcher (`args` added) over a real worker and one that goes silent 1 s in. */
+async function silentWorkerRun(t: TestContext, args: readonly string[]): Promise<SilentRun> {
   let silent = false;
   let heldByTheSilent = 0;
   // Answers like a worker until silenced; then reads requests and never answers.
@@ -34,7 +43,19 @@ test('requests in flight on a worker that went silent are retried once it is mar
     'dispatcher',
     // No access log: the test reads the health events from the last 5 000 lines kept, and a
     // fast machine writes more request lines than that after the worker is marked down.
-    ['--host', '127.0.0.1', '--port', '0', '--upstreams', `${real.url},${fakeUrl}`, '--balance', 'round-robin', '--access-log', 'off'],
+    [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--upstreams',
+      `${real.url},${fakeUrl}`,
+      '--balance',
+      'round-robin',
+      '--access-log',
+      'off',
+      ...args,
+    ],
     { context: t },
   );
   const deadline = Date.now() + 10_000;
@@ -62,9 +83,20 @@ test('requests in flight on a worker that went silent are retried once it is mar
   const failed = records.filter((r) => r.status !== 200);
   const slowest = Math.max(...records.map((r) => r.ms));
   console.log(
-    `silent worker: detection ${detectionMs} ms, ${records.length} requests, ${failed.length} failed, ${heldByTheSilent} held by the silent worker, slowest ${Math.round(slowest)} ms`,
+    `silent worker${args.length > 0 ? ` (${args.join(' ')})` : ''}: detection ${detectionMs} ms, ${records.length} requests, ${failed.length} failed, ${heldByTheSilent} held by the silent worker, slowest ${Math.round(slowest)} ms`,
   );
-  assert.ok(heldByTheSilent > 0, 'some requests were waiting on the silent worker');
-  assert.deepEqual(failed, []);
-  assert.ok(slowest <= 2 * detectionMs, `slowest ${slowest} ms > 2 × detection ${detectionMs} ms`);
+  return { detectionMs, heldByTheSilent, failed, slowest };
+}
+
+test('requests in flight on a worker that went silent are retried once it is marked down', { timeout: 60_000 }, async (t) => {
+  const run = await silentWorkerRun(t, []);
+  assert.ok(run.heldByTheSilent > 0, 'some requests were waiting on the silent worker');
+  assert.deepEqual(run.failed, []);
+  assert.ok(run.slowest <= 2 * run.detectionMs, `slowest ${run.slowest} ms > 2 × detection ${run.detectionMs} ms`);
+});
+
+test('a request cut because its worker went silent spends no retry: with --retries 0 it still succeeds', { timeout: 60_000 }, async (t) => {
+  const run = await silentWorkerRun(t, ['--retries', '0']);
+  assert.ok(run.heldByTheSilent > 0, 'some requests were waiting on the silent worker');
+  assert.deepEqual(run.failed, []);
 });
