@@ -7,7 +7,8 @@
 # hit every server alike, so the ratios hold to a few percent where sequential samples need
 # many rounds. The servers share the core, so the absolute µs include context switches;
 # compare the ratios. Prints one line per round: req/s, µs of server CPU per request, and
-# that cost relative to the first command's.
+# that cost relative to the first command's; then the share of the machine's time the
+# hypervisor took for others meanwhile (steal, from /proc/stat), which tells a slow phase.
 #
 #   bash bench/same-core.sh ROUNDS CMD [CMD...]
 #
@@ -68,12 +69,16 @@ for ((round = 1; round <= ROUNDS; round++)); do
   for pid in "${PIDS[@]}"; do TREES+=("$(descendants "$pid")"); done
   BEFORE=()
   for tree in "${TREES[@]}"; do BEFORE+=("$(cpu_ticks $tree)"); done
+  read -r _ s1 s2 s3 s4 s5 s6 s7 s8 _ </proc/stat
+  STEAL_BEFORE=$s8 TOTAL_BEFORE=$((s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8))
   WRKS=()
   for ((i = 0; i < ${#PORTS[@]}; i++)); do
     timeout $((DURATION + 20)) taskset -c 1 "${WRK[@]}" -d"${DURATION}s" "http://127.0.0.1:${PORTS[i]}/ping" >"$TMP/wrk-$i" &
     WRKS+=($!)
   done
   wait "${WRKS[@]}"
+  read -r _ s1 s2 s3 s4 s5 s6 s7 s8 _ </proc/stat
+  steal=$(awk -v s=$((s8 - STEAL_BEFORE)) -v t=$((s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 - TOTAL_BEFORE)) 'BEGIN { printf "%.1f", (t > 0 ? 100 * s / t : 0) }')
   line="round $round"
   base=""
   for ((i = 0; i < ${#PIDS[@]}; i++)); do
@@ -85,5 +90,5 @@ for ((round = 1; round <= ROUNDS; round++)); do
       'BEGIN { printf " | %6.0f req/s %6.2f µs/req (%.3f)", n / d, us, (b > 0 ? us / b : 0) }')
   done
   stop
-  echo "$line"
+  echo "$line | steal $steal%"
 done
