@@ -18,6 +18,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { dirname, join } from 'node:path';
 import { Connection, type ConnectionHost } from './connection.js';
+import { LiveList } from './live-list.js';
 import { ENGINE_DEFAULTS, type EngineOptions } from './options.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
@@ -71,12 +72,12 @@ export class HttpServer implements ConnectionHost {
   readonly #redirectPort: number | undefined;
   #redirect: HttpServer | undefined;
   /** Every accepted socket not yet closed (the --max-connections count). */
-  readonly #sockets = new Set<Socket>();
+  readonly #sockets = new LiveList<Socket>();
   /** Sockets the upgrade hook took: closed at the end of a graceful shutdown. */
-  readonly #takenOver = new Set<Socket>();
+  readonly #takenOver = new LiveList<Socket>();
   /** The Unix-domain listener, once listenPath() succeeded. */
   #unix: { server: net.Server; path: string; dev: number; ino: number } | undefined;
-  readonly #conns = new Set<Connection>();
+  readonly #conns = new LiveList<Connection>();
   readonly #bodyLimit: HttpServerOptions['bodyLimit'];
   readonly #onResponse: HttpServerOptions['onResponse'];
   readonly #onError: HttpServerOptions['onError'];
@@ -243,14 +244,14 @@ export class HttpServer implements ConnectionHost {
     // (unlinkOwnSocket checks the inode).
     if (unix !== undefined) unlinkOwnSocket(unix);
     const redirectClosed = this.#redirect?.close();
-    for (const c of this.#conns) c.shutdown();
+    for (const c of this.#conns.toArray()) c.shutdown();
     // Taken-over sockets are their takers' to close (a WebSocket says 1001 first); what is
     // left at the deadline is cut, with connections and handshakes still under way.
     const deadline = Date.now() + this.options.shutdownTimeoutMs;
     while ((this.#conns.size > 0 || this.#takenOver.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    for (const c of this.#conns) c.destroy();
-    for (const s of this.#takenOver) s.destroy();
-    for (const s of this.#sockets) s.destroy();
+    for (const c of this.#conns.toArray()) c.destroy();
+    for (const s of this.#takenOver.toArray()) s.destroy();
+    for (const s of this.#sockets.toArray()) s.destroy();
     // Their 'close' events follow within a tick or two: once close() resolves, none is open.
     const cut = Date.now() + 1000;
     while (this.#sockets.size > 0 && Date.now() < cut) await new Promise((r) => setTimeout(r, 5));
@@ -326,7 +327,7 @@ export class HttpServer implements ConnectionHost {
     const every = Math.max(25, Math.min(1000, Math.min(o.headerTimeoutMs, o.bodyTimeoutMs, o.keepAliveTimeoutMs) / 4));
     this.#timer = setInterval(() => {
       const now = performance.now(); // the connections' clock
-      for (const c of this.#conns) c.checkTimeouts(now);
+      for (const c of this.#conns.toArray()) c.checkTimeouts(now);
     }, every);
     this.#timer.unref();
   }
