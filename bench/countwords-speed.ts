@@ -198,7 +198,9 @@ try {
     }
     // Through `dhttp start`, the workers are the dispatcher's children.
     const children = values.via === 'start' ? await childPids(worker.pid) : [];
-    const peaks = await Promise.all((children.length > 0 ? children : [worker.pid]).map(async (pid) => (await peakRss(pid)) ?? 0));
+    // Without the children the dispatcher's peak would pass for a worker's.
+    if (values.via === 'start' && children.length === 0) throw new Error(`could not list the workers of dhttp start (pid ${worker.pid})`);
+    const peaks = await Promise.all((values.via === 'start' ? children : [worker.pid]).map(async (pid) => (await peakRss(pid)) ?? 0));
     const peak = Math.max(...peaks);
     const dispatcherPeak = values.via === 'start' ? ((await peakRss(worker.pid)) ?? 0) : undefined;
     const mbps = (ms: number): number => Number((corpus.bytes / MB / (ms / 1000)).toFixed(1));
