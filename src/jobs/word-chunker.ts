@@ -11,7 +11,7 @@
  * step, so its cut positions are the positions a whole-stream decoder passes through.
  *
  * Between two cuts there is therefore at most one word, with apostrophes around it and
- * perhaps an unfinished UTF-8 sequence (RUN_SLACK bytes in all): a run longer than
+ * the separator that ends it or an unfinished UTF-8 sequence (RUN_SLACK bytes in all): a run longer than
  * `maxWordBytes + RUN_SLACK` holds a word longer than `maxWordBytes`, and is refused
  * (413) before it grows further, which bounds a chunk's memory whatever the input.
  */
@@ -42,10 +42,11 @@ export interface WordChunkerOptions {
 export const WORD_CHUNKER_DEFAULTS = Object.freeze({ targetBytes: 1024 * 1024 });
 
 /**
- * The bytes of a run between two cuts that are not its word: a `’` before it, and after it
- * either the `’’` a cut follows or a `’` and 3 bytes of an unfinished sequence.
+ * The bytes of a run between two cuts that are not its word: a `’` before it (3), and after
+ * it a `’` and then the separator a cut follows (3 + up to 4, as 😀), the `’’` a cut follows
+ * (6), or 3 bytes of an unfinished sequence (3 + 3).
  */
-export const RUN_SLACK = 9;
+export const RUN_SLACK = 10;
 
 /** A maxWordBytes option checked: an integer ≥ 1, or Infinity (no limit) when absent. */
 export function maxWordOption(owner: string, value: number | undefined): number {

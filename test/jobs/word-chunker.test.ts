@@ -202,6 +202,14 @@ test('a run without a cut past maxWordBytes + RUN_SLACK is refused, in pieces or
       [2, atLimit.length - 3, 1],
       `piece ${piece}`,
     );
+    // The same, then an apostrophe and a 4-byte separator before the cut: the longest run.
+    const widest = Buffer.from(`a ’${'é'.repeat(max / 2)}’😀b`);
+    assert.equal(3 + max + 3 + 4, max + RUN_SLACK);
+    assert.deepEqual(
+      push(widest).map((c) => c.length),
+      [2, max + RUN_SLACK, 1],
+      `piece ${piece}`,
+    );
     const over = Buffer.from(`a ${'x'.repeat(max + RUN_SLACK + 1)} b`);
     assert.throws(() => push(over), tooLong, `piece ${piece}`);
     // Memory: a word of 100 MB is refused at about max bytes, not held.
@@ -215,14 +223,15 @@ test('a run without a cut past maxWordBytes + RUN_SLACK is refused, in pieces or
 });
 
 test('a run that ends in an unfinished sequence just short of the target is still held to the limit', () => {
-  // 'a𝔘aΣ' (8 bytes, one word) and the first 3 bytes of 😀: the scan stops at the unfinished
-  // sequence, one byte before the target of 9, so no cut was found and none was looked past.
-  const text = Buffer.from([0x61, 0xf0, 0x9d, 0x94, 0x98, 0x61, 0xce, 0xa3, 0xf0, 0x9f, 0x98]);
-  assert.throws(() => new WordChunker({ targetBytes: 9, maxWordBytes: 1 }).push(text), tooLong);
+  // 'aa𝔘aΣ' (9 bytes, one word) and the first 3 bytes of 😀: the scan stops at the unfinished
+  // sequence, one byte before the target of 10, so no cut was found and none was looked past.
+  const text = Buffer.from([0x61, 0x61, 0xf0, 0x9d, 0x94, 0x98, 0x61, 0xce, 0xa3, 0xf0, 0x9f, 0x98]);
+  assert.ok(text.length > 1 + RUN_SLACK);
+  assert.throws(() => new WordChunker({ targetBytes: 10, maxWordBytes: 1 }).push(text), tooLong);
   // Within the limit, the run waits for more bytes (the sequence may end the word).
-  const chunker = new WordChunker({ targetBytes: 9, maxWordBytes: 8 });
+  const chunker = new WordChunker({ targetBytes: 10, maxWordBytes: 9 });
   assert.deepEqual(chunker.push(text), []);
-  assert.equal(chunker.end()?.length, 11);
+  assert.equal(chunker.end()?.length, 12);
 });
 
 test('the counter refuses a word of maxWordBytes + 1 bytes, ASCII or not, and counts one of maxWordBytes', () => {
