@@ -60,10 +60,7 @@ export class Connection implements ResponseSink {
   #clientCloses = false;
   #closed = false;
   #inLoop = false;
-  /**
-   * performance.now() ms, read once per socket read for all it triggers synchronously (the
-   * timeouts' sweep is coarse anyway); work that completes later reads the clock again.
-   */
+  /** performance.now() ms, read once per socket read for all it triggers synchronously; later work reads it again. */
   #now = performance.now();
   /** When the current phase started (idle, head or last body byte). */
   #since = this.#now;
@@ -322,8 +319,10 @@ export class Connection implements ResponseSink {
     this.#body = null;
     if (this.#closeAfter) {
       // The client sends nothing more (RFC 9112 §9.6): closed once the answer is out, as by node:http and nginx.
+      const clientDone = this.#clientCloses && this.#input.length === 0;
+      if (clientDone && this.#output.closeIfWritten()) return;
       this.#endSoon();
-      if (this.#clientCloses && this.#input.length === 0) this.#output.destroyWhenFlushed();
+      if (clientDone) this.#output.destroyWhenFlushed();
       return;
     }
     // Finished synchronously within #loop: the clock reading of that pass is recent enough.

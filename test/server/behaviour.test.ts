@@ -150,6 +150,30 @@ test('Connection: close: the server closes once the answer is out, without waiti
   assert.ok(reset, `still open after ${Math.round(performance.now() - t0)} ms`);
 });
 
+test('Connection: close with an answer larger than the socket buffers: every byte arrives before the FIN, however late the client reads', async () => {
+  // The server closes at once only when the kernel holds the whole answer; here Node still
+  // holds most of it, and closing then would drop it.
+  const bytes = 16 * 1024 * 1024;
+  const sock = net.connect({ port, host: '127.0.0.1' });
+  sock.pause();
+  sock.write(`GET /big?bytes=${bytes} HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+  await new Promise((r) => setTimeout(r, 300));
+  let got = 0;
+  let error: Error | undefined;
+  sock.on('data', (d: Buffer) => {
+    got += d.length;
+  });
+  sock.on('error', (err) => {
+    error = err;
+  });
+  const ended = new Promise((r) => sock.once('end', r));
+  sock.resume();
+  await Promise.race([ended, new Promise((r) => sock.once('close', r))]);
+  sock.destroy();
+  assert.equal(error, undefined);
+  assert.ok(got > bytes && got < bytes + 400, `received ${got} bytes for a body of ${bytes}`);
+});
+
 test('graceful shutdown finishes in-flight requests, then closes idle connections', async () => {
   const s = await startTestServer();
   const idle = net.connect(s.port, '127.0.0.1');
