@@ -11,9 +11,9 @@
  * step, so its cut positions are the positions a whole-stream decoder passes through.
  *
  * Between two cuts there is therefore at most one word, with apostrophes around it and
- * the separator that ends it or an unfinished UTF-8 sequence (RUN_SLACK bytes in all): a run longer than
- * `maxWordBytes + RUN_SLACK` holds a word longer than `maxWordBytes`, and is refused
- * (413) before it grows further, which bounds a chunk's memory whatever the input.
+ * the separator that ends it or an unfinished UTF-8 sequence (RUN_SLACK bytes in all): a
+ * run longer than `maxWordBytes + RUN_SLACK` holds a word longer than `maxWordBytes`, and
+ * is refused (413) before it grows further, which bounds a chunk's memory whatever the input.
  */
 
 import { CP_MASK, decode, INCOMPLETE } from './utf8.js';
