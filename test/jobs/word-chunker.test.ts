@@ -6,6 +6,7 @@ import { RUN_SLACK, WordChunker } from '../../src/jobs/word-chunker.js';
 import { WordCounter, countWords, countWordsInto } from '../../src/jobs/words-counter.js';
 import { WordTable } from '../../src/jobs/words-table.js';
 import { mergeInto, type WordCounts } from '../../src/jobs/words.js';
+import { splitAt } from '../helpers/split-at.js';
 
 /**
  * Independent reference for SPEC §4: decode the whole input at once, then walk it code
@@ -303,18 +304,6 @@ const piece = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...INVALID).map((b) => Buffer.from(b)) },
 );
 const input = fc.array(piece, { maxLength: 120 }).map((ps) => Buffer.concat(ps));
-
-function splitAt(bytes: Buffer, points: number[]): Buffer[] {
-  const cuts = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const c of cuts) {
-    out.push(bytes.subarray(prev, c));
-    prev = c;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
 
 test('property: with maxWordBytes, chunks stay within max(target, maxWordBytes + RUN_SLACK), and only a longer word is refused', () => {
   fc.assert(

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ResponseParseError, ResponseParser } from '../../../src/cli/bench/parser.js';
+import { splitAt } from '../../helpers/split-at.js';
 
 interface Field {
   name: string;
@@ -39,18 +40,6 @@ function run(
     }
   }
   return { answers, refusedAt: -1, idle: parser.idle };
-}
-
-function cut(wire: Buffer, points: readonly number[]): Buffer[] {
-  const at = [...new Set(points.map((p) => p % (wire.length + 1)))].sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let from = 0;
-  for (const p of at) {
-    pieces.push(wire.subarray(from, p));
-    from = p;
-  }
-  pieces.push(wire.subarray(from));
-  return pieces.filter((p) => p.length > 0);
 }
 
 const tokenChar = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_!#$%&*+.^`|~');
@@ -129,7 +118,7 @@ describe('dhttp bench: repeats of a decoded head', () => {
         (status, fields, length, answers, points) => {
           const wire = Buffer.concat(answers.map(([v, head]) => answer(status, fields, length, v, head)));
           const methods = answers.map(([, head]) => (head ? 'HEAD' : 'GET'));
-          const pieces = cut(wire, points);
+          const pieces = splitAt(wire, points);
           const decoded = run(pieces, methods, false);
           const repeated = run(pieces, methods, true);
           assert.deepEqual(repeated, decoded);
@@ -153,7 +142,7 @@ describe('dhttp bench: repeats of a decoded head', () => {
     );
     const methods = Array(6).fill('GET');
     for (let at = 0; at <= wire.length; at++) {
-      const pieces = cut(wire, [at]);
+      const pieces = splitAt(wire, [at]);
       const decoded = run(pieces, methods, false);
       assert.deepEqual(run(pieces, methods, true), decoded, `cut at ${at}`);
       assert.deepEqual(decoded.answers, ['200/24/true', '200/24/true', '200/25/true', '200/25/true', '200/25/true']);
