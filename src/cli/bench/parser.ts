@@ -71,6 +71,7 @@ export class ResponseParser {
           this.#repeat = last;
           this.#skip = last.bodyBytes;
           pos += last.length;
+          // Here, not in the skip below: a bodiless head may end the read, and the loop with it.
           if (this.#skip === 0) this.#completeRepeat();
           continue;
         }
