@@ -12,7 +12,7 @@
 # Each run.sh sample follows WARMUP seconds of the same load on the freshly started server:
 # steady state is compared. `dhttp start` on Node 20 needs about 3 s of load to get there
 # (its two processes' JIT compilers share the one core with them; the first second runs at a
-# fifth of the steady rate, Node 24 at a third, see docs/benchmarks.md), the others about 1 s.
+# fifth of the steady rate, Node 24 at a third, see bench/results/issue-18-runs.md), the others about 1 s.
 # ROUNDS [3], DURATION seconds per sample [3], WARMUP [3], MB [200], MAX_OTHER [25]. Needs
 # `bash scripts/install-bench-deps.sh` (wrk, nginx) once.
 # NOISY_ROUNDS [5] for the two measures whose paired rounds swing most between consecutive

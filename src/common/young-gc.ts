@@ -6,7 +6,7 @@
  * (64 MiB) and forces a full collection. Meanwhile the process holds them, and the next
  * reads fault in fresh pages. A scavenge every few MiB of body frees them young, for well
  * under a millisecond each (POST /countwords of 200 MB: main thread CPU −25 to −40 %, peak
- * RSS lower; docs/benchmarks.md).
+ * RSS lower; bench/results/issue-18-runs.md).
  *
  * V8 offers this only as `gc()` behind --expose-gc; the flag, set at run time, exposes it in
  * contexts made afterwards, so one small context fetches it once. Where that fails, it is a

@@ -7,7 +7,7 @@
  * replaced stays linked to the one after it. Once such a table is in the old generation, the
  * young tables after it, and every socket they list, survive each scavenge until a full
  * collection. Under `Connection: close` that was half of what each scavenge promoted and half
- * of its pause (docs/benchmarks.md). An array's store is replaced only when it grows.
+ * of its pause (bench/results/issue-18-runs.md). An array's store is replaced only when it grows.
  */
 type Held = Record<symbol, number | undefined>;
 

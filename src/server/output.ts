@@ -11,7 +11,7 @@
  * a seventh of a worker's CPU at GET /ping. Answers written one after another, at the end of
  * the turn, find a client still awake reading the earlier ones; written as each request is
  * handled, they arrive tens of µs apart and each may wake it anew. GET /ping keep-alive,
- * c=50: worker CPU per request -15 %, p50 latency 1.2 -> 0.85 ms (docs/benchmarks.md).
+ * c=50: worker CPU per request -15 %, p50 latency 1.2 -> 0.85 ms (bench/results/issue-18-runs.md).
  */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';

@@ -165,7 +165,7 @@ export const ENGINE_OPTIONS = [
     values: ['on', 'off'],
     group: 'logging',
     commands: SERVERS,
-    help: "One JSON line per request at info (the dispatcher's: client, target, status, bytes both ways, worker, retries, durations, user agent). For a trivial request (GET /ping) the line costs a worker about a tenth of its CPU (docs/benchmarks.md): off, or a sample below 1, gives that back.",
+    help: "One JSON line per request at info (the dispatcher's: client, target, status, bytes both ways, worker, retries, durations, user agent). For a trivial request (GET /ping) the line costs a worker about a tenth of its CPU (bench/results/issue-18-runs.md): off, or a sample below 1, gives that back.",
   },
   {
     key: 'accessLogSample',
