@@ -4,9 +4,11 @@
  * hash probe and makes no string. Most words are at most SHORT_KEY bytes: their slot holds
  * the packed bytes, so one compare of two numbers finds them; a longer word is compared
  * byte by byte with its stored key. A compute thread packs its table as
- * bytes (pack), the main thread adds those into its own table (addPacked) and makes one
- * string per distinct word of the whole text, once, at the end (toMap).
+ * bytes (pack), the main thread adds those into its own table (addPacked) and writes the
+ * answer from the keys' bytes (json), or makes one string per distinct word of the whole
+ * text where a Map is wanted (toMap).
  */
+import { byteKeysToJson } from './words-json.js';
 import { type WordCounts, writeDecimal } from './words.js';
 
 /** A-Z to a-z; every other byte to itself. Keys are stored folded. */
@@ -178,6 +180,35 @@ export class WordTable {
     const words = new Uint8Array(this.#used);
     words.set(this.#arena.subarray(0, this.#used));
     return { words, hashes, counts: this.#counts.slice(0, n) };
+  }
+
+  /**
+   * The SPEC §4 answer, the bytes countsToJsonBytes(this.toMap()) gives, with a string only
+   * for a key that holds a non-ASCII byte (lower-cased as toMap does; ASCII is folded already).
+   */
+  json(): Buffer {
+    const n = this.#size;
+    const entries = this.#entries;
+    const starts = new Int32Array(n);
+    const ends = new Int32Array(n);
+    const lowered: Buffer[] = [];
+    let extra = this.#used;
+    for (let k = 0; k < n; k++) {
+      const start = entries[k * STRIDE + START];
+      const end = start + entries[k * STRIDE + LENGTH];
+      if (entries[k * STRIDE + WIDE] === 1) {
+        const bytes = Buffer.from(this.#arena.toString('utf8', start, end).toLowerCase());
+        lowered.push(bytes);
+        starts[k] = extra;
+        extra += bytes.length;
+        ends[k] = extra;
+      } else {
+        starts[k] = start;
+        ends[k] = end;
+      }
+    }
+    const bytes = lowered.length === 0 ? this.#arena : Buffer.concat([this.#arena.subarray(0, this.#used), ...lowered]);
+    return byteKeysToJson({ bytes, starts, ends, counts: this.#counts, size: n });
   }
 
   /** Word → count, lower-cased: one string per distinct word. */

@@ -4,7 +4,7 @@
  * body or a data file, counted in the pool batch by batch).
  */
 import type { Readable } from 'node:stream';
-import { countsToJsonBytes, topK } from '../../jobs/words.js';
+import { topK } from '../../jobs/words.js';
 import { JSON_TYPE } from '../../server/response.js';
 import { countWordsTable } from '../count-words-stream.js';
 import { WORD_LINES_TYPE } from '../../jobs/word-lines.js';
@@ -69,7 +69,7 @@ async function countwords(ctx: WorkerContext, req: HttpRequest, res: HttpRespons
   const table = await countWordsTable(source, ctx.pool, { signal: req.signal, maxWordBytes, maxDistinctWords });
   // The dispatcher asks for lines (jobs/word-lines.ts): no JSON, sorting or string per word.
   if (top === undefined && acceptsWordLines(req)) await ctx.compression.send(req, res, 200, table.lines(), WORD_LINES_TYPE);
-  else if (top === undefined) await ctx.compression.send(req, res, 200, countsToJsonBytes(table.toMap()), JSON_TYPE);
+  else if (top === undefined) await ctx.compression.send(req, res, 200, table.json(), JSON_TYPE);
   else await ctx.compression.json(req, res, 200, topK(table.toMap(), top));
 }
 
