@@ -46,8 +46,13 @@ export interface CountWordsStreamOptions {
   signal?: AbortSignal;
 }
 
-/** Body bytes between scavenges that free the socket's dead read buffers (common/young-gc.ts). */
-const SCAVENGE_EVERY = 8 * 1024 * 1024;
+/**
+ * Body bytes between scavenges that free the socket's dead read buffers (common/young-gc.ts).
+ * Those buffers are most of the main thread's malloc heap during an upload: every 2 MiB
+ * rather than 8, a 200 MB upload peaks about 5 MB lower (Node 20: 125 against 130 MB, Node
+ * 24: 144 against 148) for the same main-thread CPU; every 1 MiB costs CPU and saves nothing.
+ */
+const SCAVENGE_EVERY = 2 * 1024 * 1024;
 
 /** Batches sent to a session ahead of its counting: its thread never waits for the next one. */
 const SESSION_DEPTH = 2;
