@@ -27,7 +27,7 @@ function needsEscape(bytes: Uint8Array, start: number, end: number): boolean {
   return false;
 }
 
-/** Keys in byte order: the first four bytes compared as one number, the rest only on a tie. */
+/** Keys in byte order: the first four bytes compared as one number, whole keys only on a tie. */
 function sortedOrder(keys: ByteKeys): Int32Array {
   const { bytes, starts, ends, size } = keys;
   // Missing bytes count as 0, below every byte: a key that ends early sorts first, as it must.
